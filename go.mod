@@ -1,0 +1,3 @@
+module github.com/rchud/rchud
+
+go 1.26.8
