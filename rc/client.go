@@ -1,0 +1,286 @@
+package rc
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options tune a Client; the zero value is RingCentral-appropriate.
+type Options struct {
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+	Now        func() time.Time
+	// RefreshEarly is how long before expiry the access token is renewed.
+	RefreshEarly time.Duration
+	// RetryBase is the first backoff after a 5xx or a connection error;
+	// later attempts double it, up to RetryMax, with jitter.
+	RetryBase time.Duration
+	RetryMax  time.Duration
+	// Retries bounds the retries of one request (5xx, connection errors, 429).
+	Retries   int
+	UserAgent string
+}
+
+// Client talks to one RingCentral server as one user through one app.
+type Client struct {
+	cfg  Config
+	opts Options
+	http *http.Client
+	gov  *governor
+	log  *slog.Logger
+	host string
+
+	tokMu      sync.Mutex
+	tok        *token
+	refreshing chan struct{} // closed when the refresh in flight ends
+	retryAt    time.Time     // after a failed refresh, when to try again
+}
+
+// token is the client's view of TokenInfo, with absolute expiry times.
+type token struct {
+	access        string
+	refresh       string
+	expiry        time.Time
+	refreshExpiry time.Time
+	owner         ID
+	session       string
+}
+
+// New makes a client; nothing is sent until the first call.
+func New(cfg Config, opts Options) *Client {
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.RefreshEarly == 0 {
+		opts.RefreshEarly = time.Minute
+	}
+	if opts.RetryBase == 0 {
+		opts.RetryBase = time.Second
+	}
+	if opts.RetryMax == 0 {
+		opts.RetryMax = 30 * time.Second
+	}
+	if opts.Retries == 0 {
+		opts.Retries = 5
+	}
+	if opts.UserAgent == "" {
+		opts.UserAgent = "rchud/1.0"
+	}
+	u, _ := url.Parse(cfg.ServerURL)
+	return &Client{
+		cfg:  cfg,
+		opts: opts,
+		http: opts.HTTPClient,
+		gov:  newGovernor(opts.Now),
+		log:  opts.Logger,
+		host: u.Host,
+	}
+}
+
+// request describes one REST or OAuth call.
+type request struct {
+	method string
+	path   string // relative to the server, or an absolute URL on it
+	query  url.Values
+	body   any        // JSON body
+	form   url.Values // OAuth form body (with Basic client auth)
+	group  Group
+	// background requests leave budget to the user's own actions.
+	background bool
+	accept     string
+}
+
+// send performs r with the governor, the bearer token, one refresh-and-
+// retry on a 401, the 429 penalty, and backoff on 5xx and connection errors.
+func (c *Client) send(ctx context.Context, r request) (*http.Response, []byte, error) {
+	target, err := c.resolve(r.path, r.query)
+	if err != nil {
+		return nil, nil, err
+	}
+	var payload []byte
+	contentType := ""
+	switch {
+	case r.form != nil:
+		payload, contentType = []byte(r.form.Encode()), "application/x-www-form-urlencoded"
+	case r.body != nil:
+		if payload, err = json.Marshal(r.body); err != nil {
+			return nil, nil, err
+		}
+		contentType = "application/json"
+	}
+	retried401 := false
+	for attempt := 0; ; attempt++ {
+		if err := c.gov.acquire(ctx, r.group, r.background); err != nil {
+			return nil, nil, err
+		}
+		req, err := http.NewRequestWithContext(ctx, r.method, target, bytes.NewReader(payload))
+		if err != nil {
+			return nil, nil, err
+		}
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		req.Header.Set("Accept", "application/json")
+		if r.accept != "" {
+			req.Header.Set("Accept", r.accept)
+		}
+		req.Header.Set("X-User-Agent", c.opts.UserAgent)
+		var used string
+		if r.form != nil {
+			req.SetBasicAuth(c.cfg.ClientID, c.cfg.ClientSecret)
+		} else {
+			if used, err = c.accessToken(ctx); err != nil {
+				return nil, nil, err
+			}
+			req.Header.Set("Authorization", "Bearer "+used)
+		}
+		start := c.opts.Now()
+		resp, err := c.http.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, ctx.Err()
+			}
+			err = &netError{op: r.method + " " + req.URL.Path, err: unwrapURLError(err)}
+			c.log.Debug("rest failed", "method", r.method, "path", req.URL.Path, "err", err)
+			if attempt >= c.opts.Retries {
+				return nil, nil, err
+			}
+			if err := c.backoff(ctx, attempt); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		resp.Body.Close()
+		c.gov.observe(r.group, resp.Header)
+		c.log.Debug("rest", "method", r.method, "path", req.URL.Path, "status", resp.StatusCode,
+			"ms", c.opts.Now().Sub(start).Milliseconds())
+		if err != nil {
+			err = &netError{op: r.method + " " + req.URL.Path, err: err}
+			if attempt >= c.opts.Retries {
+				return nil, nil, err
+			}
+			if err := c.backoff(ctx, attempt); err != nil {
+				return nil, nil, err
+			}
+			continue
+		}
+		switch code := resp.StatusCode; {
+		case code >= 200 && code < 300:
+			return resp, body, nil
+		case code == http.StatusUnauthorized && r.form == nil && !retried401:
+			retried401 = true
+			attempt--
+			c.invalidate(used)
+			continue
+		case code == http.StatusTooManyRequests:
+			ae := decodeAPIError(resp, body)
+			wait := ae.RetryAfter
+			if wait == 0 {
+				wait = parseRetryAfter("")
+			}
+			c.gov.penalize(r.group, wait)
+			c.log.Info("rate limited", "group", r.group, "retry_after", wait)
+			if attempt >= c.opts.Retries {
+				return nil, nil, ae
+			}
+			continue // acquire waits out the penalty
+		case code == 500 || code == 502 || code == 503 || code == 504:
+			if attempt >= c.opts.Retries {
+				return nil, nil, decodeAPIError(resp, body)
+			}
+			if err := c.backoff(ctx, attempt); err != nil {
+				return nil, nil, err
+			}
+			continue
+		default:
+			return nil, nil, decodeAPIError(resp, body)
+		}
+	}
+}
+
+// resolve builds the request URL. Absolute URLs (navigation links) must
+// point at our server: the bearer token never goes anywhere else.
+func (c *Client) resolve(path string, query url.Values) (string, error) {
+	if strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
+		u, err := url.Parse(path)
+		if err != nil || u.Host != c.host {
+			return "", fmt.Errorf("refusing to follow a link to another host")
+		}
+		return u.String(), nil
+	}
+	u := c.cfg.ServerURL + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	return u, nil
+}
+
+// backoff sleeps a jittered exponential delay.
+func (c *Client) backoff(ctx context.Context, attempt int) error {
+	d := c.opts.RetryBase << min(attempt, 10)
+	d = min(d, c.opts.RetryMax)
+	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// unwrapURLError drops *url.Error's URL from a transport error.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// getJSON GETs path and decodes the JSON answer into out.
+func (c *Client) getJSON(ctx context.Context, g Group, path string, q url.Values, out any, background bool) error {
+	_, body, err := c.send(ctx, request{method: http.MethodGet, path: path, query: q, group: g, background: background})
+	if err != nil {
+		return err
+	}
+	return decodeBody(body, out)
+}
+
+// writeJSON sends a JSON body with method and decodes the answer into out.
+func (c *Client) writeJSON(ctx context.Context, method string, g Group, path string, in, out any) error {
+	_, body, err := c.send(ctx, request{method: method, path: path, body: in, group: g})
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		return nil
+	}
+	return decodeBody(body, out)
+}
+
+func decodeBody(body []byte, out any) error {
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("decode response: %w", err)
+	}
+	return nil
+}

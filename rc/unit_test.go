@@ -1,0 +1,283 @@
+package rc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestIDAcceptsStringsAndNumbers(t *testing.T) {
+	var v struct {
+		A, B, C ID
+	}
+	if err := json.Unmarshal([]byte(`{"A":"62264425016","B":62264425016,"C":null}`), &v); err != nil {
+		t.Fatal(err)
+	}
+	if v.A != "62264425016" || v.B != "62264425016" || v.C != "" {
+		t.Fatalf("got %+v", v)
+	}
+	if err := json.Unmarshal([]byte(`{"A":true}`), &v); err == nil {
+		t.Fatalf("a boolean id must be an error")
+	}
+}
+
+func TestTimeAcceptsRingCentralForms(t *testing.T) {
+	want := time.Date(2019, 9, 5, 6, 13, 35, 305e6, time.UTC)
+	for _, s := range []string{"2019-09-05T06:13:35.305Z", "2019-09-05T06:13:35.305+0000", "2019-09-05T08:13:35.305+02:00"} {
+		if got := ParseTime(s); !got.Equal(want) {
+			t.Errorf("%s parsed as %v", s, got)
+		}
+	}
+	var v struct{ T Time }
+	if err := json.Unmarshal([]byte(`{"T":"yesterday"}`), &v); err != nil || !v.T.IsZero() {
+		t.Fatalf("an unparseable time must decode to zero without failing: %v %v", v.T, err)
+	}
+}
+
+func TestPresenceKeepsAbsentFieldsNil(t *testing.T) {
+	var p Presence
+	if err := json.Unmarshal([]byte(`{"extensionId":"1","sequence":7,"message":"","dndStatus":"SomeFutureValue","newField":1}`), &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.UserStatus != nil || p.TelephonyStatus != nil || p.ActiveCalls != nil {
+		t.Fatalf("absent fields must stay nil: %+v", p)
+	}
+	if p.Message == nil || *p.Message != "" || *p.Sequence != 7 || *p.DNDStatus != "SomeFutureValue" || p.Who() != "1" {
+		t.Fatalf("present fields lost: %+v", p)
+	}
+	var q Presence
+	_ = json.Unmarshal([]byte(`{"extension":{"id":5},"activeCalls":[]}`), &q)
+	if q.Who() != "5" || q.ActiveCalls == nil {
+		t.Fatalf("an empty activeCalls must be present-but-empty and the id taken from extension: %+v", q)
+	}
+}
+
+func TestParseBatchLFAndCRLF(t *testing.T) {
+	body := "--Boundary_1_2_3\n" +
+		"Content-Type: application/json\n\n" +
+		`{"response":[{"href":"x","status":200},{"href":"y","status":404}]}` + "\n" +
+		"--Boundary_1_2_3\n" +
+		"Content-Type: application/json\n\n" +
+		`{"extension":{"id":1},"presenceStatus":"Available"}` + "\n" +
+		"--Boundary_1_2_3\n" +
+		"Content-Type: application/json\n\n" +
+		`{"errorCode":"CMN-102","message":"Resource for parameter [extensionId] is not found","errors":[{"errorCode":"CMN-102","message":"not found"}]}` + "\n" +
+		"--Boundary_1_2_3--\n"
+	for name, b := range map[string]string{"LF": body, "CRLF": strings.ReplaceAll(body, "\n", "\r\n")} {
+		res, err := parseBatch("multipart/mixed; boundary=Boundary_1_2_3", []byte(b))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(res) != 2 || res[0].Err != nil || *res[0].Presence.PresenceStatus != "Available" {
+			t.Fatalf("%s: first part wrong: %+v", name, res)
+		}
+		var ae *APIError
+		if !errors.As(res[1].Err, &ae) || ae.Status != 404 || ae.Code != "CMN-102" {
+			t.Fatalf("%s: second part should be a 404 CMN-102, got %v", name, res[1].Err)
+		}
+	}
+	js := `[{"resourceId":"1","status":200,"body":{"presenceStatus":"Busy"}},{"resourceId":"2","status":404,"body":{"errorCode":"CMN-102"}}]`
+	res, err := parseBatch("application/vnd.ringcentral.multipart+json", []byte(js))
+	if err != nil || len(res) != 2 || *res[0].Presence.PresenceStatus != "Busy" || res[1].Err == nil {
+		t.Fatalf("JSON batch form: %+v %v", res, err)
+	}
+	for _, bad := range []string{"", "--Boundary_1_2_3--", "garbage"} {
+		if _, err := parseBatch("multipart/mixed; boundary=Boundary_1_2_3", []byte(bad)); err == nil {
+			t.Fatalf("%q accepted", bad)
+		}
+	}
+	if _, err := parseBatch("text/html", []byte("<html>")); err == nil {
+		t.Fatalf("a non-multipart batch answer must be an error")
+	}
+}
+
+func TestDecodeFrame(t *testing.T) {
+	f, err := decodeFrame([]byte(`[{"type":"ServerNotification","messageId":"1","status":200,"wsc":{"token":"t","sequence":4}},{"uuid":"u"}]`))
+	if err != nil || f.header.Type != "ServerNotification" || f.header.WSC.Sequence != 4 || string(f.body) != `{"uuid":"u"}` {
+		t.Fatalf("got %+v %v", f, err)
+	}
+	if f, err := decodeFrame([]byte(`[{"type":"Heartbeat","messageId":"x"}]`)); err != nil || f.body != nil {
+		t.Fatalf("header-only frame: %+v %v", f, err)
+	}
+	for _, bad := range []string{``, `{}`, `[]`, `[1,2]`, `[{"type":""}]`, `[{},{},{}]`, `not json`, `[{"type":"x"},{` } {
+		if _, err := decodeFrame([]byte(bad)); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestQueuePresenceBothShapes(t *testing.T) {
+	docs := Notification{Event: "/restapi/v1.0/account/1/call-queues/77/presence", Body: json.RawMessage(
+		`{"records":[{"member":{"id":"5"},"acceptCurrentQueueCalls":false},{"member":{"id":6},"acceptCurrentQueueCalls":true}]}`)}
+	got, err := docs.QueuePresence()
+	if err != nil || len(got) != 2 || got[0] != (QueueMemberChange{"77", "5", false}) || got[1] != (QueueMemberChange{"77", "6", true}) {
+		t.Fatalf("docs shape: %+v %v", got, err)
+	}
+	spec := Notification{Event: "/restapi/v1.0/account/1/extension/5/presence", Body: json.RawMessage(`{"extensionId":"5","callQueueId":"77","acceptCalls":true}`)}
+	got, err = spec.QueuePresence()
+	if err != nil || len(got) != 1 || got[0] != (QueueMemberChange{"77", "5", true}) {
+		t.Fatalf("spec shape: %+v %v", got, err)
+	}
+	if docs.Kind() != KindQueuePresence {
+		t.Fatalf("queue presence kind")
+	}
+	acct := Notification{Event: "/restapi/v1.0/account/~/extension/1/presence?detailedTelephonyState=true"}
+	if acct.Kind() != KindPresence {
+		t.Fatalf("presence kind")
+	}
+	if (&Notification{Event: "/restapi/v1.0/account/~/extension/1/message-store"}).Kind() != KindOther {
+		t.Fatalf("other kind")
+	}
+}
+
+// testClock is a settable clock.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func TestSeqTrackerKeepsTheLastContiguousFrame(t *testing.T) {
+	clock := &testClock{t: time.Unix(100, 0)}
+	tr := seqTracker{timeout: 5 * time.Second, now: clock.Now}
+	tr.reset(wsc{Token: "t1", Sequence: 1})
+	for _, s := range []int64{2, 3, 5, 6} { // 4 is delayed
+		if tr.saw(wsc{Token: "t" + string(rune('0'+s)), Sequence: s}) {
+			t.Fatalf("a fresh hole reported as a loss")
+		}
+	}
+	if w := tr.recovery(); w.Sequence != 3 {
+		t.Fatalf("recovery must name the last frame before the hole, got %d", w.Sequence)
+	}
+	tr.saw(wsc{Token: "t4", Sequence: 4})
+	if w := tr.recovery(); w.Sequence != 6 || w.Token != "t6" {
+		t.Fatalf("the delayed frame should close the hole: %+v", w)
+	}
+	tr.saw(wsc{Token: "t9", Sequence: 9})
+	clock.Advance(4 * time.Second)
+	if tr.expire() {
+		t.Fatalf("hole reported before the timeout")
+	}
+	clock.Advance(2 * time.Second)
+	if !tr.expire() {
+		t.Fatalf("a lasting hole must be reported")
+	}
+	if w := tr.recovery(); w.Sequence != 9 {
+		t.Fatalf("after a reported loss recovery moves past the hole, got %d", w.Sequence)
+	}
+	if tr.saw(wsc{Token: "t9", Sequence: 9}) || tr.saw(wsc{Token: "t2", Sequence: 2}) {
+		t.Fatalf("duplicates and old frames are not holes")
+	}
+}
+
+func TestGovernorWaitsForBudgetAndPenalty(t *testing.T) {
+	clock := &testClock{t: time.Unix(1000, 0)}
+	g := newGovernor(clock.Now)
+	h := http.Header{}
+	h.Set("X-Rate-Limit-Limit", "3")
+	h.Set("X-Rate-Limit-Remaining", "2")
+	h.Set("X-Rate-Limit-Window", "10")
+	g.observe(Heavy, h)
+	ctx := context.Background()
+	// The server said 2 remain: 2 go now, the third waits for the window.
+	for i := 0; i < 2; i++ {
+		if d := g.waitLocked(Heavy, false); d != 0 {
+			t.Fatalf("request %d should go now, wait %v", i, d)
+		}
+		if err := g.acquire(ctx, Heavy, false); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Second)
+	}
+	if d := g.waitLocked(Heavy, false); d < 7*time.Second || d > 9*time.Second {
+		t.Fatalf("the 3rd request must wait for the first to leave the window, got %v", d)
+	}
+	clock.Advance(9 * time.Second)
+	if d := g.waitLocked(Heavy, false); d != 0 {
+		t.Fatalf("after the window the request goes, wait %v", d)
+	}
+	g.penalize(Medium, 60*time.Second)
+	if d := g.waitLocked(Medium, false); d != 60*time.Second {
+		t.Fatalf("penalty wait %v", d)
+	}
+	if !g.penalized(Medium).Equal(clock.Now().Add(60 * time.Second)) {
+		t.Fatalf("penalized() wrong")
+	}
+	if d := g.waitLocked(Light, false); d != 0 {
+		t.Fatalf("a penalty in Medium must not hold Light, wait %v", d)
+	}
+	// Background work leaves slots for the user's actions.
+	h.Set("X-Rate-Limit-Limit", "5")
+	h.Set("X-Rate-Limit-Remaining", "4")
+	g.observe(Light, h)
+	for i := 0; i < 2; i++ {
+		_ = g.acquire(ctx, Light, true)
+	}
+	if g.waitLocked(Light, true) == 0 || g.waitLocked(Light, false) != 0 {
+		t.Fatalf("background must stop at limit-%d while foreground still goes", backgroundReserve)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := g.acquire(cctx, Medium, false); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a cancelled wait must return the context error, got %v", err)
+	}
+}
+
+func TestLoadConfig(t *testing.T) {
+	dir := t.TempDir()
+	env := filepath.Join(dir, ".env")
+	os.WriteFile(env, []byte("# creds\nexport RC_APP_CLIENT_ID=abc\nRC_APP_CLIENT_SECRET=\"s3cr3t\"\nRC_USER_JWT='j.w.t' # mine\nRC_SERVER_URL=sandbox\n"), 0o600)
+	none := func(string) (string, bool) { return "", false }
+	c, err := LoadConfig(none, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ClientID != "abc" || c.ClientSecret != "s3cr3t" || c.JWT != "j.w.t" || c.ServerURL != SandboxURL {
+		t.Fatalf("got %+v", c)
+	}
+	if strings.Contains(c.String(), "s3cr3t") || strings.Contains(c.String(), "j.w.t") {
+		t.Fatalf("Config.String leaks a secret: %s", c)
+	}
+	envWins := func(k string) (string, bool) {
+		if k == EnvServerURL {
+			return "http://127.0.0.1:9/", true
+		}
+		return "", false
+	}
+	if c, _ := LoadConfig(envWins, env); c.ServerURL != "http://127.0.0.1:9" {
+		t.Fatalf("the environment must win over .env: %s", c.ServerURL)
+	}
+	if _, err := LoadConfig(none, filepath.Join(dir, "missing")); err == nil || !strings.Contains(err.Error(), "RC_APP_CLIENT_ID") {
+		t.Fatalf("missing credentials: %v", err)
+	}
+	os.WriteFile(env, []byte("RC_USER_JWT s3cr3t-line\n"), 0o600)
+	if _, err := LoadConfig(none, env); err == nil || strings.Contains(err.Error(), "s3cr3t") {
+		t.Fatalf("a malformed line must be an error that does not echo it: %v", err)
+	}
+	bad := func(k string) (string, bool) {
+		m := map[string]string{EnvServerURL: "ftp://x", EnvClientID: "a", EnvClientSecret: "b", EnvJWT: "c"}
+		v, ok := m[k]
+		return v, ok
+	}
+	if _, err := LoadConfig(bad, ""); err == nil {
+		t.Fatalf("an ftp server URL must be refused")
+	}
+}

@@ -1,0 +1,447 @@
+package rc
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// maxFrame bounds one inbound frame.
+const maxFrame = 16 << 20
+
+// wsConn is one WebSocket connection of a Stream: a reader goroutine that
+// decodes frames, and the only writer goroutine (gorilla allows one).
+type wsConn struct {
+	s   *Stream
+	ws  *websocket.Conn
+	ctx context.Context
+
+	out    chan []byte
+	closed chan struct{}
+	once   sync.Once
+	err    error // why it closed; set before closed is closed
+
+	lastIn atomic.Int64 // unix nanos of the last inbound frame or ping
+	sub    atomic.Value // string: the live subscription's id
+	// subID is owned by the Stream's goroutine.
+	subID string
+
+	pmu     sync.Mutex
+	pending map[string]chan frame
+
+	gaps  chan string
+	track seqTracker
+}
+
+func newWSConn(s *Stream, ws *websocket.Conn) *wsConn {
+	c := &wsConn{
+		s:       s,
+		ws:      ws,
+		out:     make(chan []byte, 64),
+		closed:  make(chan struct{}),
+		pending: map[string]chan frame{},
+		gaps:    make(chan string, 4),
+	}
+	c.track.timeout = s.opts.GapTimeout
+	c.track.now = s.c.opts.Now
+	c.sub.Store("")
+	c.touch()
+	ws.SetReadLimit(maxFrame)
+	ws.SetPingHandler(func(data string) error {
+		c.touch()
+		err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(5*time.Second))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
+	return c
+}
+
+func (c *wsConn) touch() { c.lastIn.Store(c.s.c.opts.Now().UnixNano()) }
+
+func (c *wsConn) lastInbound() time.Time { return time.Unix(0, c.lastIn.Load()) }
+
+// first reads the gateway's first frame, which must be ConnectionDetails.
+func (c *wsConn) first(timeout time.Duration) (frame, error) {
+	_ = c.ws.SetReadDeadline(time.Now().Add(timeout))
+	_, data, err := c.ws.ReadMessage()
+	if err != nil {
+		return frame{}, &netError{op: "websocket read", err: closeReason(err)}
+	}
+	c.touch()
+	f, err := decodeFrame(data)
+	if err != nil {
+		return frame{}, err
+	}
+	switch f.header.Type {
+	case frameConnectionDetails:
+		return f, nil
+	case frameError:
+		ge := &gatewayError{}
+		_ = json.Unmarshal(f.body, ge)
+		return frame{}, ge
+	}
+	return frame{}, fmt.Errorf("gateway sent %s before ConnectionDetails", f.header.Type)
+}
+
+// start runs the reader and the writer.
+func (c *wsConn) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	c.ctx = ctx
+	go func() {
+		<-c.closed
+		cancel()
+	}()
+	go c.writer()
+	go c.reader()
+}
+
+// fail closes the connection once, recording why.
+func (c *wsConn) fail(err error) {
+	c.once.Do(func() {
+		c.err = err
+		close(c.closed)
+		_ = c.ws.Close()
+	})
+}
+
+// kill drops the connection at once.
+func (c *wsConn) kill() { c.fail(errors.New("connection closed")) }
+
+// shutdown deletes the subscription and closes the socket politely,
+// within d.
+func (c *wsConn) shutdown(d time.Duration) {
+	if c.ctx != nil {
+		if id := c.sub.Load().(string); id != "" {
+			ctx, cancel := context.WithTimeout(context.Background(), d)
+			f, err := c.request(ctx, http.MethodDelete, "/restapi/v1.0/subscription/"+id, nil)
+			cancel()
+			if err != nil {
+				c.s.c.log.Info("could not delete the subscription", "err", err)
+			} else {
+				c.s.c.log.Info("subscription deleted", "status", f.header.Status)
+			}
+		}
+		_ = c.ws.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second))
+	}
+	c.kill()
+}
+
+// send queues a frame for the writer.
+func (c *wsConn) send(b []byte) {
+	select {
+	case c.out <- b:
+	case <-c.closed:
+	}
+}
+
+func (c *wsConn) writer() {
+	for {
+		select {
+		case <-c.closed:
+			return
+		case b := <-c.out:
+			_ = c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+				c.fail(&netError{op: "websocket write", err: err})
+				return
+			}
+		}
+	}
+}
+
+func (c *wsConn) reader() {
+	opts := c.s.opts
+	for {
+		_ = c.ws.SetReadDeadline(time.Now().Add(opts.HeartbeatAfter + opts.DeadAfter + time.Second))
+		_, data, err := c.ws.ReadMessage()
+		if err != nil {
+			c.fail(&netError{op: "websocket read", err: closeReason(err)})
+			return
+		}
+		c.touch()
+		f, err := decodeFrame(data)
+		if err != nil {
+			c.s.c.log.Debug("ignored a malformed frame", "bytes", len(data))
+			continue
+		}
+		switch f.header.Type {
+		case frameServerNotification:
+			c.notification(f)
+		case frameClientRequest:
+			c.answer(f)
+		case frameError:
+			ge := &gatewayError{}
+			_ = json.Unmarshal(f.body, ge)
+			c.fail(ge)
+			return
+		}
+	}
+}
+
+// seen remembers recent notification uuids across connections, so a
+// replayed or duplicated notification is applied once.
+type seenSet struct {
+	mu   sync.Mutex
+	set  map[string]struct{}
+	ring []string
+	next int
+}
+
+func (s *seenSet) add(uuid string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.set == nil {
+		s.set = map[string]struct{}{}
+		s.ring = make([]string, 20000)
+	}
+	if _, dup := s.set[uuid]; dup {
+		return false
+	}
+	if old := s.ring[s.next]; old != "" {
+		delete(s.set, old)
+	}
+	s.ring[s.next] = uuid
+	s.next = (s.next + 1) % len(s.ring)
+	s.set[uuid] = struct{}{}
+	return true
+}
+
+func (c *wsConn) notification(f frame) {
+	if f.header.WSC != nil {
+		if c.track.saw(*f.header.WSC) {
+			c.gap("notifications were lost (wsc sequence gap)")
+		}
+	}
+	var n Notification
+	if err := json.Unmarshal(f.body, &n); err != nil || n.UUID == "" {
+		c.s.c.log.Debug("ignored a malformed notification")
+		return
+	}
+	if n.SubscriptionID != c.sub.Load().(string) {
+		return // another subscription's, e.g. one being replaced
+	}
+	if !c.s.seen.add(n.UUID) {
+		return
+	}
+	c.s.emit(c.ctx, StreamEvent{Notification: &n})
+}
+
+func (c *wsConn) gap(why string) {
+	select {
+	case c.gaps <- why:
+	default:
+	}
+}
+
+// answer routes a ClientRequest response to its waiter. A successful
+// subscription answer switches the notification filter to its id here, in
+// the reader, so no notification right behind it is dropped.
+func (c *wsConn) answer(f frame) {
+	if f.header.Status >= 200 && f.header.Status < 300 && len(f.body) > 0 {
+		var info SubscriptionInfo
+		if json.Unmarshal(f.body, &info) == nil && info.ID != "" && info.EventFilters != nil {
+			c.sub.Store(info.ID)
+		}
+	}
+	c.pmu.Lock()
+	ch := c.pending[f.header.MessageID]
+	delete(c.pending, f.header.MessageID)
+	c.pmu.Unlock()
+	if ch != nil {
+		ch <- f
+	}
+}
+
+// request sends a ClientRequest and waits for its answer.
+func (c *wsConn) request(ctx context.Context, method, path string, body any) (frame, error) {
+	group := Medium
+	if method == http.MethodGet {
+		group = Light
+	}
+	if err := c.s.c.gov.acquire(ctx, group, false); err != nil {
+		return frame{}, err
+	}
+	id := newMessageID()
+	ch := make(chan frame, 1)
+	c.pmu.Lock()
+	c.pending[id] = ch
+	c.pmu.Unlock()
+	defer func() {
+		c.pmu.Lock()
+		delete(c.pending, id)
+		c.pmu.Unlock()
+	}()
+	parts := []any{frameHeader{Type: frameClientRequest, MessageID: id, Method: method, Path: path}}
+	if body != nil {
+		parts = append(parts, body)
+	}
+	b, err := json.Marshal(parts)
+	if err != nil {
+		return frame{}, err
+	}
+	c.send(b)
+	t := time.NewTimer(c.s.opts.ConnectTimeout)
+	defer t.Stop()
+	select {
+	case f := <-ch:
+		hdr := http.Header{}
+		for k, v := range f.header.Headers {
+			hdr.Set(k, v)
+		}
+		c.s.c.gov.observe(group, hdr)
+		if f.header.Status < 200 || f.header.Status >= 300 {
+			ae := decodeAPIError(&http.Response{StatusCode: f.header.Status, Header: hdr}, f.body)
+			if ae.Status == http.StatusTooManyRequests {
+				wait := ae.RetryAfter
+				if wait == 0 {
+					wait = parseRetryAfter("")
+				}
+				c.s.c.gov.penalize(group, wait)
+			}
+			return f, ae
+		}
+		return f, nil
+	case <-c.closed:
+		return frame{}, c.err
+	case <-t.C:
+		return frame{}, fmt.Errorf("no answer to %s %s over the WebSocket", method, path)
+	case <-ctx.Done():
+		return frame{}, ctx.Err()
+	}
+}
+
+type subscriptionBody struct {
+	EventFilters []string `json:"eventFilters"`
+	DeliveryMode struct {
+		TransportType string `json:"transportType"`
+	} `json:"deliveryMode"`
+}
+
+func newSubscriptionBody(filters []string) subscriptionBody {
+	b := subscriptionBody{EventFilters: filters}
+	b.DeliveryMode.TransportType = "WebSocket"
+	return b
+}
+
+// postSubscription creates the session's one subscription.
+func (c *wsConn) postSubscription(ctx context.Context, filters []string) (SubscriptionInfo, error) {
+	f, err := c.request(ctx, http.MethodPost, "/restapi/v1.0/subscription", newSubscriptionBody(filters))
+	if err != nil {
+		return SubscriptionInfo{}, fmt.Errorf("subscribe: %w", err)
+	}
+	var info SubscriptionInfo
+	if err := json.Unmarshal(f.body, &info); err != nil || info.ID == "" {
+		return SubscriptionInfo{}, errors.New("subscribe: answer without a subscription id")
+	}
+	return info, nil
+}
+
+// putSubscription replaces the subscription's filters.
+func (c *wsConn) putSubscription(ctx context.Context, id string, filters []string) error {
+	_, err := c.request(ctx, http.MethodPut, "/restapi/v1.0/subscription/"+id, newSubscriptionBody(filters))
+	return err
+}
+
+// closeReason turns a close error into a readable reason.
+func closeReason(err error) error {
+	var ce *websocket.CloseError
+	if errors.As(err, &ce) {
+		text := strings.TrimSpace(ce.Text)
+		if text == "" {
+			return fmt.Errorf("closed by the server (code %d)", ce.Code)
+		}
+		return fmt.Errorf("closed by the server (code %d: %s)", ce.Code, oneLine(text, 80))
+	}
+	return err
+}
+
+// seqTracker follows the wsc sequence of notification frames. It keeps the
+// wsc of the last frame before any hole, so a recovery never skips a frame
+// that was merely delayed, and reports a hole that lasts as lost frames.
+type seqTracker struct {
+	mu       sync.Mutex
+	timeout  time.Duration
+	now      func() time.Time
+	contig   wsc
+	pending  map[int64]string
+	gapSince time.Time
+}
+
+// reset starts over at a session's ConnectionDetails.
+func (t *seqTracker) reset(w wsc) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.contig, t.pending, t.gapSince = w, map[int64]string{}, time.Time{}
+}
+
+// saw records a frame's wsc and reports true when a hole is given up on.
+func (t *seqTracker) saw(w wsc) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.pending == nil {
+		t.pending = map[int64]string{}
+	}
+	if w.Sequence <= t.contig.Sequence {
+		return false
+	}
+	t.pending[w.Sequence] = w.Token
+	for {
+		tok, ok := t.pending[t.contig.Sequence+1]
+		if !ok {
+			break
+		}
+		delete(t.pending, t.contig.Sequence+1)
+		t.contig = wsc{Token: tok, Sequence: t.contig.Sequence + 1}
+	}
+	return t.expireLocked()
+}
+
+// expire reports a hole older than the timeout (called on a timer too).
+func (t *seqTracker) expire() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.expireLocked()
+}
+
+func (t *seqTracker) expireLocked() bool {
+	now := t.now()
+	if len(t.pending) == 0 {
+		t.gapSince = time.Time{}
+		return false
+	}
+	if t.gapSince.IsZero() {
+		t.gapSince = now
+	}
+	if now.Sub(t.gapSince) < t.timeout && len(t.pending) < 10000 {
+		return false
+	}
+	var top int64
+	for s := range t.pending {
+		top = max(top, s)
+	}
+	t.contig = wsc{Token: t.pending[top], Sequence: top}
+	t.pending, t.gapSince = map[int64]string{}, time.Time{}
+	return true
+}
+
+// recovery is the wsc to recover with.
+func (t *seqTracker) recovery() *wsc {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.contig.Token == "" {
+		return nil
+	}
+	w := t.contig
+	return &w
+}
