@@ -106,7 +106,7 @@ func TestDecodeFrame(t *testing.T) {
 	if f, err := decodeFrame([]byte(`[{"type":"Heartbeat","messageId":"x"}]`)); err != nil || f.body != nil {
 		t.Fatalf("header-only frame: %+v %v", f, err)
 	}
-	for _, bad := range []string{``, `{}`, `[]`, `[1,2]`, `[{"type":""}]`, `[{},{},{}]`, `not json`, `[{"type":"x"},{` } {
+	for _, bad := range []string{``, `{}`, `[]`, `[1,2]`, `[{"type":""}]`, `[{},{},{}]`, `not json`, `[{"type":"x"},{`} {
 		if _, err := decodeFrame([]byte(bad)); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
