@@ -1,0 +1,369 @@
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rchud/rchud/rc"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func newClock() *clock { return &clock{t: time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)} }
+
+// testMirror has users 101..10x (ids "1".."n"), one queue "q1" with the
+// first three, and a Department extension "900".
+func testMirror(t *testing.T, n int) (*Mirror, *clock) {
+	t.Helper()
+	c := newClock()
+	m := NewMirror(c.Now)
+	var exts []rc.Extension
+	depts := []string{"Sales", "Support"}
+	names := []string{"Zoe Adams", "Adam Baker", "Maria García", "Omar Khan", "Li Wei", "Ann Lee"}
+	for i := 1; i <= n; i++ {
+		var x rc.Extension
+		x.ID = rc.ID(fmt.Sprint(i))
+		x.ExtensionNumber = fmt.Sprint(100 + i)
+		x.Name = names[(i-1)%len(names)]
+		x.Type = "User"
+		x.Contact.Department = depts[i%2]
+		exts = append(exts, x)
+	}
+	var q rc.Extension
+	q.ID, q.ExtensionNumber, q.Name, q.Type = "900", "900", "Support Queue", "Department"
+	exts = append(exts, q)
+	m.AddExtensions(exts)
+	m.SetQueues([]Queue{{ID: "900", Name: "Support Queue", Members: []ID{"1", "2", "3"}, EditableMemberStatus: true}})
+	m.SetMe("1", false)
+	return m, c
+}
+
+// ev builds a presence body from JSON.
+func ev(t *testing.T, js string) *rc.Presence {
+	t.Helper()
+	var p rc.Presence
+	if err := json.Unmarshal([]byte(js), &p); err != nil {
+		t.Fatal(err)
+	}
+	return &p
+}
+
+func entry(t *testing.T, m *Mirror, id ID) Entry {
+	t.Helper()
+	e, ok := m.Get(id)
+	if !ok {
+		t.Fatalf("no entry %s", id)
+	}
+	return e
+}
+
+func TestMergeRules(t *testing.T) {
+	m, c := testMirror(t, 3)
+	t0 := c.Now()
+	m.ApplySnapshot([]rc.Presence{*ev(t, `{"extension":{"id":2},"presenceStatus":"Available","userStatus":"Available","dndStatus":"TakeAllCalls","telephonyStatus":"NoCall","message":"hi"}`)}, true)
+	if e := entry(t, m, "2"); e.Availability != Available || !e.AvailSince.IsZero() {
+		t.Fatalf("after a snapshot: %v since %v; time in state must be unknown", e.Availability, e.AvailSince)
+	}
+	// A partial body overlays only what it carries.
+	m.ApplyEvent(ev(t, `{"extensionId":"2","sequence":10,"userStatus":"Busy"}`), t0.Add(time.Second), true)
+	e := entry(t, m, "2")
+	if e.UserStatus != "Busy" || e.Message != "hi" || e.DNDStatus != "TakeAllCalls" || e.Availability != Busy {
+		t.Fatalf("partial body merged wrong: %+v", e)
+	}
+	if !e.AvailSince.Equal(t0.Add(time.Second)) {
+		t.Fatalf("time in state must come from the notification timestamp, got %v", e.AvailSince)
+	}
+	// An older sequence is dropped; an equal one applies.
+	m.ApplyEvent(ev(t, `{"extensionId":"2","sequence":9,"userStatus":"Available"}`), t0.Add(2*time.Second), true)
+	if entry(t, m, "2").UserStatus != "Busy" {
+		t.Fatalf("a notification with a lower sequence was applied")
+	}
+	m.ApplyEvent(ev(t, `{"extensionId":"2","sequence":10,"message":"lunch"}`), t0.Add(3*time.Second), true)
+	if entry(t, m, "2").Message != "lunch" {
+		t.Fatalf("a notification with the same sequence must apply")
+	}
+	// An empty message clears it.
+	m.ApplyEvent(ev(t, `{"extensionId":"2","sequence":11,"message":""}`), t0.Add(3*time.Second), true)
+	if entry(t, m, "2").Message != "" {
+		t.Fatalf("an empty message must clear the old one")
+	}
+}
+
+func TestCallsMerge(t *testing.T) {
+	m, c := testMirror(t, 3)
+	t0 := c.Now()
+	m.ApplySnapshot([]rc.Presence{*ev(t, `{"extension":{"id":3},"userStatus":"Available","dndStatus":"TakeAllCalls","telephonyStatus":"NoCall"}`)}, true)
+	m.ApplyEvent(ev(t, `{"extensionId":"3","sequence":1,"telephonyStatus":"Ringing","totalActiveCalls":1,
+		"activeCalls":[{"id":"c1","direction":"Inbound","from":"+16505550101","fromName":"Globex","telephonyStatus":"Ringing","startTime":"2026-05-04T08:59:50.000+0000","queueCall":true}]}`), t0, true)
+	e := entry(t, m, "3")
+	if e.Availability != Ringing || len(e.Calls) != 1 || !e.Calls[0].Queue || e.Calls[0].Start.IsZero() {
+		t.Fatalf("ringing call not merged: %+v", e)
+	}
+	if name, num := e.Calls[0].Party(); name != "Globex" || num != "+16505550101" {
+		t.Fatalf("party %q %q", name, num)
+	}
+	// The end of a call is reported once with NoCall/final.
+	m.ApplyEvent(ev(t, `{"extensionId":"3","sequence":2,"telephonyStatus":"NoCall","totalActiveCalls":0,
+		"activeCalls":[{"id":"c1","direction":"Inbound","telephonyStatus":"NoCall","terminationType":"final"}]}`), t0, true)
+	if e := entry(t, m, "3"); len(e.Calls) != 0 || e.Availability != Available {
+		t.Fatalf("ended call kept: %+v", e)
+	}
+	// More calls than inlined: the calls are fetched.
+	m.ApplyEvent(ev(t, `{"extensionId":"3","sequence":3,"telephonyStatus":"OnHold","totalActiveCalls":9,
+		"activeCalls":[{"id":"a","telephonyStatus":"OnHold"},{"id":"b","telephonyStatus":"OnHold"}]}`), t0, true)
+	if e := entry(t, m, "3"); !e.CallsUnsure || e.TotalCalls != 9 {
+		t.Fatalf("truncated calls not flagged: %+v", e)
+	}
+	if got := m.TakeFetches(30); !slices.Equal(got, []ID{"3"}) {
+		t.Fatalf("fetch list %v", got)
+	}
+	if got := m.TakeFetches(30); len(got) != 0 {
+		t.Fatalf("an in-flight fetch was handed out twice: %v", got)
+	}
+	// A detailed body without activeCalls while on a call: fetch.
+	m.ApplySnapshot([]rc.Presence{*ev(t, `{"extension":{"id":3},"telephonyStatus":"NoCall","userStatus":"Available"}`)}, true)
+	m.ApplyEvent(ev(t, `{"extensionId":"3","sequence":4,"telephonyStatus":"CallConnected"}`), t0, true)
+	if e := entry(t, m, "3"); !e.CallsUnsure || e.Availability != OnCall {
+		t.Fatalf("a detailed body without its calls must be fetched: %+v", e)
+	}
+	if got := m.TakeFetches(30); !slices.Equal(got, []ID{"3"}) {
+		t.Fatalf("fetch list %v", got)
+	}
+}
+
+func TestSnapshotReplaysEventsLoggedDuringIt(t *testing.T) {
+	m, c := testMirror(t, 3)
+	m.StartResync("first load")
+	// An event arrives before the (older) snapshot of the same extension.
+	m.ApplyEvent(ev(t, `{"extensionId":"1","sequence":5,"userStatus":"Busy","dndStatus":"TakeAllCalls","telephonyStatus":"NoCall"}`), c.Now(), true)
+	m.ApplySnapshot([]rc.Presence{*ev(t, `{"extension":{"id":1},"userStatus":"Available","dndStatus":"TakeAllCalls","telephonyStatus":"NoCall"}`)}, true)
+	if e := entry(t, m, "1"); e.UserStatus != "Busy" {
+		t.Fatalf("an older snapshot overwrote a newer event: %s", e.UserStatus)
+	}
+	// After its snapshot, events for that extension just apply.
+	m.ApplyEvent(ev(t, `{"extensionId":"1","sequence":6,"userStatus":"Offline"}`), c.Now(), true)
+	if e := entry(t, m, "1"); e.UserStatus != "Offline" {
+		t.Fatalf("an event after the snapshot was lost: %s", e.UserStatus)
+	}
+	m.FinishResync(true)
+	if h := m.Health(); !h.Loaded {
+		t.Fatalf("a complete resync must mark the mirror loaded")
+	}
+	// A snapshot resets the watermark (REST carries no sequence).
+	m.ApplyEvent(ev(t, `{"extensionId":"2","sequence":50,"userStatus":"Busy"}`), c.Now(), true)
+	m.ApplySnapshot([]rc.Presence{*ev(t, `{"extension":{"id":2},"userStatus":"Busy"}`)}, true)
+	m.ApplyEvent(ev(t, `{"extensionId":"2","sequence":3,"userStatus":"Available"}`), c.Now(), true)
+	if e := entry(t, m, "2"); e.UserStatus != "Available" {
+		t.Fatalf("watermarks must reset after a snapshot: %s", e.UserStatus)
+	}
+}
+
+func TestFreshness(t *testing.T) {
+	m, c := testMirror(t, 3)
+	m.StartResync("first load")
+	m.ApplySnapshot([]rc.Presence{*ev(t, `{"extension":{"id":1},"userStatus":"Available"}`), *ev(t, `{"extension":{"id":2},"userStatus":"Available"}`)}, true)
+	m.FinishResync(true)
+	m.SetLink(rc.Link{State: rc.LinkLive})
+	e1 := entry(t, m, "1")
+	if m.Stale(&e1) || m.Health().Conn != ConnLive {
+		t.Fatalf("fresh after the first load")
+	}
+	c.Advance(time.Second)
+	m.SetLink(rc.Link{State: rc.LinkRecovering, Err: errors.New("read: connection reset")})
+	if h := m.Health(); h.Conn != ConnRecovering || h.Err == "" || h.Down.IsZero() {
+		t.Fatalf("link loss not reported: %+v", h)
+	}
+	e1 = entry(t, m, "1")
+	if m.Stale(&e1) {
+		t.Fatalf("stale before the grace")
+	}
+	c.Advance(staleGrace)
+	if !m.Stale(&e1) {
+		t.Fatalf("a row must be stale once the link has been down past the grace")
+	}
+	c.Advance(offlineAfter)
+	if h := m.Health(); h.Conn != ConnOffline {
+		t.Fatalf("a long outage must read offline, got %v", h.Conn)
+	}
+	// Recovered without loss: fresh again.
+	m.SetLink(rc.Link{State: rc.LinkLive})
+	if m.Stale(&e1) || m.Health().Conn != ConnLive {
+		t.Fatalf("a clean recovery must clear staleness")
+	}
+	// A gap: stale until the resync's snapshot confirms each row.
+	c.Advance(time.Second)
+	m.StartResync("recovery failed")
+	if h := m.Health(); h.Conn != ConnResyncing || h.Resync == "" {
+		t.Fatalf("resync not reported: %+v", h)
+	}
+	c.Advance(time.Second)
+	m.ApplySnapshot([]rc.Presence{*ev(t, `{"extension":{"id":1},"userStatus":"Busy"}`)}, true)
+	e1, e2 := entry(t, m, "1"), entry(t, m, "2")
+	if m.Stale(&e1) || !m.Stale(&e2) {
+		t.Fatalf("confirmed row stale=%v, unconfirmed row stale=%v", m.Stale(&e1), m.Stale(&e2))
+	}
+	m.FinishResync(false)
+	if !m.Stale(&e2) {
+		t.Fatalf("an incomplete resync must leave unconfirmed rows stale")
+	}
+	m.StartResync("retry")
+	m.ApplySnapshot([]rc.Presence{*ev(t, `{"extension":{"id":2},"userStatus":"Busy"}`)}, true)
+	m.FinishResync(true)
+	if e2 := entry(t, m, "2"); m.Stale(&e2) {
+		t.Fatalf("a complete resync must clear staleness")
+	}
+}
+
+func TestProjections(t *testing.T) {
+	m, c := testMirror(t, 6)
+	for i := 1; i <= 6; i++ {
+		st := []string{"Available", "Busy", "Available", "Offline", "Available", "Busy"}[i-1]
+		m.ApplySnapshot([]rc.Presence{*ev(t, fmt.Sprintf(`{"extension":{"id":%d},"userStatus":"%s","dndStatus":"TakeAllCalls","telephonyStatus":"NoCall"}`, i, st))}, true)
+	}
+	m.ApplyEvent(ev(t, `{"extensionId":"5","sequence":1,"telephonyStatus":"CallConnected","activeCalls":[{"id":"x","direction":"Inbound","fromName":"Initech Payroll","from":"+14155550111","telephonyStatus":"CallConnected"}]}`), c.Now(), true)
+	m.ApplyEvent(ev(t, `{"extensionId":"6","sequence":1,"message":"Out to LUNCH"}`), c.Now(), true)
+
+	ids := func(p Projection) []ID {
+		var out []ID
+		for _, g := range p.Groups {
+			out = append(out, g.IDs...)
+		}
+		return out
+	}
+	if got := ids(m.Project(Query{Sort: ColNumber})); !slices.Equal(got, []ID{"1", "2", "3", "4", "5", "6"}) {
+		t.Fatalf("number order: %v (the Department must be left out by default)", got)
+	}
+	if got := m.Project(Query{All: true}); got.Total != 7 {
+		t.Fatalf("All must include the queue extension: %d", got.Total)
+	}
+	if got := ids(m.Project(Query{Sort: ColNumber, Desc: true})); !slices.Equal(got, []ID{"6", "5", "4", "3", "2", "1"}) {
+		t.Fatalf("reverse: %v", got)
+	}
+	// Ties by extension number, in both directions.
+	if got := ids(m.Project(Query{Sort: ColAvailability})); !slices.Equal(got, []ID{"1", "3", "5", "2", "6", "4"}) {
+		t.Fatalf("by availability: %v", got)
+	}
+	if got := ids(m.Project(Query{Sort: ColAvailability, Desc: true})); !slices.Equal(got, []ID{"4", "2", "6", "5", "1", "3"}) {
+		t.Fatalf("by availability reversed (ties still by number): %v", got)
+	}
+	for text, want := range map[string][]ID{
+		"initech": {"5"}, "lunch": {"6"}, "103": {"3"}, "GARCÍA": {"3"}, "on call": {"5"}, "support": {"1", "3", "5"}, "nobody": nil,
+	} {
+		if got := ids(m.Project(Query{Text: text, Sort: ColNumber})); !slices.Equal(got, want) {
+			t.Errorf("filter %q: %v, want %v", text, got, want)
+		}
+	}
+	if got := ids(m.Project(Query{States: []Availability{Busy, Offline}, Sort: ColNumber})); !slices.Equal(got, []ID{"2", "4", "6"}) {
+		t.Fatalf("state filter: %v", got)
+	}
+	byQueue := m.Project(Query{By: GroupQueue, Sort: ColNumber})
+	if len(byQueue.Groups) != 2 || byQueue.Groups[0].Title != "Support Queue" || !slices.Equal(byQueue.Groups[0].IDs, []ID{"1", "2", "3"}) ||
+		byQueue.Groups[1].Title != "Not in a queue" || byQueue.Groups[0].Counts[Available] != 2 {
+		t.Fatalf("group by queue: %+v", byQueue.Groups)
+	}
+	byDept := m.Project(Query{By: GroupDepartment, Sort: ColNumber})
+	if len(byDept.Groups) != 2 || byDept.Groups[0].Title != "Sales" || !slices.Equal(byDept.Groups[0].IDs, []ID{"2", "4", "6"}) {
+		t.Fatalf("group by department: %+v", byDept.Groups)
+	}
+}
+
+func TestIntentBookkeeping(t *testing.T) {
+	m, c := testMirror(t, 3)
+	m.ApplySnapshot([]rc.Presence{*ev(t, `{"extension":{"id":1},"userStatus":"Available","dndStatus":"TakeAllCalls","telephonyStatus":"NoCall"}`)}, true)
+	dnd := func(m *Mirror) bool { return m.entryLocked("1").DNDStatus == "DoNotAcceptAnyCalls" }
+	avail := func(m *Mirror) bool {
+		e := m.entryLocked("1")
+		return e.UserStatus == "Available" && e.DNDStatus != "DoNotAcceptAnyCalls"
+	}
+	// Choosing what the server already has sends nothing.
+	m.recordIntent(IntentStatus, StatusAvailable, "presence", avail)
+	if len(m.Writes()) != 0 {
+		t.Fatalf("a no-op choice must not be pending")
+	}
+	m.recordIntent(IntentStatus, StatusDND, "presence", dnd)
+	batch := m.unsent("presence")
+	if len(batch) != 1 || batch[0].Value != StatusDND {
+		t.Fatalf("unsent: %+v", batch)
+	}
+	// While DND is in flight the user goes back to Available: it must be
+	// sent afterwards even though the server still says Available.
+	m.recordIntent(IntentStatus, StatusAvailable, "presence", avail)
+	if w := m.Writes()[IntentStatus]; w.Value != StatusAvailable || !w.Pending() {
+		t.Fatalf("the latest choice must show pending: %+v", w)
+	}
+	if len(m.unsent("presence")) != 0 {
+		t.Fatalf("a key whose request is in flight must not be handed out again")
+	}
+	m.sent(batch, nil)
+	// The DND notification lands: it must not confirm the newer choice.
+	m.ApplyEvent(ev(t, `{"extensionId":"1","sequence":1,"dndStatus":"DoNotAcceptAnyCalls"}`), c.Now(), true)
+	if _, ok := m.Writes()[IntentStatus]; !ok {
+		t.Fatalf("an older choice's notification confirmed the newer one")
+	}
+	batch = m.unsent("presence")
+	if len(batch) != 1 || batch[0].Value != StatusAvailable {
+		t.Fatalf("the last choice must be sent next: %+v", batch)
+	}
+	m.sent(batch, nil)
+	m.ApplyEvent(ev(t, `{"extensionId":"1","sequence":2,"dndStatus":"TakeAllCalls","userStatus":"Available"}`), c.Now(), true)
+	if len(m.Writes()) != 0 {
+		t.Fatalf("the matching notification must confirm: %+v", m.Writes())
+	}
+	// A failure rolls back with the error, visible for a while.
+	m.recordIntent(IntentMessage, "x", "presence", func(m *Mirror) bool { return m.entryLocked("1").Message == "x" })
+	batch = m.unsent("presence")
+	m.sent(batch, errors.New("RingCentral answered 403 CMN-408: nope"))
+	w := m.Writes()[IntentMessage]
+	if !w.Failed || w.Err == "" {
+		t.Fatalf("failure not recorded: %+v", w)
+	}
+	c.Advance(failedShown + time.Second)
+	if _, ok := m.Writes()[IntentMessage]; ok {
+		t.Fatalf("a failed write must disappear after a while")
+	}
+}
+
+func TestDrainCoalesces(t *testing.T) {
+	m, c := testMirror(t, 3)
+	m.Drain()
+	select {
+	case <-m.Changed():
+	default:
+	}
+	for i := 0; i < 100; i++ {
+		m.ApplyEvent(ev(t, fmt.Sprintf(`{"extensionId":"%d","sequence":%d,"userStatus":"Busy"}`, 1+i%2, i)), c.Now(), true)
+	}
+	select {
+	case <-m.Changed():
+	default:
+		t.Fatalf("no change signal")
+	}
+	cs := m.Drain()
+	slices.Sort(cs.IDs)
+	if !slices.Equal(cs.IDs, []ID{"1", "2"}) {
+		t.Fatalf("100 changes of 2 extensions must drain as those 2: %v", cs.IDs)
+	}
+	if cs := m.Drain(); len(cs.IDs) != 0 {
+		t.Fatalf("a second drain must be empty")
+	}
+}

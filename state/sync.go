@@ -1,0 +1,439 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/rchud/rchud/rc"
+)
+
+// SyncOptions tune the sync loop.
+type SyncOptions struct {
+	Logger *slog.Logger
+	Stream rc.StreamOptions
+	// FetchEvery is how often extensions with incomplete calls are fetched.
+	FetchEvery time.Duration
+	// LiveWait is how long the first load waits for the subscription to be
+	// live, so that nothing changes unseen between the two.
+	LiveWait time.Duration
+}
+
+// Sync keeps a Mirror equal to the server: bootstrap (directory, then
+// presence, shown as it arrives), one subscription, notifications applied
+// as they come, and a resync from REST after any gap.
+type Sync struct {
+	c    *rc.Client
+	m    *Mirror
+	opts SyncOptions
+	log  *slog.Logger
+
+	// Writer sends the user's changes; set once Run has signed in.
+	writerReady chan struct{}
+	writer      *Writer
+	ready       chan struct{} // closed after the first full presence load
+	readyOnce   sync.Once
+	stream      *rc.Stream
+
+	rsMu     sync.Mutex // serializes startResync
+	mu       sync.Mutex
+	resyncs  int // resyncs started, for tests and figures
+	cancelRS context.CancelFunc
+	rsDone   chan struct{}
+}
+
+// NewSync makes a sync loop for c into m.
+func NewSync(c *rc.Client, m *Mirror, opts SyncOptions) *Sync {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.FetchEvery == 0 {
+		opts.FetchEvery = 500 * time.Millisecond
+	}
+	if opts.LiveWait == 0 {
+		opts.LiveWait = 5 * time.Second
+	}
+	return &Sync{c: c, m: m, opts: opts, log: opts.Logger, ready: make(chan struct{}), writerReady: make(chan struct{})}
+}
+
+// Ready is closed once every extension's presence has been loaded.
+func (s *Sync) Ready() <-chan struct{} { return s.ready }
+
+// Writer waits until the sync has signed in and returns the writer.
+func (s *Sync) Writer(ctx context.Context) (*Writer, error) {
+	select {
+	case <-s.writerReady:
+		return s.writer, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Resyncs is how many full reloads have started (the first load counts).
+func (s *Sync) Resyncs() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.resyncs
+}
+
+// Run signs in, loads the directory, subscribes and keeps the mirror live
+// until ctx ends; then it deletes the subscription, closes the socket and
+// revokes the session. It returns early with the error when signing in or
+// loading the directory fails (errors.Is rc.ErrAuth / rc.ErrUnreachable).
+func (s *Sync) Run(ctx context.Context) error {
+	me, err := s.c.Login(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.shutdown()
+	self, err := s.c.GetExtension(ctx, "~")
+	if err != nil {
+		return err
+	}
+	admin := self.Permissions.Admin.Enabled
+	s.m.SetMe(ID(me), admin)
+	s.writer = NewWriter(ctx, s.m, s.c, s.log)
+	close(s.writerReady)
+	s.log.Info("signed in", "extension", self.ExtensionNumber, "admin", admin)
+
+	if err := s.c.ListExtensions(ctx, nil, func(page []rc.Extension) error {
+		s.m.AddExtensions(page)
+		return nil
+	}); err != nil {
+		return err
+	}
+	queues, err := s.loadQueues(ctx, ID(me), admin)
+	if err != nil {
+		return err
+	}
+
+	s.stream = s.c.Stream(s.filters(ID(me), admin, queues), s.opts.Stream)
+	go s.fetcher(ctx)
+	go func() {
+		<-ctx.Done()
+		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		s.stream.Close(cctx) // deletes the subscription; Events then closes
+	}()
+
+	first := make(chan struct{})
+	var firstOnce sync.Once
+	go func() {
+		// The first load waits (briefly) for the subscription, so nothing
+		// changes between the snapshot and the first notification.
+		t := time.NewTimer(s.opts.LiveWait)
+		defer t.Stop()
+		select {
+		case <-first:
+		case <-t.C:
+			s.log.Info("subscription not live yet; loading presence anyway")
+		case <-ctx.Done():
+			return
+		}
+		s.startResync(ctx, "first load", admin)
+	}()
+	late := false // the first load began before the subscription was live
+	for ev := range s.stream.Events() {
+		switch {
+		case ev.Link != nil:
+			s.m.SetLink(*ev.Link)
+			if ev.Link.State == rc.LinkLive {
+				firstOnce.Do(func() {
+					late = s.Resyncs() > 0
+					close(first)
+				})
+				if late {
+					late = false
+					s.startResync(ctx, "subscription started after the first load", admin)
+				}
+			}
+			if ev.Link.State == rc.LinkClosed {
+				return nil
+			}
+		case ev.Resync != nil:
+			s.log.Info("resync", "why", ev.Resync.Why)
+			s.startResync(ctx, ev.Resync.Why, admin)
+		case ev.Disabled != nil:
+			s.log.Info("filters not granted", "filters", ev.Disabled)
+			s.m.SetDisabled(ev.Disabled)
+		case ev.Notification != nil:
+			s.apply(ev.Notification)
+		}
+	}
+	return nil
+}
+
+// apply routes one notification into the mirror.
+func (s *Sync) apply(n *rc.Notification) {
+	switch n.Kind() {
+	case rc.KindPresence:
+		p, err := n.Presence()
+		if err != nil {
+			s.log.Debug("undecodable presence notification", "err", err)
+			return
+		}
+		s.m.ApplyEvent(&p, n.Timestamp.Time, true)
+	case rc.KindQueuePresence:
+		changes, err := n.QueuePresence()
+		if err != nil {
+			s.log.Debug("undecodable queue notification", "err", err)
+			return
+		}
+		s.m.ApplyQueueEvent(changes)
+	}
+}
+
+// filters chooses the subscription by permission (rc-api.md §3.5): the
+// detailed account filter for admins, who may read company presence;
+// otherwise a detailed filter per user, mine included. Queue filters for
+// the queues whose availability is shown.
+func (s *Sync) filters(me ID, admin bool, queues []Queue) []string {
+	var f []string
+	if admin {
+		f = append(f, "/restapi/v1.0/account/~/presence?detailedTelephonyState=true")
+	} else {
+		for _, r := range s.m.All() {
+			if r.Type == TypeUser {
+				f = append(f, "/restapi/v1.0/account/~/extension/"+string(r.ID)+"/presence?detailedTelephonyState=true")
+			}
+		}
+	}
+	for _, q := range queues {
+		f = append(f, "/restapi/v1.0/account/~/call-queues/"+string(q.ID)+"/presence")
+	}
+	return f
+}
+
+// loadQueues reads the call queues, their members, and my availability in
+// mine. It returns the queues whose member availability is followed:
+// every queue for an admin, mine otherwise.
+func (s *Sync) loadQueues(ctx context.Context, me ID, admin bool) ([]Queue, error) {
+	list, err := s.c.ListCallQueues(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	mine, err := s.c.MyQueuePresence(ctx, rc.ID(me))
+	if err != nil && !rc.IsStatus(err, 403) {
+		return nil, err
+	}
+	var qs []Queue
+	for _, q := range list {
+		members, err := s.c.QueueMembers(ctx, q.ID)
+		if err != nil {
+			return nil, err
+		}
+		qq := Queue{ID: ID(q.ID), Number: q.ExtensionNumber, Name: q.Name, Accept: map[ID]bool{}}
+		if q.EditableMemberStatus != nil {
+			qq.EditableMemberStatus = *q.EditableMemberStatus
+		}
+		for _, m := range members {
+			qq.Members = append(qq.Members, ID(m.ID))
+		}
+		qs = append(qs, qq)
+	}
+	s.m.SetQueues(qs)
+	s.m.ApplyMyQueues(me, mine)
+	var followed []Queue
+	for _, q := range s.m.Queues() {
+		for _, r := range mine {
+			if ID(r.CallQueue.ID) == q.ID {
+				q.EditableMemberStatus = r.CallQueue.EditableMemberStatus
+			}
+		}
+		if admin || containsID(q.Members, me) {
+			followed = append(followed, q)
+		}
+	}
+	return followed, nil
+}
+
+func containsID(ids []ID, id ID) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// startResync (re)starts a full reload in the background; a reload
+// already running is cancelled, its log kept.
+func (s *Sync) startResync(ctx context.Context, why string, admin bool) {
+	s.rsMu.Lock()
+	defer s.rsMu.Unlock()
+	s.mu.Lock()
+	if s.cancelRS != nil {
+		s.cancelRS()
+		done := s.rsDone
+		s.mu.Unlock()
+		<-done
+		s.mu.Lock()
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	s.cancelRS, s.rsDone = cancel, done
+	s.resyncs++
+	s.mu.Unlock()
+	s.m.StartResync(why)
+	go func() {
+		defer close(done)
+		s.resync(rctx, admin)
+	}()
+}
+
+// resync reloads every extension's presence and the followed queues'
+// availability, retrying with backoff until it completes or is cancelled.
+func (s *Sync) resync(ctx context.Context, admin bool) {
+	for attempt := 0; ; attempt++ {
+		err := s.reload(ctx, admin)
+		if err == nil {
+			s.m.FinishResync(true)
+			s.readyOnce.Do(func() { close(s.ready) })
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Info("resync failed", "attempt", attempt+1, "err", err)
+		t := time.NewTimer(min(time.Duration(attempt+1)*2*time.Second, 30*time.Second))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Sync) reload(ctx context.Context, admin bool) error {
+	me, _ := s.m.Me()
+	if admin {
+		if err := s.c.AccountPresence(ctx, true, func(page []rc.Presence) error {
+			s.m.ApplySnapshot(page, true)
+			return nil
+		}); err != nil {
+			return err
+		}
+	} else {
+		// Me first, then everyone, 30 a call, paced within the Light budget.
+		ids := []ID{me}
+		for _, r := range s.m.All() {
+			if r.Type == TypeUser && r.ID != me {
+				ids = append(ids, r.ID)
+			}
+		}
+		for start := 0; start < len(ids); start += rc.MaxBatch {
+			chunk := ids[start:min(start+rc.MaxBatch, len(ids))]
+			res, err := s.c.BatchPresence(ctx, toRC(chunk), true, true)
+			if err != nil {
+				return err
+			}
+			var ok []rc.Presence
+			for _, r := range res {
+				if r.Err == nil {
+					if r.Presence.Who() == "" {
+						r.Presence.ExtensionID = r.ID
+					}
+					ok = append(ok, r.Presence)
+				}
+			}
+			s.m.ApplySnapshot(ok, true)
+		}
+	}
+	for _, q := range s.m.Queues() {
+		if !admin && !containsID(q.Members, me) {
+			continue
+		}
+		if admin {
+			s.m.StartQueueFetch(q.ID)
+			recs, err := s.c.QueuePresence(ctx, rc.ID(q.ID))
+			if err != nil {
+				return err
+			}
+			s.m.ApplyQueueSnapshot(q.ID, queueAccept(recs))
+		}
+	}
+	if !admin {
+		mine, err := s.c.MyQueuePresence(ctx, rc.ID(me))
+		if err != nil {
+			return err
+		}
+		s.m.ApplyMyQueues(me, mine)
+	}
+	return nil
+}
+
+func toRC(ids []ID) []rc.ID {
+	out := make([]rc.ID, len(ids))
+	for i, id := range ids {
+		out[i] = rc.ID(id)
+	}
+	return out
+}
+
+// fetcher GETs, 30 at a time, the extensions whose calls a notification
+// left incomplete (more than 7 calls, or a body without activeCalls).
+func (s *Sync) fetcher(ctx context.Context) {
+	t := time.NewTicker(s.opts.FetchEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for {
+			ids := s.m.TakeFetches(rc.MaxBatch)
+			if len(ids) == 0 {
+				break
+			}
+			res, err := s.c.BatchPresence(ctx, toRC(ids), true, false)
+			if err != nil {
+				s.m.FetchFailed(ids)
+				if !errors.Is(err, context.Canceled) {
+					s.log.Info("presence fetch failed", "err", err)
+				}
+				break
+			}
+			var ok []rc.Presence
+			var failed []ID
+			for _, r := range res {
+				if r.Err != nil {
+					failed = append(failed, ID(r.ID))
+					continue
+				}
+				if r.Presence.Who() == "" {
+					r.Presence.ExtensionID = r.ID
+				}
+				ok = append(ok, r.Presence)
+			}
+			s.m.ApplySnapshot(ok, true)
+			if len(failed) > 0 {
+				s.m.FetchFailed(failed)
+			}
+		}
+	}
+}
+
+// shutdown deletes the subscription, closes the socket and revokes the
+// session, each bounded in time.
+func (s *Sync) shutdown() {
+	if s.writer != nil {
+		s.writer.Close(2 * time.Second)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if s.stream != nil {
+		s.stream.Close(ctx)
+	}
+	s.mu.Lock()
+	if s.cancelRS != nil {
+		s.cancelRS()
+	}
+	s.mu.Unlock()
+	rctx, rcancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer rcancel()
+	s.c.Revoke(rctx)
+}
