@@ -34,6 +34,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		switch args[0] {
 		case "emulator":
 			return runEmulator(ctx, args[1:], stdout, stderr)
+		case "snapshot":
+			return runSnapshot(ctx, args[1:], stdout, stderr, environment)
 		case "help", "-h", "--help", "-help":
 			fmt.Fprint(stdout, usage)
 			return exitOK
@@ -53,7 +55,8 @@ func firstOr(args []string, def string) string {
 const usage = `rchud: a live presence console for RingCentral accounts
 
 Usage:
+  rchud snapshot [flags]   print every extension's presence once (or after --watch)
   rchud emulator [flags]   serve an emulated RingCentral platform on loopback
 
-Run "rchud emulator -h" for its flags.
+Run "rchud <command> -h" for its flags.
 `

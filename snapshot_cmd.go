@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/rchud/rchud/rc"
+	"github.com/rchud/rchud/state"
+	"github.com/rchud/rchud/ui"
+)
+
+// runSnapshot implements `rchud snapshot`: connect like the HUD, load
+// everything, optionally stay live a while, then print the mirror.
+func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
+	const cmd = "rchud snapshot"
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var sf sessionFlags
+	sf.bind(fs)
+	watch := fs.Duration("watch", 0, "stay live this long after loading (e.g. 30s) before printing")
+	asJSON := fs.Bool("json", false, "print JSON: an array with one object per extension")
+	asCSV := fs.Bool("csv", false, "print CSV")
+	timeout := fs.Duration("timeout", 2*time.Minute, "give up loading after this long")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fmt.Fprintln(stdout, "Usage: rchud snapshot [flags]")
+			fs.PrintDefaults()
+			return exitOK
+		}
+		return fail(stderr, cmd, err, exitUsage)
+	}
+	if fs.NArg() > 0 {
+		return fail(stderr, cmd, fmt.Errorf("unexpected argument %q", fs.Arg(0)), exitUsage)
+	}
+	if *asJSON && *asCSV {
+		return fail(stderr, cmd, errors.New("--json and --csv are exclusive"), exitUsage)
+	}
+	if *watch < 0 || *timeout <= 0 {
+		return fail(stderr, cmd, errors.New("--watch and --timeout must be positive durations"), exitUsage)
+	}
+	sess, err := sf.open(lookup)
+	if err != nil {
+		return fail(stderr, cmd, err, exitUsage)
+	}
+	defer sess.close()
+
+	m := state.NewMirror(nil)
+	client := rc.New(sess.cfg, rc.Options{Logger: sess.log.With("component", "rc")})
+	sync := state.NewSync(client, m, state.SyncOptions{Logger: sess.log.With("component", "sync")})
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- sync.Run(runCtx) }()
+	stop := func() error {
+		cancel()
+		return <-done
+	}
+
+	deadline := time.NewTimer(*timeout)
+	defer deadline.Stop()
+	select {
+	case <-sync.Ready():
+	case err := <-done:
+		cancel()
+		if err == nil {
+			err = errors.New("stopped before loading")
+		}
+		return fail(stderr, cmd, err, exitCode(err))
+	case <-deadline.C:
+		stop()
+		return fail(stderr, cmd, fmt.Errorf("presence did not load within %v", *timeout), exitUnreachable)
+	case <-ctx.Done():
+		stop()
+		return fail(stderr, cmd, errors.New("interrupted"), exitFailure)
+	}
+	if *watch > 0 {
+		t := time.NewTimer(*watch)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+	}
+	rows := m.Project(state.Query{All: true, Sort: state.ColNumber})
+	var ids []state.ID
+	for _, g := range rows.Groups {
+		ids = append(ids, g.IDs...)
+	}
+	out := m.Rows(ids)
+	_ = stop()
+	switch {
+	case *asJSON:
+		err = writeSnapshotJSON(stdout, out)
+	case *asCSV:
+		err = writeSnapshotCSV(stdout, out)
+	default:
+		err = writeSnapshotTable(stdout, out, time.Now())
+	}
+	if err != nil {
+		return fail(stderr, cmd, err, exitFailure)
+	}
+	return exitOK
+}
+
+// snapshotCall is one active call in the JSON output.
+type snapshotCall struct {
+	ID        string `json:"id"`
+	Direction string `json:"direction"`
+	From      string `json:"from,omitempty"`
+	FromName  string `json:"fromName,omitempty"`
+	To        string `json:"to,omitempty"`
+	ToName    string `json:"toName,omitempty"`
+	Status    string `json:"telephonyStatus"`
+	StartTime string `json:"startTime,omitempty"`
+	QueueCall bool   `json:"queueCall"`
+}
+
+// snapshotRow is one extension in the JSON output.
+type snapshotRow struct {
+	ID              string         `json:"id"`
+	ExtensionNumber string         `json:"extensionNumber"`
+	Name            string         `json:"name"`
+	Type            string         `json:"type"`
+	Department      string         `json:"department,omitempty"`
+	PresenceStatus  string         `json:"presenceStatus"`
+	UserStatus      string         `json:"userStatus"`
+	DNDStatus       string         `json:"dndStatus"`
+	TelephonyStatus string         `json:"telephonyStatus"`
+	Message         string         `json:"message"`
+	ActiveCalls     []snapshotCall `json:"activeCalls"`
+	Availability    string         `json:"availability"`
+	Since           *string        `json:"since"`
+	Stale           bool           `json:"stale"`
+}
+
+func toSnapshotRow(r state.Row) snapshotRow {
+	out := snapshotRow{
+		ID: string(r.ID), ExtensionNumber: r.Number, Name: r.Name, Type: r.Type, Department: r.Department,
+		PresenceStatus: r.PresenceStatus, UserStatus: r.UserStatus, DNDStatus: r.DNDStatus,
+		TelephonyStatus: r.TelephonyStatus, Message: r.Message, Availability: r.Availability.String(),
+		Stale: r.Stale, ActiveCalls: []snapshotCall{},
+	}
+	if !r.AvailSince.IsZero() {
+		s := r.AvailSince.UTC().Format(time.RFC3339)
+		out.Since = &s
+	}
+	for _, c := range r.Calls {
+		sc := snapshotCall{ID: c.ID, Direction: c.Direction, From: c.From, FromName: c.FromName, To: c.To, ToName: c.ToName,
+			Status: c.Status, QueueCall: c.Queue}
+		if !c.Start.IsZero() {
+			sc.StartTime = c.Start.UTC().Format(time.RFC3339)
+		}
+		out.ActiveCalls = append(out.ActiveCalls, sc)
+	}
+	return out
+}
+
+// writeSnapshotJSON prints the array. encoding/json escapes every control
+// character, so network strings go out as data, not terminal commands.
+func writeSnapshotJSON(w io.Writer, rows []state.Row) error {
+	out := make([]snapshotRow, len(rows))
+	for i, r := range rows {
+		out[i] = toSnapshotRow(r)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// writeSnapshotCSV prints one line per extension, text sanitised.
+func writeSnapshotCSV(w io.Writer, rows []state.Row) error {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"id", "extensionNumber", "name", "type", "availability", "presenceStatus", "userStatus",
+		"dndStatus", "telephonyStatus", "message", "since", "stale", "activeCalls"})
+	for _, r := range rows {
+		s := toSnapshotRow(r)
+		since := ""
+		if s.Since != nil {
+			since = *s.Since
+		}
+		_ = cw.Write([]string{s.ID, ui.Sanitize(s.ExtensionNumber), ui.Sanitize(s.Name), s.Type, s.Availability,
+			s.PresenceStatus, s.UserStatus, s.DNDStatus, s.TelephonyStatus, ui.Sanitize(s.Message), since,
+			fmt.Sprint(s.Stale), fmt.Sprint(len(s.ActiveCalls))})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// writeSnapshotTable prints an aligned table, text sanitised and widths
+// measured in terminal cells.
+func writeSnapshotTable(w io.Writer, rows []state.Row, now time.Time) error {
+	header := []string{"EXT", "NAME", "AVAILABILITY", "SINCE", "DND", "STATUS", "CALL"}
+	table := [][]string{header}
+	for _, r := range rows {
+		since := "?"
+		if !r.AvailSince.IsZero() {
+			since = ui.FormatDuration(now.Sub(r.AvailSince))
+		}
+		avail := r.Availability.String()
+		if r.Stale {
+			avail += " (stale)"
+		}
+		status := r.UserStatus
+		if msg := ui.Sanitize(r.Message); msg != "" {
+			status += ": " + msg
+		}
+		call := ""
+		if len(r.Calls) > 0 {
+			c := r.Calls[0]
+			name, num := c.Party()
+			who := ui.Sanitize(name)
+			if who == "" {
+				who = ui.Sanitize(num)
+			}
+			call = fmt.Sprintf("%s %s %s", strings.ToLower(c.Direction[:min(2, len(c.Direction))]), who, ui.FormatDuration(now.Sub(c.Start)))
+			if len(r.Calls) > 1 {
+				call += fmt.Sprintf(" (+%d)", len(r.Calls)-1)
+			}
+		}
+		table = append(table, []string{ui.Sanitize(r.Number), ui.Sanitize(r.Name), avail, since, shortDND(r.DNDStatus), ui.Sanitize(status), call})
+	}
+	widths := make([]int, len(header))
+	for _, row := range table {
+		for i, cell := range row {
+			widths[i] = max(widths[i], min(ansi.StringWidth(cell), 40))
+		}
+	}
+	var b strings.Builder
+	for _, row := range table {
+		for i, cell := range row {
+			cell = ansi.Truncate(cell, widths[i], "…")
+			b.WriteString(cell)
+			if i < len(row)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-ansi.StringWidth(cell)+2))
+			}
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func shortDND(s string) string {
+	switch s {
+	case "TakeAllCalls":
+		return "all calls"
+	case "DoNotAcceptDepartmentCalls":
+		return "no queue calls"
+	case "TakeDepartmentCallsOnly":
+		return "queue only"
+	case "DoNotAcceptAnyCalls":
+		return "DND"
+	}
+	return s
+}
