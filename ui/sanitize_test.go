@@ -63,14 +63,14 @@ func TestSanitizeRemovesEveryControlSequence(t *testing.T) {
 
 func TestSanitizeKeepsText(t *testing.T) {
 	cases := map[string]string{
-		"Maria García":                       "Maria García",
-		"\x1b[31mred\x1b[0m":                 "red",
-		"\x1b]0;pwned title\x07Alice":        "Alice",
-		"new\nline\ttab":                     "new line tab",
-		"\u202eevil\u202c right-to-left":     "evil right-to-left",
-		"  padded  ":                         "padded",
-		"Zoë Ñuño 王伟 محمد":                   "Zoë Ñuño 王伟 محمد",
-		"Out to lunch, back at 1:30":         "Out to lunch, back at 1:30",
+		"Maria García":                              "Maria García",
+		"\x1b[31mred\x1b[0m":                        "red",
+		"\x1b]0;pwned title\x07Alice":               "Alice",
+		"new\nline\ttab":                            "new line tab",
+		"\u202eevil\u202c right-to-left":            "evil right-to-left",
+		"  padded  ":                                "padded",
+		"Zoë Ñuño 王伟 محمد":                          "Zoë Ñuño 王伟 محمد",
+		"Out to lunch, back at 1:30":                "Out to lunch, back at 1:30",
 		"\x1b]8;;https://x\x1b\\link\x1b]8;;\x1b\\": "link",
 	}
 	for in, want := range cases {
