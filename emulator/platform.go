@@ -45,6 +45,7 @@ type Stats struct {
 	PresenceChanges  int64          `json:"presenceChanges"`
 	Notifications    int64          `json:"notifications"`
 	RequestsByMethod map[string]int `json:"requestsByRoute"`
+	Sim              SimStats       `json:"sim"`
 }
 
 func newPlatform(cfg Config, faults *faultBox) *Platform {
