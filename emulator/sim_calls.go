@@ -157,10 +157,16 @@ func (cc *callCentre) ringAgent(c *phoneCall, who *person) {
 	c.who, c.leg, c.state = who, l, callRinging
 	cc.addLeg(c, who, l)
 	cc.p.stats.Sim.AgentRings++
-	if cc.rng.Float64() < cc.model.answerQueue {
+	cc.ring(c, cc.model.answerQueue, cc.model.queueRing)
+}
+
+// ring has the phone picked up after a few seconds with the given chance,
+// or ring out after ringOut.
+func (cc *callCentre) ring(c *phoneCall, chance float64, ringOut time.Duration) {
+	if cc.rng.Float64() < chance {
 		cc.schedule(c, cc.model.answerDelay.draw(cc.rng), evAnswer)
 	} else {
-		cc.schedule(c, cc.model.queueRing, evNoAnswer)
+		cc.schedule(c, ringOut, evNoAnswer)
 	}
 }
 
@@ -198,11 +204,7 @@ func (cc *callCentre) ringUser(c *phoneCall, who *person) {
 	case c.kind == mainLineCall && c.transfers == 0:
 		chance = cc.model.answerMainLine
 	}
-	if cc.rng.Float64() < chance {
-		cc.schedule(c, cc.model.answerDelay.draw(cc.rng), evAnswer)
-	} else {
-		cc.schedule(c, cc.model.directRing, evNoAnswer)
-	}
+	cc.ring(c, chance, cc.model.directRing)
 }
 
 // canHoldOthers reports whether every other call on who's phone is one
@@ -224,17 +226,19 @@ func (cc *callCentre) callOut() {
 		return
 	}
 	c := &phoneCall{kind: outboundCall, party: newCallee(cc.rng), who: who}
-	l := cc.newLeg(c, "Outbound")
-	l.From, l.FromName = who.ext.Phone, who.ext.Name
-	l.To, l.ToName = c.party.number, c.party.name
-	c.leg, c.state = l, callRinging
-	cc.addLeg(c, who, l)
+	cc.dial(c, who.ext.Phone, c.party.number, c.party.name)
 	cc.p.stats.Sim.OutboundCalls++
-	if cc.rng.Float64() < cc.model.answerOutbound {
-		cc.schedule(c, cc.model.answerDelay.draw(cc.rng)+2*time.Second, evAnswer)
-	} else {
-		cc.schedule(c, cc.model.outboundRing.draw(cc.rng), evNoAnswer)
-	}
+	cc.ring(c, cc.model.answerOutbound, cc.model.outboundRing.draw(cc.rng))
+}
+
+// dial puts c's caller side on c.who's phone: Outbound, ringing while the
+// far end is alerted (RingCentral reports Ringing for outbound calls too).
+func (cc *callCentre) dial(c *phoneCall, from, to, toName string) *Leg {
+	l := cc.newLeg(c, "Outbound")
+	l.From, l.FromName, l.To, l.ToName = from, c.who.ext.Name, to, toName
+	c.leg, c.state = l, callRinging
+	cc.addLeg(c, c.who, l)
+	return l
 }
 
 // callColleague has a free user call another user: two legs in one
@@ -249,11 +253,7 @@ func (cc *callCentre) callColleague() {
 		return
 	}
 	c := &phoneCall{kind: internalCall, who: who}
-	l := cc.newLeg(c, "Outbound")
-	l.From, l.FromName = who.ext.Number, who.ext.Name
-	l.To, l.ToName = peer.ext.Number, peer.ext.Name
-	c.leg, c.state = l, callRinging
-	cc.addLeg(c, who, l)
+	l := cc.dial(c, who.ext.Number, peer.ext.Number, peer.ext.Name)
 	cc.p.stats.Sim.InternalCalls++
 	if !cc.takesDirectCalls(peer) {
 		// The caller hears the colleague's voicemail greeting and leaves a message.
@@ -269,13 +269,9 @@ func (cc *callCentre) callColleague() {
 	cc.addLeg(c, peer, pl)
 	chance := cc.model.answerFree
 	if busy {
-		chance = 0
+		chance = 0 // colleagues do not break off a call for an internal one
 	}
-	if cc.rng.Float64() < chance {
-		cc.schedule(c, cc.model.answerDelay.draw(cc.rng), evAnswer)
-	} else {
-		cc.schedule(c, cc.model.directRing, evNoAnswer)
-	}
+	cc.ring(c, chance, cc.model.directRing)
 }
 
 // freeCaller picks someone at their desk and off the phone to make a

@@ -62,9 +62,7 @@ func TestTransferMovesTheCallerToAnotherUser(t *testing.T) {
 	f.cc.model.transferChance = 1
 	q := f.p.dir.Queues[0]
 	m := membersOf(t, q, 1)[0]
-	for _, u := range f.cc.users {
-		f.atDesk(u.ext) // whoever the transfer picks takes direct calls
-	}
+	f.everyoneAtDesk() // whoever the transfer picks takes direct calls
 	f.onlyMembers(q, m)
 	c := f.queueCall(q)
 	first := f.legs(m)[0]
@@ -122,14 +120,8 @@ func TestCallWaitingRingsASecondLegAndHoldsTheFirst(t *testing.T) {
 func TestInternalCallHasTwoLegsInOneSession(t *testing.T) {
 	f := newQuietFloor(t)
 	f.cc.model.internalTalk = logNormal{median: 30 * time.Second, min: 30 * time.Second, max: 30 * time.Second}
-	for _, u := range f.cc.users {
-		f.atDesk(u.ext)
-	}
-	f.p.Mutate(func(tx *Tx) {
-		f.cc.tx = tx
-		f.cc.callColleague()
-		f.cc.tx = nil
-	})
+	f.everyoneAtDesk()
+	f.act(f.cc.callColleague)
 	var caller, callee *Extension
 	for _, u := range f.cc.users {
 		for _, l := range f.legs(u.ext) {
@@ -161,14 +153,8 @@ func TestInternalCallHasTwoLegsInOneSession(t *testing.T) {
 func TestOutboundCallToAnOutsideNumber(t *testing.T) {
 	f := newQuietFloor(t)
 	f.cc.model.outboundTalk = logNormal{median: 20 * time.Second, min: 20 * time.Second, max: 20 * time.Second}
-	for _, u := range f.cc.users {
-		f.atDesk(u.ext)
-	}
-	f.p.Mutate(func(tx *Tx) {
-		f.cc.tx = tx
-		f.cc.callOut()
-		f.cc.tx = nil
-	})
+	f.everyoneAtDesk()
+	f.act(f.cc.callOut)
 	var who *Extension
 	for _, u := range f.cc.users {
 		if len(f.legs(u.ext)) > 0 {

@@ -116,6 +116,23 @@ func (f *floor) atDesk(ext *Extension) {
 	})
 }
 
+func (f *floor) everyoneAtDesk() {
+	for _, u := range f.cc.users {
+		f.atDesk(u.ext)
+	}
+}
+
+// act runs one of the call centre's own moves now, in its own Tx.
+func (f *floor) act(move func()) {
+	f.cc.mu.Lock()
+	defer f.cc.mu.Unlock()
+	f.p.Mutate(func(tx *Tx) {
+		f.cc.tx, f.cc.clock = tx, f.now.UnixNano()
+		move()
+		f.cc.tx = nil
+	})
+}
+
 // onlyMembers leaves exactly the given members available in q (all at
 // their desks); every other member turns q off.
 func (f *floor) onlyMembers(q *Queue, members ...*Extension) {

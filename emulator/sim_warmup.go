@@ -83,11 +83,7 @@ func (cc *callCentre) warmCall(c *phoneCall) {
 		case outboundCall:
 			chance = m.answerOutbound
 		}
-		if cc.rng.Float64() < chance {
-			cc.schedule(c, m.answerDelay.draw(cc.rng), evAnswer)
-		} else {
-			cc.schedule(c, max(time.Second, ring-elapsed), evNoAnswer)
-		}
+		cc.ring(c, chance, max(time.Second, ring-elapsed))
 	case stage < 0.9:
 		c.state, l.Status = callTalking, TelConnected
 		cc.addLeg(c, who, l)
