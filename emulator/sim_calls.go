@@ -5,6 +5,8 @@ import (
 	"time"
 )
 
+// callKind is where a call comes from; the first three are from outside
+// callers (fromOutside relies on the order).
 type callKind uint8
 
 const (
@@ -36,7 +38,8 @@ const (
 	stepPark
 )
 
-// phoneCall is one call the simulation drives. Guarded by Platform.mu.
+// phoneCall is one call the simulation drives. Changed only inside the
+// call centre's own Tx, with both its lock and Platform.mu held.
 type phoneCall struct {
 	kind  callKind
 	state callState
@@ -60,8 +63,8 @@ type phoneCall struct {
 	holds      int
 	transfers  int
 	suspended  bool // held while its user talks on another call (call waiting)
-	gaveUp     bool // a queue caller who hung up
-	lastParked bool
+	gaveUp     bool // the queue caller ran out of patience while a phone rang: they hang up if it rings out
+	lastParked bool // parked since the last transfer: a holder parks a call at most once
 }
 
 // fromOutside reports whether an outside caller rang in (queue, direct or
