@@ -27,7 +27,10 @@ type Platform struct {
 	// onSessionEnd is called (under mu) when an OAuth session is revoked,
 	// so the gateway can close that session's sockets.
 	onSessionEnd func(sessionID string)
-	stats        Stats
+	// onTouch, when set, is told (under mu) of every extension a committed
+	// Tx touched, so the simulation's routing index never goes stale.
+	onTouch func(ext *Extension)
+	stats   Stats
 }
 
 // Stats counts what the emulator has done; tests read them.
@@ -42,6 +45,7 @@ type Stats struct {
 	PresenceChanges  int64          `json:"presenceChanges"`
 	Notifications    int64          `json:"notifications"`
 	RequestsByMethod map[string]int `json:"requestsByRoute"`
+	Sim              SimStats       `json:"sim"`
 }
 
 func newPlatform(cfg Config, faults *faultBox) *Platform {
@@ -199,6 +203,14 @@ func (tx *Tx) commit() {
 	}
 	for _, qc := range tx.queueEv {
 		p.hub.queueChanged(qc, at)
+	}
+	if p.onTouch != nil {
+		for _, ext := range tx.order {
+			p.onTouch(ext)
+		}
+		for _, qc := range tx.queueEv {
+			p.onTouch(qc.member)
+		}
 	}
 }
 
