@@ -97,13 +97,26 @@ type Presence struct {
 // hold, parked.
 func (p *Presence) TelephonyStatus() string {
 	best := TelNoCall
-	rank := map[string]int{TelNoCall: 0, TelParked: 1, TelOnHold: 2, TelConnected: 3, TelRinging: 4}
 	for _, l := range p.Legs {
-		if rank[l.Status] > rank[best] {
+		if telRank(l.Status) > telRank(best) {
 			best = l.Status
 		}
 	}
 	return best
+}
+
+func telRank(s string) int {
+	switch s {
+	case TelParked:
+		return 1
+	case TelOnHold:
+		return 2
+	case TelConnected:
+		return 3
+	case TelRinging:
+		return 4
+	}
+	return 0
 }
 
 // PresenceStatus is the aggregated status RingCentral computes.

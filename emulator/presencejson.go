@@ -107,11 +107,13 @@ func snapshotOf(p *Presence) presenceSnapshot {
 }
 
 func (s *presenceSnapshot) telephonyStatus() string {
-	p := Presence{Legs: make([]*Leg, len(s.Legs))}
+	best := TelNoCall
 	for i := range s.Legs {
-		p.Legs[i] = &s.Legs[i]
+		if telRank(s.Legs[i].Status) > telRank(best) {
+			best = s.Legs[i].Status
+		}
 	}
-	return p.TelephonyStatus()
+	return best
 }
 
 func (s *presenceSnapshot) presenceStatus() string {
