@@ -127,4 +127,20 @@ func (f *restFixture) loginAs(t *testing.T, ext *Extension) string {
 	return p.newSession(ext, r, p.now()).access
 }
 
+// agentQueues returns a queue the agent may toggle and one locked by the admin.
+func (f *restFixture) agentQueues(t *testing.T) (editable, locked *Queue) {
+	t.Helper()
+	for _, q := range f.ag.Queues {
+		if q.EditableMemberStatus {
+			editable = q
+		} else {
+			locked = q
+		}
+	}
+	if editable == nil || locked == nil {
+		t.Fatal("the agent needs an editable and a locked queue")
+	}
+	return editable, locked
+}
+
 const acct = "/restapi/v1.0/account/~"

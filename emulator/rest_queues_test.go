@@ -253,17 +253,7 @@ type myQueues struct {
 
 func TestExtensionCallQueuePresence(t *testing.T) {
 	f := newRESTFixture(t, Config{})
-	var editable, locked *Queue
-	for _, q := range f.ag.Queues {
-		if q.EditableMemberStatus {
-			editable = q
-		} else {
-			locked = q
-		}
-	}
-	if editable == nil || locked == nil {
-		t.Fatal("the agent needs an editable and a locked queue")
-	}
+	editable, locked := f.agentQueues(t)
 	path := acct + "/extension/~/call-queue-presence"
 	var mine myQueues
 	f.get(t, f.agent, path, &mine)
