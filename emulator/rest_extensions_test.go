@@ -124,10 +124,12 @@ func TestListExtensionsFilters(t *testing.T) {
 	if len(pg.Records) != 0 || pg.Paging.TotalElements != 0 || pg.Navigation["nextPage"].URI != "" || pg.Navigation["firstPage"].URI == "" {
 		t.Fatalf("no match: want an empty page with first/last links, got %+v", pg)
 	}
-	pg = extensionPage{}
-	f.get(t, f.agent, acct+"/extension?perPage=1000&page=3", &pg)
-	if len(pg.Records) != 0 || pg.Paging.PageStart != nil || pg.Paging.Page != 3 {
-		t.Fatalf("a page past the end must be empty without pageStart: %+v", pg.Paging)
+	for _, page := range []string{"3", "2147483647"} {
+		pg = extensionPage{}
+		f.get(t, f.agent, acct+"/extension?perPage=1000&page="+page, &pg)
+		if len(pg.Records) != 0 || pg.Paging.PageStart != nil || strconv.Itoa(pg.Paging.Page) != page || pg.Navigation["nextPage"].URI != "" {
+			t.Fatalf("page %s, past the end, must be empty without pageStart or nextPage: %+v", page, pg.Paging)
+		}
 	}
 }
 
@@ -142,6 +144,9 @@ func TestListExtensionsRefusesBadParameters(t *testing.T) {
 		{"perPage=ten", "perPage"},
 		{"page=0", "page"},
 		{"page=-2", "page"},
+		{"page=2147483648", "page"},
+		{"page=9223372036854775807", "page"},
+		{"perPage=99999999999999999999", "perPage"},
 		{"extensionNumber=123456789", "extensionNumber"},
 	} {
 		resp, body := call(t, f.e, f.admin, "GET", acct+"/extension?"+c.query, nil)

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"math"
 	"net/url"
 	"strconv"
 )
@@ -27,7 +28,7 @@ func (c *restCall) pageParams(clamp bool) (pageRequest, *apiError) {
 			return nil
 		}
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
+		if err != nil || n < 1 || n > math.MaxInt32 { // int32 in the SPEC
 			return errInvalidValue(name, v)
 		}
 		*dst = n
@@ -91,7 +92,8 @@ func paginate[S any, T any](c *restCall, resource string, pr pageRequest, items 
 		Records: []T{},
 		Paging:  pagingJSON{Page: pr.page, TotalPages: totalPages, PerPage: pr.perPage, TotalElements: total},
 	}
-	if start := (pr.page - 1) * pr.perPage; start < total {
+	if pr.page <= totalPages {
+		start := (pr.page - 1) * pr.perPage
 		end := min(start+pr.perPage, total)
 		for _, it := range items[start:end] {
 			out.Records = append(out.Records, render(it))
