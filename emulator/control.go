@@ -103,9 +103,9 @@ func writeControlError(w http.ResponseWriter, err error) {
 
 func (e *Emulator) unknownControl(r *http.Request, _ []byte) (int, any, error) {
 	if allow := e.allowedMethods(r); len(allow) > 0 {
-		return 0, nil, &controlError{http.StatusMethodNotAllowed, r.Method + " not allowed; use " + strings.Join(allow, ", ")}
+		return 0, nil, &controlError{http.StatusMethodNotAllowed, fmt.Sprintf("%q not allowed; use %s", r.Method, strings.Join(allow, ", "))}
 	}
-	return 0, nil, notFound("no control endpoint %s", r.URL.Path)
+	return 0, nil, notFound("no control endpoint %q", r.URL.Path)
 }
 
 // action is a control endpoint that runs fn and answers 204.
