@@ -139,8 +139,10 @@ func generateDirectory(cfg Config) *Directory {
 			Presence: Presence{UserStatus: StatusOffline, DNDStatus: DNDTakeAll, MeetingStatus: MeetingDisconnected},
 		}
 		q := &Queue{
-			Ext:                  qe,
-			EditableMemberStatus: i%4 != 3, // every fourth queue is locked by the admin
+			Ext: qe,
+			// Every fourth queue is locked by the admin, and with fewer than
+			// four the last one, so some queue is always locked.
+			EditableMemberStatus: i%4 != 3 && !(cfg.Queues > 1 && cfg.Queues < 4 && i == cfg.Queues-1),
 			AcceptCurrent:        map[int64]bool{},
 			SLAGoal:              80,
 			SLAThreshold:         30 - 5*(i%3),

@@ -178,7 +178,9 @@ func (e *Emulator) Close() error {
 	e.closeOnce.Do(func() {
 		e.sim.stop()
 		e.gw.close()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		// Connections a client opened but never used stay "new" for 5 s
+		// and hold Shutdown; an emulator need not wait for them.
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()
 		err = e.srv.Shutdown(ctx)
 		if errors.Is(err, context.DeadlineExceeded) {

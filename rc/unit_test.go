@@ -226,13 +226,13 @@ func TestGovernorWaitsForBudgetAndPenalty(t *testing.T) {
 	}
 	// Background work leaves slots for the user's actions.
 	h.Set("X-Rate-Limit-Limit", "5")
-	h.Set("X-Rate-Limit-Remaining", "4")
+	h.Set("X-Rate-Limit-Remaining", "5")
 	g.observe(Light, h)
-	for i := 0; i < 2; i++ {
+	for i := 0; i < 4; i++ {
 		_ = g.acquire(ctx, Light, true)
 	}
 	if g.waitLocked(Light, true) == 0 || g.waitLocked(Light, false) != 0 {
-		t.Fatalf("background must stop at limit-%d while foreground still goes", backgroundReserve)
+		t.Fatalf("background must stop at limit-%d while foreground still goes", backgroundReserve(5))
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
