@@ -42,6 +42,7 @@ type Stats struct {
 	PresenceChanges  int64          `json:"presenceChanges"`
 	Notifications    int64          `json:"notifications"`
 	RequestsByMethod map[string]int `json:"requestsByRoute"`
+	Gateway          GatewayStats   `json:"gateway"`
 }
 
 func newPlatform(cfg Config, faults *faultBox) *Platform {
