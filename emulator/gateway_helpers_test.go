@@ -222,6 +222,17 @@ func (c *wsClient) closeCode(t testing.TB) int {
 	return ce.Code
 }
 
+// assertAbrupt waits for the connection to end without a close frame.
+func assertAbrupt(t testing.TB, c *wsClient) {
+	t.Helper()
+	err := c.closed(t)
+	var ce *websocket.CloseError
+	// gorilla reports a TCP close without a close frame as 1006.
+	if errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure {
+		t.Fatalf("want an abrupt close, got close frame %d %q", ce.Code, ce.Text)
+	}
+}
+
 func (c *wsClient) sendRaw(t testing.TB, s string) {
 	t.Helper()
 	if err := c.conn.WriteMessage(websocket.TextMessage, []byte(s)); err != nil {
