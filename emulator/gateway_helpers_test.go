@@ -85,8 +85,11 @@ type wsClient struct {
 	conn   *websocket.Conn
 	frames chan wsFrame
 	done   chan struct{}
-	err    error // the read error that ended the client, after done
-	pings  atomic.Int32
+	err    error        // the read error that ended the client, after done
+	pings  atomic.Int32 // server pings received
+	pongs  atomic.Int32 // server pongs received
+	// mute stops the client answering pings, like a peer that went away.
+	mute   atomic.Bool
 	nextID int
 }
 
@@ -124,7 +127,14 @@ func dialRaw(t testing.TB, e *Emulator, q url.Values, h http.Header) *wsClient {
 	c := &wsClient{conn: conn, frames: make(chan wsFrame, 100000), done: make(chan struct{})}
 	conn.SetPingHandler(func(data string) error {
 		c.pings.Add(1)
+		if c.mute.Load() {
+			return nil
+		}
 		return conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(time.Second))
+	})
+	conn.SetPongHandler(func(string) error {
+		c.pongs.Add(1)
+		return nil
 	})
 	go c.readLoop()
 	t.Cleanup(func() { _ = conn.Close() })
