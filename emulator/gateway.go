@@ -297,7 +297,12 @@ func (g *gateway) close() {
 		s.stopTimers()
 	}
 	p.mu.Unlock()
+	halfOpen := g.faults().HalfOpen
 	for _, c := range g.snapshot() {
+		if halfOpen {
+			c.abort() // a half-open connection could not say goodbye anyway
+			continue
+		}
 		c.requestClose(&closeRequest{code: websocket.CloseGoingAway, text: "Emulator shutting down"})
 	}
 	done := make(chan struct{})

@@ -1,0 +1,189 @@
+package emulator
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// serverConn is the gateway's only live connection.
+func (fx *wsFixture) serverConn(t testing.TB) *wsConn {
+	t.Helper()
+	conns := fx.e.gw.snapshot()
+	if len(conns) != 1 {
+		t.Fatalf("want one server connection, have %d", len(conns))
+	}
+	return conns[0]
+}
+
+func TestDropIntervalClosesConnectionsAbruptly(t *testing.T) {
+	fx := newWSFixture(t, Config{})
+	c, _, last := fx.subscribedClient(t)
+	// Turned on while the connection is up: faultsChanged re-arms its timer.
+	fx.e.SetFaults(Faults{DropInterval: 300 * time.Millisecond, DropJitter: 100 * time.Millisecond})
+	assertAbrupt(t, c)
+	fx.waitDetached(t)
+	if s := fx.gatewayStats(); s.Drops != 1 {
+		t.Errorf("drops = %d, want 1", s.Drops)
+	}
+	// Every connection is dropped, again and again; recovery heals each time.
+	msg := fx.change(t)
+	r, cd := fx.connect(t, last.Header.WSC.Token)
+	if state, _ := recoveryOf(t, cd); state != "Successful" {
+		t.Fatalf("recovery after a drop: %s", cd.Body)
+	}
+	if n := r.expect(t, typeNotification).notification(t); n.Body.Message != msg {
+		t.Fatalf("replay after a drop: %+v", n)
+	}
+	assertAbrupt(t, r)
+	waitFor(t, frameWait, "the second drop to be counted", func() bool { return fx.gatewayStats().Drops == 2 })
+}
+
+func TestHalfOpenSendsNothingAndRecoveryReplays(t *testing.T) {
+	fx := newWSFixture(t, Config{})
+	c, _, last := fx.subscribedClient(t)
+	fx.e.SetFaults(Faults{HalfOpen: true})
+	var missed []string
+	for range 3 {
+		missed = append(missed, fx.change(t))
+	}
+	sc := fx.serverConn(t)
+	counts := func() (discarded, ignored int) {
+		sc.mu.Lock()
+		defer sc.mu.Unlock()
+		return sc.discarded, sc.ignored
+	}
+	waitFor(t, frameWait, "the writer to swallow three notifications", func() bool { d, _ := counts(); return d == 3 })
+	c.sendRaw(t, `[{"type":"Heartbeat","messageId":"into-the-void"}]`)
+	waitFor(t, frameWait, "the reader to ignore the heartbeat", func() bool { _, i := counts(); return i == 1 })
+	select {
+	case <-c.done:
+		t.Fatalf("half-open must keep the TCP connection open: %v", c.err)
+	default:
+	}
+
+	// The link comes back: the swallowed frames and the heartbeat echo are
+	// lost, live frames flow again, with a visible sequence gap.
+	fx.e.SetFaults(Faults{})
+	live := fx.change(t)
+	f := c.next(t)
+	if f.Header.Type != typeNotification || f.notification(t).Body.Message != live || f.seq() != last.seq()+4 {
+		t.Fatalf("first frame after half-open: %s", f.Raw)
+	}
+
+	// The ring kept them: recovery from the last frame seen replays them.
+	c.drop()
+	fx.waitDetached(t)
+	r, cd := fx.connect(t, last.Header.WSC.Token)
+	if state, _ := recoveryOf(t, cd); state != "Successful" {
+		t.Fatalf("recovery: %s", cd.Body)
+	}
+	for i, msg := range append(missed, live) {
+		f := r.expect(t, typeNotification)
+		if f.seq() != last.seq()+uint64(i)+1 || f.notification(t).Body.Message != msg {
+			t.Fatalf("replay %d: %s", i, f.Raw)
+		}
+	}
+}
+
+func TestReorderDeliversEveryFrameOutOfOrder(t *testing.T) {
+	fx := newWSFixture(t, Config{})
+	c, _, last := fx.subscribedClient(t)
+	fx.e.SetFaults(Faults{ReorderRate: 1, ReorderMaxDelay: 200 * time.Millisecond})
+	const n = 20
+	for range n {
+		fx.change(t)
+	}
+	var seqs []uint64
+	for range n {
+		seqs = append(seqs, c.expect(t, typeNotification).seq())
+	}
+	if slices.IsSorted(seqs) {
+		t.Errorf("20 frames each delayed at random arrived in order: %v", seqs)
+	}
+	slices.Sort(seqs)
+	for i, s := range seqs {
+		if s != last.seq()+uint64(i)+1 {
+			t.Fatalf("every frame must arrive exactly once: %v", seqs)
+		}
+	}
+	fx.e.SetFaults(Faults{})
+	c.heartbeat(t, "nothing-more")
+}
+
+func TestDuplicateSendsFramesTwice(t *testing.T) {
+	fx := newWSFixture(t, Config{})
+	c, _, _ := fx.subscribedClient(t)
+	fx.e.SetFaults(Faults{DuplicateRate: 1})
+	for range 3 {
+		fx.change(t)
+	}
+	for range 3 {
+		a, b := c.expect(t, typeNotification), c.expect(t, typeNotification)
+		if a.Raw != b.Raw {
+			t.Fatalf("a duplicate must be the same frame, same wsc sequence:\n%s\n%s", a.Raw, b.Raw)
+		}
+	}
+	c.heartbeat(t, "no-third-copy")
+}
+
+func TestRecoveryFailFault(t *testing.T) {
+	fx := newWSFixture(t, Config{})
+	c, subID, last := fx.subscribedClient(t)
+	c.drop()
+	fx.waitDetached(t)
+	fx.e.SetFaults(Faults{RecoveryFail: true})
+	r, cd := fx.connect(t, last.Header.WSC.Token)
+	if state, code := recoveryOf(t, cd); state != "Failed" || code != codeSessionNotFound {
+		t.Fatalf("recovery with RecoveryFail: %s", cd.Body)
+	}
+	fx.e.p.mu.Lock()
+	_, lives := fx.e.p.hub.lookup(subID)
+	fx.e.p.mu.Unlock()
+	if lives {
+		t.Errorf("a failed recovery discards the old subscription")
+	}
+	r.subscribe(t, "~")
+}
+
+func TestLatencyKeepsOrder(t *testing.T) {
+	fx := newWSFixture(t, Config{Faults: Faults{Latency: 50 * time.Millisecond}})
+	c, _, last := fx.subscribedClient(t)
+	for range 5 {
+		fx.change(t)
+	}
+	for i := range 5 {
+		if f := c.expect(t, typeNotification); f.seq() != last.seq()+uint64(i)+1 {
+			t.Fatalf("frame %d out of order: %s", i, f.Raw)
+		}
+	}
+}
+
+func TestAClientTooFarBehindIsDroppedAndRecovers(t *testing.T) {
+	fx := newWSFixture(t, Config{})
+	fx.e.gw.maxQueue.Store(20)
+	c, cd := fx.connect(t, "")
+	c.subscribe(t, "~")
+	// Latency holds the frames in the queue, like a client that stopped reading.
+	fx.e.SetFaults(Faults{Latency: time.Minute})
+	var sent []string
+	for range 25 {
+		sent = append(sent, fx.change(t))
+	}
+	assertAbrupt(t, c)
+	fx.waitDetached(t)
+	if s := fx.gatewayStats(); s.Drops != 1 {
+		t.Errorf("drops = %d, want 1", s.Drops)
+	}
+	fx.e.SetFaults(Faults{})
+	fx.e.gw.maxQueue.Store(10000)
+	r, rcd := fx.connect(t, cd.Header.WSC.Token)
+	if state, _ := recoveryOf(t, rcd); state != "Successful" {
+		t.Fatalf("recovery: %s", rcd.Body)
+	}
+	for i, msg := range sent {
+		if n := r.expect(t, typeNotification).notification(t); n.Body.Message != msg {
+			t.Fatalf("replay %d: %+v", i, n)
+		}
+	}
+}
