@@ -81,7 +81,10 @@ func wsTokenOf(r *http.Request) string {
 	if tok := r.URL.Query().Get("access_token"); tok != "" {
 		return tok
 	}
-	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
 	return strings.TrimSpace(tok)
 }
 
@@ -107,38 +110,40 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.Lock()
 	g.conns[c] = struct{}{}
 	g.mu.Unlock()
-	g.open(c, tok, wsc)
+	outcome := g.open(c, tok, wsc)
 	p.mu.Unlock()
+	g.e.log.Debug("websocket upgraded", outcome...)
 
 	go c.writeLoop()
 	c.readLoop()
 	<-c.writerDone
-	g.detach(c)
+	g.e.log.Debug("websocket closed", g.detach(c)...)
 	g.wg.Done()
 }
 
-// refuse sends an optional Error frame and closes with code (under p.mu).
-func (g *gateway) refuse(c *wsConn, frame []byte, code int, text string) {
+// refuse sends an optional Error frame and closes with code (under p.mu);
+// it returns what to log.
+func (g *gateway) refuse(c *wsConn, frame []byte, code int, text string) []any {
 	g.p.stats.Gateway.Refused++
 	if frame != nil {
 		c.send(frame, false)
 	}
 	c.requestClose(&closeRequest{code: code, text: text})
+	return []any{"refused", text}
 }
 
 // open authenticates a new connection and gives it a gateway session, fresh
 // or recovered (rc-api.md §2.7), then queues ConnectionDetails and, on a
-// successful recovery, the frames the client missed (under p.mu).
-func (g *gateway) open(c *wsConn, tok, wsc string) {
+// successful recovery, the frames the client missed (under p.mu). It
+// returns what to log, which never includes a token or a wsc.
+func (g *gateway) open(c *wsConn, tok, wsc string) []any {
 	p := g.p
 	if tok == "" {
-		g.refuse(c, nil, 4400, "Access token is missing")
-		return
+		return g.refuse(c, nil, 4400, "Access token is missing")
 	}
 	oauth, ok := p.consumeWSToken(tok)
 	if !ok {
-		g.refuse(c, errorFrame(nil, codeWSTokenNotFound, msgWSTokenNotFound), 4401, msgWSTokenNotFound)
-		return
+		return g.refuse(c, errorFrame(nil, codeWSTokenNotFound, msgWSTokenNotFound), 4401, msgWSTokenNotFound)
 	}
 	details := connectionDetails{}
 	var s *gwSession
@@ -146,8 +151,7 @@ func (g *gateway) open(c *wsConn, tok, wsc string) {
 	if wsc != "" {
 		id, seq, ok := g.parseWSC(wsc)
 		if !ok {
-			g.refuse(c, errorFrame(nil, codeMalformedWSC, msgMalformedWSC), 4400, msgMalformedWSC)
-			return
+			return g.refuse(c, errorFrame(nil, codeMalformedWSC, msgMalformedWSC), 4400, msgMalformedWSC)
 		}
 		old := g.sessions[id]
 		if code := g.recoveryError(old, oauth); code != "" {
@@ -187,16 +191,21 @@ func (g *gateway) open(c *wsConn, tok, wsc string) {
 		Headers:   map[string]string{"RCRequestId": rid},
 		WSC:       &wscJSON{Token: g.wscToken(s.id, named), Sequence: named},
 	}, body), false)
+	replayed := 0
 	if details.RecoveryState == recoverySuccessful {
-		for _, fr := range s.ring.after(named) {
+		frames := s.ring.after(named)
+		for _, fr := range frames {
 			c.send(fr, false)
 		}
+		replayed = len(frames)
 	}
+	return []any{"session", s.id, "user", oauth.ext.IDString(), "recovery", details.RecoveryState,
+		"recoveryError", details.RecoveryErrorCode, "replayed", replayed}
 }
 
 // detach forgets a finished connection; its session, if still alive, waits
-// RecoveryTimeout for a recovery.
-func (g *gateway) detach(c *wsConn) {
+// RecoveryTimeout for a recovery. It returns what to log.
+func (g *gateway) detach(c *wsConn) []any {
 	p := g.p
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -214,12 +223,13 @@ func (g *gateway) detach(c *wsConn) {
 	}
 	s := c.sess
 	if s == nil {
-		return
+		return []any{"refused", true}
 	}
 	p.stats.Gateway.Active--
 	if s.conn == c {
 		g.detached(s)
 	}
+	return []any{"session", s.id, "reason", reason.String(), "sessionEnded", s.ended}
 }
 
 // handleFrame answers one client frame (on the reader goroutine).

@@ -32,6 +32,10 @@ const (
 	endWriteError
 )
 
+func (r endReason) String() string {
+	return [...]string{"closed", "dropped", "overflow", "idle timeout", "no pong", "write error"}[r]
+}
+
 // outFrame is a text frame waiting to be written no earlier than due.
 type outFrame struct {
 	data []byte

@@ -3,10 +3,12 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -140,4 +142,53 @@ func FuzzClientFrame(f *testing.F) {
 			t.Fatalf("answer is not compact: %s", out)
 		}
 	})
+}
+
+func TestGatewayLogsNoSecrets(t *testing.T) {
+	var buf syncBuffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e, err := Start(Config{Users: 10, Queues: 1, Seed: 5, RateLimitsOff: true}, log)
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	defer e.Close()
+	fx := &wsFixture{e: e, tok: login(t, e, e.creds.UserJWT)}
+	c, cd := fx.connect(t, "")
+	c.subscribe(t, "~")
+	c.drop()
+	fx.waitDetached(t)
+	tok := newWSToken(t, e, fx.tok.AccessToken)
+	r := dialRaw(t, e, url.Values{"access_token": {tok}, "wsc": {cd.Header.WSC.Token}}, nil)
+	r.expect(t, typeConnectionDetails)
+	dialRaw(t, e, url.Values{"access_token": {tok}}, nil).closeCode(t) // a used token
+	dialRaw(t, e, url.Values{"access_token": {newWSToken(t, e, fx.tok.AccessToken)}, "wsc": {"garbage-wsc"}}, nil).closeCode(t)
+	_ = e.Close()
+
+	out := buf.String()
+	if !strings.Contains(out, "websocket upgraded") || !strings.Contains(out, "recovery=Successful") {
+		t.Fatalf("expected connection logs, got:\n%s", out)
+	}
+	for _, secret := range []string{tok, cd.Header.WSC.Token, "garbage-wsc", fx.tok.AccessToken} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the log holds a secret %.8s…", secret)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a logger and a test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
