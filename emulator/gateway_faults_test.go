@@ -27,14 +27,9 @@ func TestDropIntervalClosesConnectionsAbruptly(t *testing.T) {
 		t.Errorf("drops = %d, want 1", s.Drops)
 	}
 	// Every connection is dropped, again and again; recovery heals each time.
-	msg := fx.change(t)
-	r, cd := fx.connect(t, last.Header.WSC.Token)
-	if state, _ := recoveryOf(t, cd); state != "Successful" {
-		t.Fatalf("recovery after a drop: %s", cd.Body)
-	}
-	if n := r.expect(t, typeNotification).notification(t); n.Body.Message != msg {
-		t.Fatalf("replay after a drop: %+v", n)
-	}
+	missed := fx.changes(t, 1)
+	r, _ := fx.recover(t, last.Header.WSC.Token, recoverySuccessful, "")
+	expectNotifications(t, r, missed, last.seq()+1)
 	assertAbrupt(t, r)
 	waitFor(t, frameWait, "the second drop to be counted", func() bool { return fx.gatewayStats().Drops == 2 })
 }
@@ -43,10 +38,7 @@ func TestHalfOpenSendsNothingAndRecoveryReplays(t *testing.T) {
 	fx := newWSFixture(t, Config{})
 	c, _, last := fx.subscribedClient(t)
 	fx.e.SetFaults(Faults{HalfOpen: true})
-	var missed []string
-	for range 3 {
-		missed = append(missed, fx.change(t))
-	}
+	missed := fx.changes(t, 3)
 	sc := fx.serverConn(t)
 	counts := func() (discarded, ignored int) {
 		sc.mu.Lock()
@@ -65,25 +57,14 @@ func TestHalfOpenSendsNothingAndRecoveryReplays(t *testing.T) {
 	// The link comes back: the swallowed frames and the heartbeat echo are
 	// lost, live frames flow again, with a visible sequence gap.
 	fx.e.SetFaults(Faults{})
-	live := fx.change(t)
-	f := c.next(t)
-	if f.Header.Type != typeNotification || f.notification(t).Body.Message != live || f.seq() != last.seq()+4 {
-		t.Fatalf("first frame after half-open: %s", f.Raw)
-	}
+	live := fx.changes(t, 1)
+	expectNotifications(t, c, live, last.seq()+4)
 
 	// The ring kept them: recovery from the last frame seen replays them.
 	c.drop()
 	fx.waitDetached(t)
-	r, cd := fx.connect(t, last.Header.WSC.Token)
-	if state, _ := recoveryOf(t, cd); state != "Successful" {
-		t.Fatalf("recovery: %s", cd.Body)
-	}
-	for i, msg := range append(missed, live) {
-		f := r.expect(t, typeNotification)
-		if f.seq() != last.seq()+uint64(i)+1 || f.notification(t).Body.Message != msg {
-			t.Fatalf("replay %d: %s", i, f.Raw)
-		}
-	}
+	r, _ := fx.recover(t, last.Header.WSC.Token, recoverySuccessful, "")
+	expectNotifications(t, r, append(missed, live...), last.seq()+1)
 }
 
 func TestReorderDeliversEveryFrameOutOfOrder(t *testing.T) {
@@ -91,9 +72,7 @@ func TestReorderDeliversEveryFrameOutOfOrder(t *testing.T) {
 	c, _, last := fx.subscribedClient(t)
 	fx.e.SetFaults(Faults{ReorderRate: 1, ReorderMaxDelay: 200 * time.Millisecond})
 	const n = 20
-	for range n {
-		fx.change(t)
-	}
+	fx.changes(t, n)
 	var seqs []uint64
 	for range n {
 		seqs = append(seqs, c.expect(t, typeNotification).seq())
@@ -115,9 +94,7 @@ func TestDuplicateSendsFramesTwice(t *testing.T) {
 	fx := newWSFixture(t, Config{})
 	c, _, _ := fx.subscribedClient(t)
 	fx.e.SetFaults(Faults{DuplicateRate: 1})
-	for range 3 {
-		fx.change(t)
-	}
+	fx.changes(t, 3)
 	for range 3 {
 		a, b := c.expect(t, typeNotification), c.expect(t, typeNotification)
 		if a.Raw != b.Raw {
@@ -129,18 +106,10 @@ func TestDuplicateSendsFramesTwice(t *testing.T) {
 
 func TestRecoveryFailFault(t *testing.T) {
 	fx := newWSFixture(t, Config{})
-	c, subID, last := fx.subscribedClient(t)
-	c.drop()
-	fx.waitDetached(t)
+	subID, last := fx.disconnected(t)
 	fx.e.SetFaults(Faults{RecoveryFail: true})
-	r, cd := fx.connect(t, last.Header.WSC.Token)
-	if state, code := recoveryOf(t, cd); state != "Failed" || code != codeSessionNotFound {
-		t.Fatalf("recovery with RecoveryFail: %s", cd.Body)
-	}
-	fx.e.p.mu.Lock()
-	_, lives := fx.e.p.hub.lookup(subID)
-	fx.e.p.mu.Unlock()
-	if lives {
+	r, _ := fx.recover(t, last.Header.WSC.Token, recoveryFailed, codeSessionNotFound)
+	if fx.subscriptionLives(subID) {
 		t.Errorf("a failed recovery discards the old subscription")
 	}
 	r.subscribe(t, "~")
@@ -149,14 +118,7 @@ func TestRecoveryFailFault(t *testing.T) {
 func TestLatencyKeepsOrder(t *testing.T) {
 	fx := newWSFixture(t, Config{Faults: Faults{Latency: 50 * time.Millisecond}})
 	c, _, last := fx.subscribedClient(t)
-	for range 5 {
-		fx.change(t)
-	}
-	for i := range 5 {
-		if f := c.expect(t, typeNotification); f.seq() != last.seq()+uint64(i)+1 {
-			t.Fatalf("frame %d out of order: %s", i, f.Raw)
-		}
-	}
+	expectNotifications(t, c, fx.changes(t, 5), last.seq()+1)
 }
 
 func TestAClientTooFarBehindIsDroppedAndRecovers(t *testing.T) {
@@ -166,10 +128,7 @@ func TestAClientTooFarBehindIsDroppedAndRecovers(t *testing.T) {
 	c.subscribe(t, "~")
 	// Latency holds the frames in the queue, like a client that stopped reading.
 	fx.e.SetFaults(Faults{Latency: time.Minute})
-	var sent []string
-	for range 25 {
-		sent = append(sent, fx.change(t))
-	}
+	sent := fx.changes(t, 25)
 	assertAbrupt(t, c)
 	fx.waitDetached(t)
 	if s := fx.gatewayStats(); s.Drops != 1 {
@@ -177,13 +136,6 @@ func TestAClientTooFarBehindIsDroppedAndRecovers(t *testing.T) {
 	}
 	fx.e.SetFaults(Faults{})
 	fx.e.gw.maxQueue.Store(10000)
-	r, rcd := fx.connect(t, cd.Header.WSC.Token)
-	if state, _ := recoveryOf(t, rcd); state != "Successful" {
-		t.Fatalf("recovery: %s", rcd.Body)
-	}
-	for i, msg := range sent {
-		if n := r.expect(t, typeNotification).notification(t); n.Body.Message != msg {
-			t.Fatalf("replay %d: %+v", i, n)
-		}
-	}
+	r, _ := fx.recover(t, cd.Header.WSC.Token, recoverySuccessful, "")
+	expectNotifications(t, r, sent, cd.seq()+1)
 }

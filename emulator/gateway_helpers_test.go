@@ -356,3 +356,47 @@ func (fx *wsFixture) waitDetached(t testing.TB) {
 	t.Helper()
 	waitFor(t, frameWait, "the gateway to notice the disconnect", func() bool { return fx.gatewayStats().Active == 0 })
 }
+
+// changes makes n presence changes and returns their status messages.
+func (fx *wsFixture) changes(t testing.TB, n int) []string {
+	t.Helper()
+	var out []string
+	for range n {
+		out = append(out, fx.change(t))
+	}
+	return out
+}
+
+// recover connects with wsc and checks recoveryState and recoveryErrorCode.
+func (fx *wsFixture) recover(t testing.TB, wsc, wantState, wantCode string) (*wsClient, wsFrame) {
+	t.Helper()
+	c, cd := fx.connect(t, wsc)
+	b := cd.bodyMap(t)
+	if state, _ := b["recoveryState"].(string); state != wantState {
+		t.Fatalf("recoveryState %q, want %q: %s", state, wantState, cd.Body)
+	}
+	if code, _ := b["recoveryErrorCode"].(string); code != wantCode {
+		t.Fatalf("recoveryErrorCode %q, want %q: %s", code, wantCode, cd.Body)
+	}
+	return c, cd
+}
+
+// expectNotifications reads one notification per message, in order, with
+// consecutive wsc sequences from firstSeq.
+func expectNotifications(t testing.TB, c *wsClient, msgs []string, firstSeq uint64) {
+	t.Helper()
+	for i, msg := range msgs {
+		f := c.expect(t, typeNotification)
+		if got := f.notification(t).Body.Message; got != msg || f.seq() != firstSeq+uint64(i) {
+			t.Fatalf("notification %d: %q seq %d, want %q seq %d", i, got, f.seq(), msg, firstSeq+uint64(i))
+		}
+	}
+}
+
+// subscriptionLives reports whether the hub still has the subscription.
+func (fx *wsFixture) subscriptionLives(id string) bool {
+	fx.e.p.mu.Lock()
+	defer fx.e.p.mu.Unlock()
+	_, ok := fx.e.p.hub.lookup(id)
+	return ok
+}

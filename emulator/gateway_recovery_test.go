@@ -8,15 +8,6 @@ import (
 	"time"
 )
 
-// recoveryOf reads recoveryState and recoveryErrorCode of a ConnectionDetails.
-func recoveryOf(t testing.TB, cd wsFrame) (state, code string) {
-	t.Helper()
-	b := cd.bodyMap(t)
-	state, _ = b["recoveryState"].(string)
-	code, _ = b["recoveryErrorCode"].(string)
-	return state, code
-}
-
 // subscribedClient connects, subscribes to the receptionist and receives
 // one notification; it returns the client, the subscription and that frame.
 func (fx *wsFixture) subscribedClient(t testing.TB) (*wsClient, string, wsFrame) {
@@ -27,36 +18,32 @@ func (fx *wsFixture) subscribedClient(t testing.TB) (*wsClient, string, wsFrame)
 	return c, id, c.expect(t, typeNotification)
 }
 
-func TestRecoveryReplaysMissedNotificationsInOrder(t *testing.T) {
-	fx := newWSFixture(t, Config{})
+// disconnected is a subscribed session whose client dropped the connection
+// after its first notification.
+func (fx *wsFixture) disconnected(t testing.TB) (subID string, last wsFrame) {
+	t.Helper()
 	c, subID, last := fx.subscribedClient(t)
 	c.drop()
 	fx.waitDetached(t)
-	var missed []string
-	for range 3 {
-		missed = append(missed, fx.change(t))
-	}
+	return subID, last
+}
 
-	r, cd := fx.connect(t, last.Header.WSC.Token)
-	if state, code := recoveryOf(t, cd); state != "Successful" || code != "" {
-		t.Fatalf("recovery: %s", cd.Body)
-	}
+func TestRecoveryReplaysMissedNotificationsInOrder(t *testing.T) {
+	fx := newWSFixture(t, Config{})
+	subID, last := fx.disconnected(t)
+	missed := fx.changes(t, 3)
+
+	r, cd := fx.recover(t, last.Header.WSC.Token, recoverySuccessful, "")
 	if cd.seq() != last.seq() || cd.Header.WSC.Token != last.Header.WSC.Token {
 		t.Errorf("ConnectionDetails must name the sequence the client's wsc named (%d): %s", last.seq(), cd.Raw)
 	}
-	for i, msg := range missed {
-		f := r.expect(t, typeNotification)
-		n := f.notification(t)
-		if n.Body.Message != msg || f.seq() != last.seq()+uint64(i)+1 || n.SubscriptionID != subID {
-			t.Fatalf("replay %d: got %q seq %d sub %s, want %q seq %d", i, n.Body.Message, f.seq(), n.SubscriptionID, msg, last.seq()+uint64(i)+1)
-		}
-	}
-	// Live frames continue after the replay, with no duplicate in between.
-	live := fx.change(t)
 	f := r.expect(t, typeNotification)
-	if f.notification(t).Body.Message != live || f.seq() != last.seq()+4 {
-		t.Fatalf("live frame after replay: %s", f.Raw)
+	if n := f.notification(t); n.SubscriptionID != subID || n.Body.Message != missed[0] || f.seq() != last.seq()+1 {
+		t.Fatalf("first replayed frame: %s", f.Raw)
 	}
+	expectNotifications(t, r, missed[1:], last.seq()+2)
+	// Live frames continue after the replay, with no duplicate in between.
+	expectNotifications(t, r, fx.changes(t, 1), last.seq()+4)
 	if s := fx.gatewayStats(); s.Recovered != 1 || s.RecoveryFailed != 0 {
 		t.Errorf("stats: %+v", s)
 	}
@@ -64,38 +51,25 @@ func TestRecoveryReplaysMissedNotificationsInOrder(t *testing.T) {
 
 func TestRecoveryWithARefreshedTokenOfTheSameSession(t *testing.T) {
 	fx := newWSFixture(t, Config{})
-	c, _, last := fx.subscribedClient(t)
-	c.drop()
-	fx.waitDetached(t)
+	_, last := fx.disconnected(t)
 	resp, body := postForm(t, fx.e, "/restapi/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {fx.tok.RefreshToken}})
 	if resp.StatusCode != 200 {
 		t.Fatalf("refresh: %d %s", resp.StatusCode, body)
 	}
 	mustJSON(t, body, &fx.tok)
-	_, cd := fx.connect(t, last.Header.WSC.Token)
-	if state, _ := recoveryOf(t, cd); state != "Successful" {
-		t.Fatalf("a refreshed token of the same OAuth session must recover: %s", cd.Body)
-	}
+	fx.recover(t, last.Header.WSC.Token, recoverySuccessful, "")
 }
 
 func TestRecoveryFromAnotherOAuthSessionFailsWith1003(t *testing.T) {
 	fx := newWSFixture(t, Config{})
-	c, oldSub, last := fx.subscribedClient(t)
-	c.drop()
-	fx.waitDetached(t)
+	oldSub, last := fx.disconnected(t)
 	fx.tok = login(t, fx.e, fx.e.creds.UserJWT) // a new OAuth session
 
-	r, cd := fx.connect(t, last.Header.WSC.Token)
-	if state, code := recoveryOf(t, cd); state != "Failed" || code != codeOtherOAuth {
-		t.Fatalf("recovery from a new login: %s", cd.Body)
-	}
+	r, cd := fx.recover(t, last.Header.WSC.Token, recoveryFailed, codeOtherOAuth)
 	if cd.Header.WSC == nil || cd.Header.WSC.Token == last.Header.WSC.Token || cd.seq() != 1 {
 		t.Errorf("a failed recovery starts a fresh session with its own wsc: %s", cd.Raw)
 	}
-	fx.e.p.mu.Lock()
-	_, lives := fx.e.p.hub.lookup(oldSub)
-	fx.e.p.mu.Unlock()
-	if lives {
+	if fx.subscriptionLives(oldSub) {
 		t.Errorf("the old context's subscription must be discarded")
 	}
 	// The client re-creates its subscription on the same connection.
@@ -105,10 +79,7 @@ func TestRecoveryFromAnotherOAuthSessionFailsWith1003(t *testing.T) {
 		t.Fatalf("notification on the fresh session: %s", f.Raw)
 	}
 	// The discarded context cannot be recovered afterwards either.
-	_, again := fx.connect(t, last.Header.WSC.Token)
-	if _, code := recoveryOf(t, again); code != codeSessionNotFound {
-		t.Errorf("recovering a discarded context: %s", again.Body)
-	}
+	fx.recover(t, last.Header.WSC.Token, recoveryFailed, codeSessionNotFound)
 	if s := fx.gatewayStats(); s.RecoveryFailed != 2 {
 		t.Errorf("stats: %+v", s)
 	}
@@ -119,29 +90,19 @@ func TestRecoveryWithoutASubscriptionFailsWith1005(t *testing.T) {
 	c, cd := fx.connect(t, "")
 	c.drop()
 	fx.waitDetached(t)
-	r, rcd := fx.connect(t, cd.Header.WSC.Token)
-	if state, code := recoveryOf(t, rcd); state != "Failed" || code != codeSessionNotFound {
-		t.Fatalf("recovery without a subscription: %s", rcd.Body)
-	}
+	r, _ := fx.recover(t, cd.Header.WSC.Token, recoveryFailed, codeSessionNotFound)
 	r.subscribe(t, "~")
 }
 
 func TestRecoveryAfterRecoveryTimeoutFailsWith1005(t *testing.T) {
 	fx := newWSFixture(t, Config{RecoveryTimeout: 2 * time.Second})
-	c, subID, last := fx.subscribedClient(t)
-	c.drop()
+	subID, last := fx.disconnected(t)
 	// The session is destroyed by its timer, with its subscription.
 	waitFor(t, 3*frameWait, "the gateway session to expire", func() bool { return fx.gatewayStats().Sessions == 0 })
-	fx.e.p.mu.Lock()
-	_, lives := fx.e.p.hub.lookup(subID)
-	fx.e.p.mu.Unlock()
-	if lives {
+	if fx.subscriptionLives(subID) {
 		t.Fatalf("an expired session's subscription must leave the hub")
 	}
-	_, cd := fx.connect(t, last.Header.WSC.Token)
-	if state, code := recoveryOf(t, cd); state != "Failed" || code != codeSessionNotFound {
-		t.Fatalf("recovery after the timeout: %s", cd.Body)
-	}
+	fx.recover(t, last.Header.WSC.Token, recoveryFailed, codeSessionNotFound)
 }
 
 func TestMalformedWSCGetsWSG400AndClose(t *testing.T) {
@@ -174,41 +135,22 @@ func TestMalformedWSCGetsWSG400AndClose(t *testing.T) {
 
 func TestRecoveryBufferOverflowLeavesAVisibleGap(t *testing.T) {
 	fx := newWSFixture(t, Config{RecoveryBufferSize: 5})
-	c, _, last := fx.subscribedClient(t)
-	c.drop()
-	fx.waitDetached(t)
-	var missed []string
-	for range 8 {
-		missed = append(missed, fx.change(t))
-	}
-	r, cd := fx.connect(t, last.Header.WSC.Token)
-	if state, _ := recoveryOf(t, cd); state != "Successful" {
-		t.Fatalf("recovery: %s", cd.Body)
-	}
-	for i, msg := range missed[3:] {
-		f := r.expect(t, typeNotification)
-		want := last.seq() + 4 + uint64(i)
-		if f.seq() != want || f.notification(t).Body.Message != msg {
-			t.Fatalf("replay %d: seq %d %q, want seq %d %q", i, f.seq(), f.notification(t).Body.Message, want, msg)
-		}
-	}
+	_, last := fx.disconnected(t)
+	missed := fx.changes(t, 8)
+	r, _ := fx.recover(t, last.Header.WSC.Token, recoverySuccessful, "")
+	// Only the last five are kept: sequences last+1..last+3 are gone.
+	expectNotifications(t, r, missed[3:], last.seq()+4)
 	r.heartbeat(t, "only-five") // nothing else was replayed
 }
 
 func TestRecoveringAConnectedSessionClosesTheOldConnection(t *testing.T) {
 	fx := newWSFixture(t, Config{})
 	old, _, last := fx.subscribedClient(t)
-	r, cd := fx.connect(t, last.Header.WSC.Token)
-	if state, _ := recoveryOf(t, cd); state != "Successful" {
-		t.Fatalf("recovery of a connected session: %s", cd.Body)
-	}
+	r, _ := fx.recover(t, last.Header.WSC.Token, recoverySuccessful, "")
 	if code := old.closeCode(t); code != 1000 {
 		t.Errorf("old connection close code %d", code)
 	}
-	fx.change(t)
-	if f := r.expect(t, typeNotification); f.seq() != last.seq()+1 {
-		t.Errorf("the new connection carries on: %s", f.Raw)
-	}
+	expectNotifications(t, r, fx.changes(t, 1), last.seq()+1)
 }
 
 func TestDropConnectionsKeepsSessionsRecoverable(t *testing.T) {
@@ -217,14 +159,9 @@ func TestDropConnectionsKeepsSessionsRecoverable(t *testing.T) {
 	fx.e.DropConnections()
 	assertAbrupt(t, c)
 	fx.waitDetached(t)
-	msg := fx.change(t)
-	r, cd := fx.connect(t, last.Header.WSC.Token)
-	if state, _ := recoveryOf(t, cd); state != "Successful" {
-		t.Fatalf("recovery after DropConnections: %s", cd.Body)
-	}
-	if n := r.expect(t, typeNotification).notification(t); n.Body.Message != msg {
-		t.Fatalf("replay: %+v", n)
-	}
+	missed := fx.changes(t, 1)
+	r, _ := fx.recover(t, last.Header.WSC.Token, recoverySuccessful, "")
+	expectNotifications(t, r, missed, last.seq()+1)
 	if s := fx.gatewayStats(); s.Drops != 1 {
 		t.Errorf("drops = %d, want 1", s.Drops)
 	}

@@ -45,10 +45,7 @@ func TestSecondPostReplacesTheSubscription(t *testing.T) {
 	if first == second {
 		t.Fatalf("a second POST must create a new subscription")
 	}
-	fx.e.p.mu.Lock()
-	_, firstLives := fx.e.p.hub.lookup(first)
-	fx.e.p.mu.Unlock()
-	if firstLives {
+	if fx.subscriptionLives(first) {
 		t.Errorf("the first subscription must be removed from the hub")
 	}
 	if f := c.request(t, "PUT", subscriptionPath+"/"+first, presenceFilter("~")); f.Header.Status != 404 || f.errorCode(t) != "CMN-102" {
@@ -237,19 +234,12 @@ func TestRevokingTheOAuthSessionClosesItsSocket(t *testing.T) {
 	if code := c.closeCode(t); code != 4401 {
 		t.Fatalf("close code %d, want 4401", code)
 	}
-	fx.e.p.mu.Lock()
-	_, lives := fx.e.p.hub.lookup(id)
-	sessions := len(fx.e.gw.sessions)
-	fx.e.p.mu.Unlock()
-	if lives || sessions != 0 {
-		t.Fatalf("revoke must end the subscription (%v) and the gateway session (%d left)", lives, sessions)
+	if fx.subscriptionLives(id) || fx.gatewayStats().Sessions != 0 {
+		t.Fatalf("revoke must end the subscription and the gateway session")
 	}
 	// A new login cannot resume the ended session.
 	fx.tok = login(t, fx.e, fx.e.creds.UserJWT)
-	_, again := fx.connect(t, cd.Header.WSC.Token)
-	if b := again.bodyMap(t); b["recoveryState"] != "Failed" || b["recoveryErrorCode"] != codeSessionNotFound {
-		t.Fatalf("recovery of a session ended by revoke: %s", again.Body)
-	}
+	fx.recover(t, cd.Header.WSC.Token, recoveryFailed, codeSessionNotFound)
 	waitFor(t, frameWait, "the revoked session's connection to be gone", func() bool { return fx.gatewayStats().Active == 1 })
 	if n := fx.gatewayStats().Sessions; n != 1 {
 		t.Errorf("sessions = %d, want the new one only", n)

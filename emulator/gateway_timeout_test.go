@@ -98,16 +98,10 @@ func TestAbsoluteTimeoutEndsTheSession(t *testing.T) {
 	if code := c.closeCode(t); code != 1000 {
 		t.Errorf("close code %d after WSG-903", code)
 	}
-	fx.e.p.mu.Lock()
-	_, lives := fx.e.p.hub.lookup(subID)
-	fx.e.p.mu.Unlock()
-	if lives {
+	if fx.subscriptionLives(subID) {
 		t.Errorf("the ended session's subscription must leave the hub")
 	}
-	_, again := fx.connect(t, cd.Header.WSC.Token)
-	if state, code := recoveryOf(t, again); state != "Failed" || code != codeSessionNotFound {
-		t.Fatalf("recovery after WSG-903: %s", again.Body)
-	}
+	fx.recover(t, cd.Header.WSC.Token, recoveryFailed, codeSessionNotFound)
 	if s := fx.gatewayStats(); s.AbsoluteTimeouts != 1 {
 		t.Errorf("stats: %+v", s)
 	}
