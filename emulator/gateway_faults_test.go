@@ -17,6 +17,7 @@ func (fx *wsFixture) serverConn(t testing.TB) *wsConn {
 }
 
 func TestDropIntervalClosesConnectionsAbruptly(t *testing.T) {
+	t.Parallel() // waits on real timers
 	fx := newWSFixture(t, Config{})
 	c, _, last := fx.subscribedClient(t)
 	// Turned on while the connection is up: faultsChanged re-arms its timer.

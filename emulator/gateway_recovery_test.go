@@ -95,6 +95,7 @@ func TestRecoveryWithoutASubscriptionFailsWith1005(t *testing.T) {
 }
 
 func TestRecoveryAfterRecoveryTimeoutFailsWith1005(t *testing.T) {
+	t.Parallel() // waits on real timers
 	fx := newWSFixture(t, Config{RecoveryTimeout: 2 * time.Second})
 	subID, last := fx.disconnected(t)
 	// The session is destroyed by its timer, with its subscription.

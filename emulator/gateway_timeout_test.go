@@ -39,6 +39,7 @@ func every(t testing.TB, d time.Duration, fn func()) (stop func()) {
 }
 
 func TestIdleTimeoutIgnoresPingFrames(t *testing.T) {
+	t.Parallel() // waits on real timers
 	// Pings both ways: the server's are answered by the client's pongs.
 	fx := newWSFixture(t, Config{IdleTimeout: time.Second, PingInterval: 100 * time.Millisecond})
 	c, cd := fx.connect(t, "")
@@ -63,6 +64,7 @@ func TestIdleTimeoutIgnoresPingFrames(t *testing.T) {
 }
 
 func TestHeartbeatsKeepAnIdleConnectionAlive(t *testing.T) {
+	t.Parallel() // waits on real timers
 	fx := newWSFixture(t, Config{IdleTimeout: time.Second})
 	c, _ := fx.connect(t, "")
 	n := 0
@@ -88,6 +90,7 @@ func TestHeartbeatsKeepAnIdleConnectionAlive(t *testing.T) {
 }
 
 func TestAbsoluteTimeoutEndsTheSession(t *testing.T) {
+	t.Parallel() // waits on real timers
 	fx := newWSFixture(t, Config{AbsoluteTimeout: time.Second})
 	c, cd := fx.connect(t, "")
 	subID := c.subscribe(t, "~")
@@ -108,6 +111,7 @@ func TestAbsoluteTimeoutEndsTheSession(t *testing.T) {
 }
 
 func TestUnansweredPingsCloseTheConnection(t *testing.T) {
+	t.Parallel() // waits on real timers
 	fx := newWSFixture(t, Config{PingInterval: 50 * time.Millisecond})
 	fx.e.gw.pongWaitNs.Store(int64(300 * time.Millisecond))
 	alive, _ := fx.connect(t, "")
