@@ -15,6 +15,24 @@ import (
 // gateway is the WebSocket gateway (WSG, rc-api.md §2): it upgrades GET /ws,
 // runs gateway sessions with their single subscription, recovery and
 // timeouts, and injects the WebSocket faults.
+//
+// Where rc-api.md has no capture, the gateway chooses (and tests):
+//   - Credentials are checked after the upgrade. No token: close 4400 (seen
+//     by a third party). Unknown, used or expired token: an Error frame
+//     OAU-213 "Token not found", then close 4401. Malformed or forged wsc:
+//     Error WSG-400, then close 4400.
+//   - Error frames carry {type:"Error", messageId} and a body
+//     {errorCode, message}; the messageId echoes the client frame they answer.
+//     Unparseable client frames get WSG-422 and the connection stays open.
+//   - wsc rides on ConnectionDetails and ServerNotification frames only.
+//     ConnectionDetails of a fresh session is sequence 1.
+//   - A failed ClientRequest is [{type:"ClientRequest",messageId,status,
+//     headers}, <standard error JSON>]; DELETE answers 204, header only.
+//   - The RecoveryFail fault answers WSG-1005, like a node that does not
+//     know the session. WSG-902 and WSG-903 are followed by close 1000; a
+//     revoked OAuth session closes with 4401; Close sends 1001.
+//   - Half-open loses what it "sends" (the ring keeps notifications for
+//     recovery); a close it was asked for waits until the link is back.
 type gateway struct {
 	e        *Emulator
 	p        *Platform
