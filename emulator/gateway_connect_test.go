@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -159,5 +160,27 @@ func TestPresenceChangeArrivesAsServerNotification(t *testing.T) {
 	fx.change(t)
 	if g := c.expect(t, typeNotification); g.seq() != f.seq()+1 {
 		t.Errorf("sequences must increase by one: %d then %d", f.seq(), g.seq())
+	}
+}
+
+func TestNotificationFrameMatchesTheGenericEncoder(t *testing.T) {
+	env := []byte(`{"uuid":"u","body":{"extensionId":"1"}}`)
+	for _, uuid := range []string{"045b81dc-9f73-4864-84de-08aa6324a7f5", "2661273919712564939", `odd "id" <&>` + "\n\u00e9"} {
+		got := notificationFrame(uuid, "dG9rZW4", 42, env)
+		var parts []map[string]any
+		if err := json.Unmarshal(got, &parts); err != nil || len(parts) != 2 {
+			t.Fatalf("uuid %q: not a two-part frame: %s", uuid, got)
+		}
+		h := parts[0]
+		headers, _ := h["headers"].(map[string]any)
+		wsc, _ := h["wsc"].(map[string]any)
+		if h["type"] != typeNotification || h["messageId"] != uuid || h["status"] != float64(200) ||
+			headers["Content-Type"] != "application/json" || len(headers["RCRequestId"].(string)) != 36 ||
+			wsc["token"] != "dG9rZW4" || wsc["sequence"] != float64(42) {
+			t.Errorf("uuid %q: header %v", uuid, h)
+		}
+		if parts[1]["uuid"] != "u" {
+			t.Errorf("uuid %q: body %v", uuid, parts[1])
+		}
 	}
 }

@@ -2,9 +2,11 @@ package emulator
 
 import (
 	"bytes"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 )
 
@@ -78,11 +80,55 @@ func jsonString(s string) json.RawMessage {
 	return b
 }
 
-// newRequestID makes an RCRequestId. It draws from the unseeded global
-// generator so that the platform's seeded ids stay reproducible.
+// newRequestID makes an RCRequestId in UUID form. It draws from the
+// unseeded global generator so that the platform's seeded ids stay
+// reproducible.
 func newRequestID() string {
-	a, b := rand.Uint64(), rand.Uint64()
-	return fmt.Sprintf("%08x-%04x-%04x-%04x-%012x", a>>32, (a>>16)&0xffff, a&0xffff, b>>48, b&0xffffffffffff)
+	var raw [16]byte
+	binary.BigEndian.PutUint64(raw[:8], rand.Uint64())
+	binary.BigEndian.PutUint64(raw[8:], rand.Uint64())
+	var out [36]byte
+	hex.Encode(out[0:8], raw[0:4])
+	hex.Encode(out[9:13], raw[4:6])
+	hex.Encode(out[14:18], raw[6:8])
+	hex.Encode(out[19:23], raw[8:10])
+	hex.Encode(out[24:36], raw[10:16])
+	out[8], out[13], out[18], out[23] = '-', '-', '-', '-'
+	return string(out[:])
+}
+
+// notificationFrame is encodeFrame for a ServerNotification, written by
+// hand because it runs under Platform.mu for every notification.
+func notificationFrame(uuid, token string, seq uint64, envelope []byte) []byte {
+	if !plainJSONString(uuid) {
+		return encodeFrame(frameHeader{
+			Type: typeNotification, MessageID: jsonString(uuid), Status: 200,
+			Headers: map[string]string{"Content-Type": "application/json", "RCRequestId": newRequestID()},
+			WSC:     &wscJSON{Token: token, Sequence: seq},
+		}, envelope)
+	}
+	b := make([]byte, 0, len(envelope)+len(uuid)+len(token)+200)
+	b = append(b, `[{"type":"ServerNotification","messageId":"`...)
+	b = append(b, uuid...)
+	b = append(b, `","status":200,"headers":{"Content-Type":"application/json","RCRequestId":"`...)
+	b = append(b, newRequestID()...)
+	b = append(b, `"},"wsc":{"token":"`...) // the token is base64url: nothing to escape
+	b = append(b, token...)
+	b = append(b, `","sequence":`...)
+	b = strconv.AppendUint(b, seq, 10)
+	b = append(b, "}},"...)
+	b = append(b, envelope...)
+	return append(b, ']')
+}
+
+// plainJSONString reports whether s can go between JSON quotes as is.
+func plainJSONString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 // errorFrame is an Error frame. msgID echoes the client frame it answers;

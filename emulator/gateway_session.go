@@ -44,13 +44,7 @@ func (s *gwSession) deliver(sub *Subscription, uuid string, envelope []byte) {
 		return
 	}
 	s.seq++
-	frame := encodeFrame(frameHeader{
-		Type:      typeNotification,
-		MessageID: jsonString(uuid),
-		Status:    200,
-		Headers:   map[string]string{"RCRequestId": newRequestID(), "Content-Type": "application/json"},
-		WSC:       &wscJSON{Token: s.g.wscToken(s.id, s.seq), Sequence: s.seq},
-	}, envelope)
+	frame := notificationFrame(uuid, s.g.wscToken(s.id, s.seq), s.seq, envelope)
 	s.ring.push(s.seq, frame)
 	if s.conn != nil {
 		s.conn.send(frame, true)
