@@ -46,6 +46,7 @@ type Stats struct {
 	Notifications    int64          `json:"notifications"`
 	RequestsByMethod map[string]int `json:"requestsByRoute"`
 	Sim              SimStats       `json:"sim"`
+	Gateway          GatewayStats   `json:"gateway"`
 }
 
 func newPlatform(cfg Config, faults *faultBox) *Platform {
