@@ -169,6 +169,11 @@ func (s *Stream) Close(ctx context.Context) {
 	}
 }
 
+// emitLink sends a copy of the link state (the caller keeps changing its own).
+func (s *Stream) emitLink(ctx context.Context, l Link) bool {
+	return s.emit(ctx, StreamEvent{Link: &l})
+}
+
 // emit hands an event to the consumer unless the stream is shutting down.
 func (s *Stream) emit(ctx context.Context, ev StreamEvent) bool {
 	select {
@@ -196,7 +201,7 @@ func (s *Stream) run(ctx context.Context) {
 	defer close(s.events)
 	var st sessionState
 	link := Link{State: LinkConnecting}
-	s.emit(ctx, StreamEvent{Link: &link})
+	s.emitLink(ctx, link)
 	for attempt := 0; ; attempt++ {
 		conn, err := s.connect(ctx, &st)
 		if ctx.Err() != nil {
@@ -208,7 +213,7 @@ func (s *Stream) run(ctx context.Context) {
 		if err == nil {
 			attempt = 0
 			link = Link{State: LinkLive, Down: link.Down}
-			s.emit(ctx, StreamEvent{Link: &link})
+			s.emitLink(ctx, link)
 			err = s.serve(ctx, conn, &st)
 			if ctx.Err() != nil {
 				conn.shutdown(2 * time.Second)
@@ -224,7 +229,7 @@ func (s *Stream) run(ctx context.Context) {
 			st.downAt = s.c.opts.Now()
 			link = Link{State: LinkRecovering, Down: st.downAt, Err: err}
 			s.c.log.Info("websocket lost", "err", err)
-			s.emit(ctx, StreamEvent{Link: &link})
+			s.emitLink(ctx, link)
 			// The first retry is quick: most drops are one-offs.
 			if !s.sleep(ctx, time.Duration(rand.Int64N(int64(s.opts.BackoffBase/4)+1))) {
 				break
@@ -240,7 +245,7 @@ func (s *Stream) run(ctx context.Context) {
 				link.State = LinkRecovering
 			}
 		}
-		s.emit(ctx, StreamEvent{Link: &link})
+		s.emitLink(ctx, link)
 		if !s.sleep(ctx, s.backoff(attempt)) {
 			break
 		}

@@ -1,0 +1,303 @@
+package rc
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/rchud/rchud/emulator"
+)
+
+// streamProbe reads a Stream's events in the background for a test.
+type streamProbe struct {
+	t      *testing.T
+	events chan StreamEvent
+}
+
+func probe(t *testing.T, s *Stream) *streamProbe {
+	p := &streamProbe{t: t, events: make(chan StreamEvent, 10000)}
+	go func() {
+		for ev := range s.Events() {
+			p.events <- ev
+		}
+		close(p.events)
+	}()
+	return p
+}
+
+// next waits for the first event matching ok, failing after d.
+func (p *streamProbe) next(d time.Duration, what string, ok func(StreamEvent) bool) StreamEvent {
+	p.t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case ev, open := <-p.events:
+			if !open {
+				p.t.Fatalf("stream closed while waiting for %s", what)
+			}
+			if ok(ev) {
+				return ev
+			}
+		case <-timer.C:
+			p.t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+	}
+}
+
+// drain returns the events already queued.
+func (p *streamProbe) drain() []StreamEvent {
+	var out []StreamEvent
+	for {
+		select {
+		case ev := <-p.events:
+			out = append(out, ev)
+		default:
+			return out
+		}
+	}
+}
+
+func isLive(ev StreamEvent) bool { return ev.Link != nil && ev.Link.State == LinkLive }
+
+func isRecovering(ev StreamEvent) bool { return ev.Link != nil && ev.Link.State == LinkRecovering }
+
+// presenceOf returns a notification's presence if it is about ext.
+func presenceOf(ev StreamEvent, ext string) (Presence, bool) {
+	if ev.Notification == nil || ev.Notification.Kind() != KindPresence {
+		return Presence{}, false
+	}
+	p, err := ev.Notification.Presence()
+	return p, err == nil && string(p.Who()) == ext
+}
+
+func withMessage(ext, msg string) func(StreamEvent) bool {
+	return func(ev StreamEvent) bool {
+		p, ok := presenceOf(ev, ext)
+		return ok && p.Message != nil && *p.Message == msg
+	}
+}
+
+// fastStream are options that make failures show within a test's time.
+var fastStream = StreamOptions{
+	HeartbeatAfter: 400 * time.Millisecond,
+	DeadAfter:      400 * time.Millisecond,
+	ConnectTimeout: 3 * time.Second,
+	BackoffBase:    100 * time.Millisecond,
+	BackoffMax:     300 * time.Millisecond,
+	GapTimeout:     300 * time.Millisecond,
+}
+
+const accountFilter = "/restapi/v1.0/account/~/presence?detailedTelephonyState=true"
+
+func someUser(e *emulator.Emulator, skip int) (id int64, ids string) {
+	for _, x := range e.Truth().Extensions {
+		if x.Type == "User" && x.ID != e.Credentials().Receptionist.ExtensionID {
+			if skip == 0 {
+				fmt.Sscan(x.ID, &id)
+				return id, x.ID
+			}
+			skip--
+		}
+	}
+	panic("no user")
+}
+
+func setMessage(t *testing.T, e *emulator.Emulator, id int64, msg string) {
+	t.Helper()
+	if err := e.SetPresence(id, emulator.PresenceUpdate{Message: &msg}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func closeStream(t *testing.T, s *Stream) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.Close(ctx)
+}
+
+func TestStreamDeliversNotifications(t *testing.T) {
+	e := startEmulator(t, emulator.Config{RateLimitsOff: true})
+	c := clientFor(e, -1, Options{})
+	s := c.Stream([]string{accountFilter}, fastStream)
+	defer closeStream(t, s)
+	p := probe(t, s)
+	p.next(5*time.Second, "live", isLive)
+	id, ids := someUser(e, 0)
+	setMessage(t, e, id, "hello")
+	ev := p.next(5*time.Second, "the notification", withMessage(ids, "hello"))
+	if ev.Notification.SubscriptionID == "" || ev.Notification.Timestamp.IsZero() {
+		t.Fatalf("envelope incomplete: %+v", ev.Notification)
+	}
+	pr, _ := ev.Notification.Presence()
+	if pr.Sequence == nil || pr.TotalActiveCalls == nil {
+		t.Fatalf("detailed body without sequence or totalActiveCalls: %s", ev.Notification.Body)
+	}
+	if got := e.Stats().Gateway.Recovered; got != 0 {
+		t.Fatalf("no recovery expected, got %d", got)
+	}
+}
+
+func TestStreamDropsDuplicates(t *testing.T) {
+	e := startEmulator(t, emulator.Config{RateLimitsOff: true})
+	e.SetFaults(emulator.Faults{DuplicateRate: 1})
+	c := clientFor(e, -1, Options{})
+	s := c.Stream([]string{accountFilter}, fastStream)
+	defer closeStream(t, s)
+	p := probe(t, s)
+	p.next(5*time.Second, "live", isLive)
+	id, ids := someUser(e, 1)
+	for i := 0; i < 5; i++ {
+		setMessage(t, e, id, fmt.Sprint("m", i))
+	}
+	p.next(5*time.Second, "the last change", withMessage(ids, "m4"))
+	setMessage(t, e, id, "end")
+	p.next(5*time.Second, "a marker", withMessage(ids, "end"))
+	// Every notification of the five changes arrived twice; each was
+	// delivered once: the marker came after, so any duplicate would be queued.
+	for _, ev := range p.drain() {
+		if pr, ok := presenceOf(ev, ids); ok && pr.Message != nil {
+			t.Fatalf("a duplicate got through: %s", *pr.Message)
+		}
+	}
+}
+
+func TestStreamRecoversWithoutResync(t *testing.T) {
+	e := startEmulator(t, emulator.Config{RateLimitsOff: true})
+	c := clientFor(e, -1, Options{})
+	s := c.Stream([]string{accountFilter}, fastStream)
+	defer closeStream(t, s)
+	p := probe(t, s)
+	p.next(5*time.Second, "live", isLive)
+	id, ids := someUser(e, 2)
+	setMessage(t, e, id, "before")
+	p.next(5*time.Second, "before", withMessage(ids, "before"))
+
+	e.DropConnections()
+	setMessage(t, e, id, "while away") // lands in the session's replay buffer
+	p.next(5*time.Second, "the replayed change", withMessage(ids, "while away"))
+	for _, ev := range p.drain() {
+		if ev.Resync != nil {
+			t.Fatalf("a successful recovery must not ask for a resync: %s", ev.Resync.Why)
+		}
+	}
+	if e.Stats().Gateway.Recovered < 1 {
+		t.Fatalf("the gateway saw no recovery: %+v", e.Stats().Gateway)
+	}
+}
+
+func TestStreamResyncsWhenRecoveryFails(t *testing.T) {
+	e := startEmulator(t, emulator.Config{RateLimitsOff: true})
+	c := clientFor(e, -1, Options{})
+	s := c.Stream([]string{accountFilter}, fastStream)
+	defer closeStream(t, s)
+	p := probe(t, s)
+	p.next(5*time.Second, "live", isLive)
+	e.SetFaults(emulator.Faults{RecoveryFail: true})
+	e.DropConnections()
+	ev := p.next(5*time.Second, "a resync", func(ev StreamEvent) bool { return ev.Resync != nil })
+	t.Logf("resync: %s", ev.Resync.Why)
+	p.next(5*time.Second, "live again", isLive)
+	id, ids := someUser(e, 3)
+	setMessage(t, e, id, "after")
+	p.next(5*time.Second, "a change on the new subscription", withMessage(ids, "after"))
+	// The lost session's subscription is deleted, not left to pile up.
+	ctx := context.Background()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		subs, err := c.ListSubscriptions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(subs) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d subscriptions left after a failed recovery, want 1", len(subs))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestStreamDetectsHalfOpenAndReplayOverflow(t *testing.T) {
+	e := startEmulator(t, emulator.Config{RateLimitsOff: true, RecoveryBufferSize: 5})
+	c := clientFor(e, -1, Options{})
+	s := c.Stream([]string{accountFilter}, fastStream)
+	defer closeStream(t, s)
+	p := probe(t, s)
+	p.next(5*time.Second, "live", isLive)
+	id, ids := someUser(e, 4)
+	e.SetFaults(emulator.Faults{HalfOpen: true})
+	for i := 0; i < 8; i++ {
+		setMessage(t, e, id, fmt.Sprint("lost ", i))
+	}
+	// Silence: heartbeats go unanswered, the link is declared dead.
+	p.next(3*time.Second, "the dead link", isRecovering)
+	e.SetFaults(emulator.Faults{})
+	// Recovery replays only the last 5 of 8: the hole means a resync.
+	p.next(5*time.Second, "a resync for the lost notifications", func(ev StreamEvent) bool { return ev.Resync != nil })
+	setMessage(t, e, id, "fresh")
+	p.next(5*time.Second, "live traffic after the resync", withMessage(ids, "fresh"))
+}
+
+func TestStreamKeepsAnIdleSessionAlive(t *testing.T) {
+	e := startEmulator(t, emulator.Config{RateLimitsOff: true, IdleTimeout: 1500 * time.Millisecond})
+	c := clientFor(e, -1, Options{})
+	opts := fastStream
+	opts.HeartbeatAfter = 10 * time.Second // only the idle keep-alive may save it
+	opts.DeadAfter = 10 * time.Second
+	s := c.Stream([]string{accountFilter}, opts)
+	defer closeStream(t, s)
+	p := probe(t, s)
+	p.next(5*time.Second, "live", isLive)
+	deadline := time.Now().Add(5 * time.Second) // more than three idle timeouts
+	for time.Now().Before(deadline) {
+		for _, ev := range p.drain() {
+			if isRecovering(ev) {
+				t.Fatalf("an idle session was closed: %v", ev.Link.Err)
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := e.Stats().Gateway.IdleTimeouts; n != 0 {
+		t.Fatalf("%d idle timeouts", n)
+	}
+}
+
+func TestStreamReconnectsAfterAbsoluteTimeout(t *testing.T) {
+	e := startEmulator(t, emulator.Config{RateLimitsOff: true, AbsoluteTimeout: 1500 * time.Millisecond})
+	c := clientFor(e, -1, Options{})
+	s := c.Stream([]string{accountFilter}, fastStream)
+	defer closeStream(t, s)
+	p := probe(t, s)
+	p.next(5*time.Second, "live", isLive)
+	ev := p.next(5*time.Second, "the absolute timeout", isRecovering)
+	t.Logf("lost: %v", ev.Link.Err)
+	p.next(5*time.Second, "a resync (WSG-903 ends the session)", func(ev StreamEvent) bool { return ev.Resync != nil })
+	p.next(5*time.Second, "live again", isLive)
+}
+
+func TestStreamFilterChangeAndCloseDeletesSubscription(t *testing.T) {
+	e := startEmulator(t, emulator.Config{RateLimitsOff: true})
+	c := clientFor(e, 0, Options{})
+	me := e.Credentials().Agents[0].ExtensionID
+	s := c.Stream([]string{"/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true"}, fastStream)
+	p := probe(t, s)
+	p.next(5*time.Second, "live", isLive)
+	id, ids := someUser(e, 5)
+	if ids == me {
+		id, ids = someUser(e, 6)
+	}
+	ctx := context.Background()
+	if err := s.SetFilters(ctx, []string{"/restapi/v1.0/account/~/extension/" + ids + "/presence?detailedTelephonyState=true"}); err != nil {
+		t.Fatalf("set filters: %v", err)
+	}
+	setMessage(t, e, id, "watched")
+	p.next(5*time.Second, "a change under the new filter", withMessage(ids, "watched"))
+	closeStream(t, s)
+	subs, err := c.ListSubscriptions(ctx)
+	if err != nil || len(subs) != 0 {
+		t.Fatalf("Close must delete the subscription: %d left (%v)", len(subs), err)
+	}
+}
