@@ -4,7 +4,6 @@ import (
 	crand "crypto/rand"
 	"encoding/json"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -99,11 +98,8 @@ func wsTokenOf(r *http.Request) string {
 	if tok := r.URL.Query().Get("access_token"); tok != "" {
 		return tok
 	}
-	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return ""
-	}
-	return strings.TrimSpace(tok)
+	tok, _ := bearerToken(r.Header.Get("Authorization"))
+	return tok
 }
 
 // ServeHTTP upgrades GET /ws and then serves the connection: this goroutine

@@ -439,7 +439,7 @@ func (e *Emulator) handleRevoke(w http.ResponseWriter, r *http.Request) {
 // authenticate resolves the bearer token of a REST request (header, or the
 // discouraged access_token query parameter). p.mu must be held.
 func (p *Platform) authenticate(r *http.Request) (*oauthSession, *apiError) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	tok, ok := bearerToken(r.Header.Get("Authorization"))
 	if !ok {
 		tok = r.URL.Query().Get("access_token")
 	}
@@ -447,6 +447,16 @@ func (p *Platform) authenticate(r *http.Request) (*oauthSession, *apiError) {
 		return nil, errNoToken()
 	}
 	return p.sessionForAccess(tok)
+}
+
+// bearerToken reads "Bearer <token>". The scheme is case-insensitive (RFC
+// 7235 §2.1): RCJS sends the token_type it was given, "bearer", verbatim.
+func bearerToken(header string) (string, bool) {
+	scheme, tok, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(tok), true
 }
 
 // sessionForAccess checks an access token. Its first use shortens the grace

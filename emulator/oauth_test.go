@@ -256,6 +256,38 @@ func TestWSTokenIsSingleUseAndPointsHere(t *testing.T) {
 	}
 }
 
+// RCJS (@ringcentral/sdk Platform.authHeader) sends token_type verbatim as
+// the scheme: "Authorization: bearer <token>". Schemes are case-insensitive
+// (RFC 7235 §2.1) and RingCentral accepts it; so must every endpoint here.
+func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
+	e := startEmu(t, Config{RateLimitsOff: true})
+	_, body := postForm(t, e, "/restapi/oauth/token", url.Values{"grant_type": {grantJWT}, "assertion": {e.creds.UserJWT}})
+	var ti struct {
+		AccessToken string `json:"access_token"`
+		TokenType   string `json:"token_type"`
+	}
+	mustJSON(t, body, &ti)
+	send := func(auth, method, path string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, e.URL()+path, nil)
+		req.Header.Set("Authorization", auth)
+		resp, _ := do(t, req)
+		return resp.StatusCode
+	}
+	for _, scheme := range []string{ti.TokenType, "bearer", "BEARER", "Bearer"} {
+		auth := scheme + " " + ti.AccessToken
+		if got := send(auth, "GET", "/restapi/v1.0/account/~/extension/~"); got != 200 {
+			t.Errorf("GET with scheme %q: %d, want 200", scheme, got)
+		}
+		if got := send(auth, "POST", "/restapi/oauth/wstoken"); got != 200 {
+			t.Errorf("wstoken with scheme %q: %d, want 200", scheme, got)
+		}
+	}
+	if got := send("Basic "+ti.AccessToken, "GET", "/restapi/v1.0/account/~/extension/~"); got != 401 {
+		t.Errorf("a Basic scheme is not a bearer token: %d, want 401", got)
+	}
+}
+
 func TestCredentialsAreDeterministic(t *testing.T) {
 	a := startEmu(t, Config{Seed: 99})
 	b := startEmu(t, Config{Seed: 99})
