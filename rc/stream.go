@@ -323,12 +323,19 @@ func (s *Stream) connect(ctx context.Context, st *sessionState) (*wsConn, error)
 		c.track.reset(*first.header.WSC)
 		st.recovery = first.header.WSC
 	}
+	if recovered {
+		// Replayed notifications come right behind ConnectionDetails: the
+		// reader must know the subscription before it reads them.
+		c.subID = st.subID
+		c.sub.Store(st.subID)
+	}
 	c.start()
+	if testHookReaderStarted != nil {
+		testHookReaderStarted()
+	}
 
 	if recovered {
 		s.c.log.Info("websocket session recovered")
-		c.subID = st.subID
-		c.sub.Store(st.subID)
 		// The filters may have changed while we were away.
 		if want := s.currentFilters(); !slices.Equal(want, st.subFilters) {
 			if err := c.putSubscription(ctx, st.subID, want); err != nil {
@@ -379,6 +386,10 @@ func (s *Stream) connect(ctx context.Context, st *sessionState) (*wsConn, error)
 	st.subscribed = true
 	return c, nil
 }
+
+// testHookReaderStarted lets a test widen the moment right after a
+// connection's reader starts.
+var testHookReaderStarted func()
 
 func (s *Stream) currentFilters() []string {
 	s.mu.Lock()
