@@ -114,14 +114,19 @@ func BenchmarkProject(b *testing.B) {
 // RingCentral's default rate limits (the Heavy budget of 10 a minute makes
 // the 11th presence page wait) and without them.
 func BenchmarkBootstrap10k(b *testing.B) {
+	generous := emulator.DefaultRateLimits()
+	for g, l := range generous {
+		l.Limit *= 100
+		generous[g] = l
+	}
 	for _, limited := range []bool{false, true} {
-		name := "limits-off"
+		name, limits := "generous-limits", generous
 		if limited {
-			name = "default-limits"
+			name, limits = "default-limits", nil
 		}
 		b.Run(name, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				e := startEmu(b, emulator.Config{Users: 10000, Queues: 20, Seed: 5, RateLimitsOff: !limited})
+				e := startEmu(b, emulator.Config{Users: 10000, Queues: 20, Seed: 5, RateLimits: limits})
 				start := time.Now()
 				r := startSync(b, e, -1)
 				elapsed := time.Since(start)
@@ -144,10 +149,15 @@ func BenchmarkBootstrap10k(b *testing.B) {
 
 // BenchmarkBootstrapAgent10k is the same as an agent: a filter per
 // extension and batch GETs of 30. With the Light budget (50 a minute) it
-// takes minutes, so it runs without limits and reports the request count.
+// takes minutes, so it runs with generous limits and reports the count.
 func BenchmarkBootstrapAgent10k(b *testing.B) {
+	generous := emulator.DefaultRateLimits()
+	for g, l := range generous {
+		l.Limit *= 100
+		generous[g] = l
+	}
 	for i := 0; i < b.N; i++ {
-		e := startEmu(b, emulator.Config{Users: 10000, Queues: 20, Seed: 5, RateLimitsOff: true})
+		e := startEmu(b, emulator.Config{Users: 10000, Queues: 20, Seed: 5, RateLimits: generous})
 		start := time.Now()
 		r := startSync(b, e, 0)
 		elapsed := time.Since(start)
