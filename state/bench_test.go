@@ -128,7 +128,7 @@ func BenchmarkBootstrap10k(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				e := startEmu(b, emulator.Config{Users: 10000, Queues: 20, Seed: 5, RateLimits: limits})
 				start := time.Now()
-				r := startSync(b, e, -1)
+				r := startSyncWithin(b, e, -1, 5*time.Minute)
 				elapsed := time.Since(start)
 				st := e.Stats()
 				total := 0
