@@ -370,6 +370,8 @@ func (p *Platform) issueTokens(s *oauthSession, r *http.Request, now time.Time) 
 	s.refreshExpiry = now.Add(s.refreshTTL)
 	a.byAccess[s.access] = s
 	a.byRefresh[s.refresh] = s
+	p.rememberSecret("access token", s.access)
+	p.rememberSecret("refresh token", s.refresh)
 }
 
 // rotate answers a refresh: the old access token dies at once, the old
@@ -518,6 +520,7 @@ func (e *Emulator) handleWSToken(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	tok := secretToken("U0pDMDFQMDdQQVMwMHw")
+	p.rememberSecret("WebSocket token", tok)
 	p.auth.wsTokens[tok] = wsToken{sess: s, expires: now.Add(p.cfg.WSTokenTTL)}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"uri":             "ws" + strings.TrimPrefix(p.base, "http") + "/ws",
