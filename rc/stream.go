@@ -113,6 +113,8 @@ type Stream struct {
 	mu      sync.Mutex
 	filters []string
 	seen    seenSet
+	// usedCached says the last dial reused a WebSocket token (owned by run).
+	usedCached bool
 }
 
 type streamCmd struct {
@@ -274,7 +276,19 @@ func (s *Stream) sleep(ctx context.Context, d time.Duration) bool {
 // with the current filters is live, recovering the old session when it
 // can. It reports a resync when notifications may have been missed.
 func (s *Stream) connect(ctx context.Context, st *sessionState) (*wsConn, error) {
-	uri, tok, err := s.c.wsToken(ctx)
+	c, err := s.dial(ctx, st, false)
+	if err != nil && s.usedCached {
+		// A reused token may be refused; a fresh one settles it.
+		s.c.forgetWSToken()
+		c, err = s.dial(ctx, st, true)
+	}
+	return c, err
+}
+
+// dial opens one connection and brings it to a live subscription.
+func (s *Stream) dial(ctx context.Context, st *sessionState, fresh bool) (*wsConn, error) {
+	uri, tok, cached, err := s.c.wsToken(ctx, fresh)
+	s.usedCached = cached
 	if err != nil {
 		return nil, err
 	}

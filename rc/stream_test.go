@@ -311,3 +311,30 @@ func TestStreamFilterChangeAndCloseDeletesSubscription(t *testing.T) {
 		t.Fatalf("Close must delete the subscription: %d left (%v)", len(subs), err)
 	}
 }
+
+func TestStreamReusesItsWebSocketTokenAndFallsBack(t *testing.T) {
+	e := startEmulator(t, emulator.Config{RateLimitsOff: true, WSTokenTTL: time.Minute})
+	c := clientFor(e, -1, Options{})
+	s := c.Stream([]string{accountFilter}, fastStream)
+	defer closeStream(t, s)
+	p := probe(t, s)
+	p.next(5*time.Second, "live", isLive)
+	for i := 0; i < 3; i++ {
+		e.DropConnections()
+		p.next(5*time.Second, "lost", isRecovering)
+		p.next(5*time.Second, "live again", isLive)
+	}
+	if n := e.Stats().WSTokens; n != 1 {
+		t.Fatalf("three reconnects within the token's life spent %d WebSocket tokens, want 1", n)
+	}
+	// A token the server no longer accepts: the client falls back to a fresh one.
+	c.tokMu.Lock()
+	c.ws.token = "revoked-or-unknown"
+	c.tokMu.Unlock()
+	e.DropConnections()
+	p.next(5*time.Second, "lost", isRecovering)
+	p.next(5*time.Second, "live with a fresh token", isLive)
+	if n := e.Stats().WSTokens; n != 2 {
+		t.Fatalf("after a refused token %d tokens were issued, want 2", n)
+	}
+}
