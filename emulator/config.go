@@ -190,6 +190,8 @@ type Faults struct {
 	// HalfOpen stops the gateway sending anything (pings included) on
 	// every connection, without closing it.
 	HalfOpen bool `json:"halfOpen"`
+	// RefuseUpgrades answers every WebSocket upgrade with 503 (dial errors).
+	RefuseUpgrades bool `json:"refuseUpgrades"`
 	// REST429Rate and REST5xxRate are fractions of REST calls (oauth and
 	// /_emulator excluded) answered with 429 or 503.
 	REST429Rate float64 `json:"rest429Rate"`

@@ -108,6 +108,10 @@ func wsTokenOf(r *http.Request) string {
 // reads, a second one writes. Credentials are checked after the upgrade, as
 // the real gateway does (it closes with 4400 when there is no token).
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.e.faults.get().RefuseUpgrades {
+		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
+		return
+	}
 	tok := wsTokenOf(r)
 	wsc := r.URL.Query().Get("wsc")
 	ws, err := g.upgrader.Upgrade(w, r, w.Header())

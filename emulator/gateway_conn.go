@@ -73,7 +73,7 @@ type wsConn struct {
 	rearm      bool
 	reason     endReason
 	reasonSet  bool
-	discarded  int // frames dropped while half-open
+	discarded  int // pongs dropped while half-open
 	ignored    int // client frames ignored while half-open
 	wake       chan struct{}
 	readerDone chan struct{}
@@ -197,9 +197,9 @@ type batch struct {
 	halfOpen bool
 }
 
-// take removes the frames due at now. While half-open, frames and pongs are
-// discarded (lost on the wire; the ring keeps notifications for recovery)
-// and a close request waits until the connection resumes.
+// take removes the frames due at now. While half-open, frames wait (as TCP
+// holds them), pongs are discarded, and a close request waits until the
+// connection resumes.
 func (c *wsConn) take(now time.Time, halfOpen bool) batch {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -210,8 +210,12 @@ func (c *wsConn) take(now time.Time, halfOpen bool) batch {
 	}
 	b.halfOpen = halfOpen
 	if halfOpen {
-		c.discarded += len(c.queue) + len(c.delayed)
-		c.queue, c.delayed = nil, nil
+		// TCP holds what it could not deliver and sends it once the path
+		// is back (the queue cap still drops a peer too far behind); only
+		// the pong is gone, its ping long answered by silence.
+		if c.pong != nil || c.pongDue {
+			c.discarded++
+		}
 		c.pong, c.pongDue = nil, false
 		return b
 	}

@@ -35,7 +35,12 @@ func (e *Emulator) FindSecrets(text string) []string {
 			found["JWT"] = true
 		}
 	}
+	seen := map[string]bool{}
 	for _, run := range tokenLike.FindAllString(text, -1) {
+		if seen[run] {
+			continue
+		}
+		seen[run] = true
 		for _, part := range append([]string{run}, strings.Split(run, ".")...) {
 			if kind, ok := p.issued[part]; ok {
 				found[kind] = true

@@ -206,7 +206,8 @@ func (c *Client) wsToken(ctx context.Context, fresh bool) (uri, tok string, cach
 		ExpiresIn int    `json:"expires_in"`
 	}
 	start := c.opts.Now()
-	_, body, err := c.send(ctx, request{method: http.MethodPost, path: "/restapi/oauth/wstoken", group: Auth})
+	// Background: a reconnect storm must leave a token refresh its slot.
+	_, body, err := c.send(ctx, request{method: http.MethodPost, path: "/restapi/oauth/wstoken", group: Auth, background: true})
 	if err != nil {
 		return "", "", false, err
 	}

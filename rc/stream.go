@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -89,7 +91,9 @@ func (o *StreamOptions) defaults() {
 		o.BackoffBase = 2 * time.Second
 	}
 	if o.BackoffMax == 0 {
-		o.BackoffMax = 8 * time.Second
+		// RCEX-WS stops at 8 s; 5 s heals sooner, and a reused token makes
+		// a reconnect cost no Auth budget.
+		o.BackoffMax = 5 * time.Second
 	}
 	if o.GapTimeout == 0 {
 		o.GapTimeout = 5 * time.Second
@@ -277,12 +281,31 @@ func (s *Stream) sleep(ctx context.Context, d time.Duration) bool {
 // can. It reports a resync when notifications may have been missed.
 func (s *Stream) connect(ctx context.Context, st *sessionState) (*wsConn, error) {
 	c, err := s.dial(ctx, st, false)
-	if err != nil && s.usedCached {
-		// A reused token may be refused; a fresh one settles it.
+	if err != nil && s.usedCached && tokenRefused(err) {
+		// A reused token may be refused; a fresh one settles it. Other
+		// failures keep the token: each new one costs Auth budget.
 		s.c.forgetWSToken()
 		c, err = s.dial(ctx, st, true)
 	}
 	return c, err
+}
+
+// tokenRefused reports a WebSocket token the gateway would not take: an
+// OAU Error frame (then close 4401), or a refused upgrade.
+func tokenRefused(err error) bool {
+	var ge *gatewayError
+	if errors.As(err, &ge) {
+		return strings.HasPrefix(ge.ErrorCode, "OAU-")
+	}
+	var re *refusedUpgrade
+	return errors.As(err, &re) && (re.status == 401 || re.status == 403)
+}
+
+// refusedUpgrade is an HTTP answer other than 101 to the upgrade.
+type refusedUpgrade struct{ status int }
+
+func (e *refusedUpgrade) Error() string {
+	return fmt.Sprintf("websocket upgrade refused with HTTP %d", e.status)
 }
 
 // dial opens one connection and brings it to a live subscription.
@@ -311,13 +334,17 @@ func (s *Stream) dial(ctx context.Context, st *sessionState, fresh bool) (*wsCon
 		resp.Body.Close()
 	}
 	if err != nil {
+		if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
+			return nil, &netError{op: "websocket dial", err: &refusedUpgrade{status: resp.StatusCode}}
+		}
 		// gorilla's errors carry the address, never the URL with its token.
 		return nil, &netError{op: "websocket dial", err: err}
 	}
 	c := newWSConn(s, ws)
 
-	// Nothing is sent before ConnectionDetails (rc-api.md §2.2).
-	first, err := c.first(s.opts.ConnectTimeout)
+	// Nothing is sent before ConnectionDetails (rc-api.md §2.2), which
+	// follows the upgrade at once on a working link.
+	first, err := c.first(min(s.opts.ConnectTimeout, 10*time.Second))
 	if err != nil {
 		c.kill()
 		if ge := (*gatewayError)(nil); errors.As(err, &ge) && ge.ErrorCode == "WSG-400" {
@@ -334,7 +361,7 @@ func (s *Stream) dial(ctx context.Context, st *sessionState, fresh bool) (*wsCon
 	st.idle = time.Duration(cd.IdleTimeout) * time.Second
 	recovered := recovering && cd.RecoveryState == "Successful"
 	if first.header.WSC != nil {
-		c.track.reset(*first.header.WSC)
+		c.track.reset(*first.header.WSC, recovered)
 		st.recovery = first.header.WSC
 	}
 	if recovered {

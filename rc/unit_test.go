@@ -158,7 +158,7 @@ func (c *testClock) Advance(d time.Duration) {
 func TestSeqTrackerKeepsTheLastContiguousFrame(t *testing.T) {
 	clock := &testClock{t: time.Unix(100, 0)}
 	tr := seqTracker{timeout: 5 * time.Second, now: clock.Now}
-	tr.reset(wsc{Token: "t1", Sequence: 1})
+	tr.reset(wsc{Token: "t1", Sequence: 1}, false)
 	for _, s := range []int64{2, 3, 5, 6} { // 4 is delayed
 		if tr.saw(wsc{Token: "t" + string(rune('0'+s)), Sequence: s}) {
 			t.Fatalf("a fresh hole reported as a loss")
@@ -176,15 +176,34 @@ func TestSeqTrackerKeepsTheLastContiguousFrame(t *testing.T) {
 	if tr.expire() {
 		t.Fatalf("hole reported before the timeout")
 	}
+	// A steady trickle of new holes, each closed in time, is not a loss:
+	// only the age of the oldest waiting frame counts.
+	tr.saw(wsc{Token: "t7", Sequence: 7})
+	tr.saw(wsc{Token: "t8", Sequence: 8})
+	tr.saw(wsc{Token: "t11", Sequence: 11})
+	clock.Advance(4 * time.Second)
+	if tr.expire() {
+		t.Fatalf("a hole closed in time, then a new 4 s old one, reported as a loss")
+	}
 	clock.Advance(2 * time.Second)
 	if !tr.expire() {
 		t.Fatalf("a lasting hole must be reported")
 	}
-	if w := tr.recovery(); w.Sequence != 9 {
+	if w := tr.recovery(); w.Sequence != 11 {
 		t.Fatalf("after a reported loss recovery moves past the hole, got %d", w.Sequence)
 	}
-	if tr.saw(wsc{Token: "t9", Sequence: 9}) || tr.saw(wsc{Token: "t2", Sequence: 2}) {
+	if tr.saw(wsc{Token: "t11", Sequence: 11}) || tr.saw(wsc{Token: "t2", Sequence: 2}) {
 		t.Fatalf("duplicates and old frames are not holes")
+	}
+	// After a recovery the replay is in order: a first frame past the next
+	// sequence is a loss at once.
+	tr.reset(wsc{Token: "r20", Sequence: 20}, true)
+	if !tr.saw(wsc{Token: "r25", Sequence: 25}) {
+		t.Fatalf("a replay starting past the hole must be reported at once")
+	}
+	tr.reset(wsc{Token: "r20", Sequence: 20}, true)
+	if tr.saw(wsc{Token: "r21", Sequence: 21}) || tr.saw(wsc{Token: "r23", Sequence: 23}) {
+		t.Fatalf("an in-order replay start is not a loss; later holes wait for the timeout")
 	}
 }
 

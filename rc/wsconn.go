@@ -368,21 +368,31 @@ func closeReason(err error) error {
 
 // seqTracker follows the wsc sequence of notification frames. It keeps the
 // wsc of the last frame before any hole, so a recovery never skips a frame
-// that was merely delayed, and reports a hole that lasts as lost frames.
+// that was merely delayed, and reports a hole as lost frames once the
+// oldest frame waiting behind it has waited longer than the timeout.
 type seqTracker struct {
-	mu       sync.Mutex
-	timeout  time.Duration
-	now      func() time.Time
-	contig   wsc
-	pending  map[int64]string
-	gapSince time.Time
+	mu      sync.Mutex
+	timeout time.Duration
+	now     func() time.Time
+	contig  wsc
+	pending map[int64]heldFrame
+	// strict is set after a recovery: the replay comes in order, so a first
+	// frame beyond the next sequence means the replay buffer overflowed.
+	strict bool
 }
 
-// reset starts over at a session's ConnectionDetails.
-func (t *seqTracker) reset(w wsc) {
+// heldFrame is a frame seen beyond a hole.
+type heldFrame struct {
+	token string
+	at    time.Time
+}
+
+// reset starts over at a session's ConnectionDetails; recovered says the
+// session was recovered and a replay follows.
+func (t *seqTracker) reset(w wsc, recovered bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.contig, t.pending, t.gapSince = w, map[int64]string{}, time.Time{}
+	t.contig, t.pending, t.strict = w, map[int64]heldFrame{}, recovered
 }
 
 // saw records a frame's wsc and reports true when a hole is given up on.
@@ -390,19 +400,28 @@ func (t *seqTracker) saw(w wsc) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.pending == nil {
-		t.pending = map[int64]string{}
+		t.pending = map[int64]heldFrame{}
 	}
 	if w.Sequence <= t.contig.Sequence {
 		return false
 	}
-	t.pending[w.Sequence] = w.Token
+	if t.strict {
+		t.strict = false
+		if w.Sequence > t.contig.Sequence+1 {
+			t.contig, t.pending = w, map[int64]heldFrame{}
+			return true
+		}
+	}
+	if _, dup := t.pending[w.Sequence]; !dup {
+		t.pending[w.Sequence] = heldFrame{token: w.Token, at: t.now()}
+	}
 	for {
-		tok, ok := t.pending[t.contig.Sequence+1]
+		f, ok := t.pending[t.contig.Sequence+1]
 		if !ok {
 			break
 		}
 		delete(t.pending, t.contig.Sequence+1)
-		t.contig = wsc{Token: tok, Sequence: t.contig.Sequence + 1}
+		t.contig = wsc{Token: f.token, Sequence: t.contig.Sequence + 1}
 	}
 	return t.expireLocked()
 }
@@ -415,23 +434,21 @@ func (t *seqTracker) expire() bool {
 }
 
 func (t *seqTracker) expireLocked() bool {
-	now := t.now()
 	if len(t.pending) == 0 {
-		t.gapSince = time.Time{}
 		return false
 	}
-	if t.gapSince.IsZero() {
-		t.gapSince = now
-	}
-	if now.Sub(t.gapSince) < t.timeout && len(t.pending) < 10000 {
-		return false
-	}
-	var top int64
-	for s := range t.pending {
+	oldest, top := time.Time{}, int64(0)
+	for s, f := range t.pending {
+		if oldest.IsZero() || f.at.Before(oldest) {
+			oldest = f.at
+		}
 		top = max(top, s)
 	}
-	t.contig = wsc{Token: t.pending[top], Sequence: top}
-	t.pending, t.gapSince = map[int64]string{}, time.Time{}
+	if t.now().Sub(oldest) < t.timeout && len(t.pending) < 10000 {
+		return false
+	}
+	t.contig = wsc{Token: t.pending[top].token, Sequence: top}
+	t.pending = map[int64]heldFrame{}
 	return true
 }
 

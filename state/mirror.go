@@ -82,6 +82,10 @@ type Mirror struct {
 	structural bool
 	changed    chan struct{}
 
+	// onSeq, when set by a test, sees every sequence applied (under mu);
+	// reset marks a snapshot, after which sequences start over.
+	onSeq func(id ID, seq int64, reset bool)
+
 	writes     map[string]*Write
 	genCounter uint64
 	lastNonDND string // my last dndStatus other than DoNotAcceptAnyCalls
@@ -371,6 +375,9 @@ func (m *Mirror) applyLocked(p *rc.Presence, at time.Time, detailed, live bool) 
 			return
 		}
 		e.seq = *p.Sequence
+		if m.onSeq != nil {
+			m.onSeq(id, e.seq, false)
+		}
 	}
 	before := *e
 	setIf(&e.PresenceStatus, p.PresenceStatus)
@@ -496,6 +503,9 @@ func (m *Mirror) ApplySnapshot(records []rc.Presence, detailed bool) {
 		}
 		delete(m.fetching, id)
 		e.seq = 0
+		if m.onSeq != nil {
+			m.onSeq(id, 0, true)
+		}
 		e.Known = true
 		m.settle(e, &before, time.Time{}, false)
 		e.Confirmed = now

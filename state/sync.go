@@ -37,6 +37,9 @@ type Sync struct {
 	readyOnce   sync.Once
 	stream      *rc.Stream
 
+	// onNote, when set by a test, sees every notification applied.
+	onNote func(n *rc.Notification)
+
 	rsMu     sync.Mutex // serializes startResync
 	mu       sync.Mutex
 	resyncs  int // resyncs started, for tests and figures
@@ -167,6 +170,9 @@ func (s *Sync) Run(ctx context.Context) error {
 
 // apply routes one notification into the mirror.
 func (s *Sync) apply(n *rc.Notification) {
+	if s.onNote != nil {
+		s.onNote(n)
+	}
 	switch n.Kind() {
 	case rc.KindPresence:
 		p, err := n.Presence()

@@ -50,25 +50,57 @@ type running struct {
 	stop func()
 }
 
+// syncConfig tunes startSyncWith.
+type syncConfig struct {
+	agent  int // -1: the receptionist
+	within time.Duration
+	logger *slog.Logger
+	stream rc.StreamOptions
+	// realStream uses the client's own defaults instead of testStream.
+	realStream bool
+	client     rc.Options
+	// setup runs before the sync starts (hooks).
+	setup func(*Sync, *Mirror)
+}
+
 // startSync signs in as the receptionist (agent < 0) or an agent and waits
 // for the first full load.
 func startSync(t testing.TB, e *emulator.Emulator, agent int) *running {
 	t.Helper()
-	return startSyncWithin(t, e, agent, 60*time.Second)
+	return startSyncWith(t, e, syncConfig{agent: agent})
 }
 
 func startSyncWithin(t testing.TB, e *emulator.Emulator, agent int, within time.Duration) *running {
 	t.Helper()
+	return startSyncWith(t, e, syncConfig{agent: agent, within: within})
+}
+
+func startSyncWith(t testing.TB, e *emulator.Emulator, sc syncConfig) *running {
+	t.Helper()
+	if sc.within == 0 {
+		sc.within = 60 * time.Second
+	}
+	if sc.logger == nil {
+		sc.logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	if sc.stream == (rc.StreamOptions{}) && !sc.realStream {
+		sc.stream = testStream
+	}
+	if sc.client.RetryBase == 0 {
+		sc.client.RetryBase = 50 * time.Millisecond
+	}
+	sc.client.Logger = sc.logger.With("component", "rc")
 	cr := e.Credentials()
 	jwt := cr.UserJWT
-	if agent >= 0 {
-		jwt = cr.Agents[agent].JWT
+	if sc.agent >= 0 {
+		jwt = cr.Agents[sc.agent].JWT
 	}
-	c := rc.New(rc.Config{ServerURL: cr.ServerURL, ClientID: cr.ClientID, ClientSecret: cr.ClientSecret, JWT: jwt},
-		rc.Options{RetryBase: 50 * time.Millisecond})
+	c := rc.New(rc.Config{ServerURL: cr.ServerURL, ClientID: cr.ClientID, ClientSecret: cr.ClientSecret, JWT: jwt}, sc.client)
 	m := NewMirror(nil)
-	s := NewSync(c, m, SyncOptions{Stream: testStream, FetchEvery: 100 * time.Millisecond,
-		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+	s := NewSync(c, m, SyncOptions{Stream: sc.stream, FetchEvery: 100 * time.Millisecond, Logger: sc.logger.With("component", "sync")})
+	if sc.setup != nil {
+		sc.setup(s, m)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -91,8 +123,8 @@ func startSyncWithin(t testing.TB, e *emulator.Emulator, agent int, within time.
 	case <-s.Ready():
 	case err := <-done:
 		t.Fatalf("sync ended before loading: %v", err)
-	case <-time.After(within):
-		t.Fatalf("sync did not load within %v", within)
+	case <-time.After(sc.within):
+		t.Fatalf("sync did not load within %v", sc.within)
 	}
 	return r
 }
@@ -401,6 +433,7 @@ func TestSyncChurn(t *testing.T) {
 	if testing.Short() {
 		t.Skip("60 s churn")
 	}
+	t.Parallel()
 	// Every reconnect spends a wstoken from the Auth group (5/min by
 	// default), which would cap the churn at 5 reconnects a minute; raise
 	// it so the socket really is reset every few seconds.

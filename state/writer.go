@@ -25,6 +25,10 @@ type Writer struct {
 	// ConfirmAfter is how long to wait for a notification before reading
 	// the state back.
 	ConfirmAfter time.Duration
+	// MinInterval spaces requests to one target: the first change goes at
+	// once, rapid changes after it fold into one request carrying the
+	// latest choice (a presence PUT costs one of 40 Medium requests a minute).
+	MinInterval time.Duration
 
 	mu      sync.Mutex
 	running map[string]bool
@@ -40,7 +44,7 @@ func NewWriter(ctx context.Context, m *Mirror, c *rc.Client, log *slog.Logger) *
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	return &Writer{m: m, c: c, log: log, ctx: wctx, cancel: cancel, stop: make(chan struct{}),
-		ConfirmAfter: 8 * time.Second, running: map[string]bool{}}
+		ConfirmAfter: 8 * time.Second, MinInterval: 500 * time.Millisecond, running: map[string]bool{}}
 }
 
 // Close waits up to grace for the requests in flight, then cancels them.
@@ -195,7 +199,16 @@ func (w *Writer) kick(slot string) {
 
 func (w *Writer) loop(slot string) {
 	defer w.wg.Done()
+	var last time.Time
 	for {
+		if wait := w.MinInterval - time.Since(last); !last.IsZero() && wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-w.stop: // quitting: send the last choice now
+				t.Stop()
+			}
+		}
 		w.mu.Lock()
 		batch := w.m.unsent(slot)
 		if len(batch) == 0 {
@@ -204,6 +217,7 @@ func (w *Writer) loop(slot string) {
 			return
 		}
 		w.mu.Unlock()
+		last = time.Now()
 		err := w.send(slot, batch)
 		if err != nil {
 			w.log.Info("write failed", "target", slot, "err", err)

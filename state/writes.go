@@ -181,3 +181,32 @@ func (m *Mirror) queueAcceptLocked(q, member ID) (bool, bool) {
 	v, ok := m.queues[qi].Accept[member]
 	return v, ok
 }
+
+// MyStatus is my status as the user should see it: the latest choice while
+// it is pending, otherwise the server's (Available, Busy, Invisible, DND).
+func (m *Mirror) MyStatus() (status string, pending bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if w := m.writes[IntentStatus]; w != nil && !w.Failed {
+		return w.Value, true
+	}
+	e := m.entryLocked(m.me)
+	if e == nil || !e.Known {
+		return "", false
+	}
+	return StatusOf(e), false
+}
+
+// StatusOf maps presence onto the four statuses RingCentral's apps show
+// (rc-api.md §4.4): DND, else Invisible, else Busy, else Available.
+func StatusOf(e *Entry) string {
+	switch {
+	case e.DNDStatus == dndNoCalls:
+		return StatusDND
+	case e.UserStatus == "Offline":
+		return StatusInvisible
+	case e.UserStatus == "Busy":
+		return StatusBusy
+	}
+	return StatusAvailable
+}
