@@ -159,6 +159,7 @@ func (m *Mirror) AddExtensions(exts []rc.Extension) {
 		e.Admin = x.Permissions.Admin.Enabled
 		e.Availability = derive(e)
 		e.search = searchKey(e)
+		e.nameKey, e.deptKey = strings.ToLower(e.Name), strings.ToLower(e.Department)
 	}
 	m.touch("")
 }

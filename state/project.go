@@ -2,9 +2,12 @@ package state
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Column is a sortable grid column.
@@ -88,8 +91,7 @@ func (m *Mirror) Project(q Query) Projection {
 		}
 		idx = append(idx, i)
 	}
-	less := m.comparator(q.Sort, q.Desc)
-	slices.SortStableFunc(idx, less)
+	m.sortIndices(idx, q.Sort, q.Desc)
 
 	var p Projection
 	p.Total = len(idx)
@@ -164,7 +166,7 @@ func (m *Mirror) groupBy(idx []int, keyFn func(*Entry) []string, title func(stri
 			}
 			return -1
 		}
-		return cmp.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title))
+		return compareFold(a.Title, b.Title)
 	})
 	out := make([]Group, len(order))
 	for i, g := range order {
@@ -197,6 +199,36 @@ func matches(e *Entry, text string) bool {
 	return false
 }
 
+// compareFold orders a and b as cmp.Compare(strings.ToLower(a),
+// strings.ToLower(b)) would, without allocating: sorting 100k names by
+// lowered copies cost half a second a projection.
+func compareFold(a, b string) int {
+	for a != "" && b != "" {
+		ca, cb := a[0], b[0]
+		if ca < utf8.RuneSelf && cb < utf8.RuneSelf {
+			if 'A' <= ca && ca <= 'Z' {
+				ca += 'a' - 'A'
+			}
+			if 'A' <= cb && cb <= 'Z' {
+				cb += 'a' - 'A'
+			}
+			if ca != cb {
+				return cmp.Compare(ca, cb)
+			}
+			a, b = a[1:], b[1:]
+			continue
+		}
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		// Lowered runes compare as their UTF-8 encodings do.
+		if la, lb := unicode.ToLower(ra), unicode.ToLower(rb); la != lb {
+			return cmp.Compare(la, lb)
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
 // compareNumbers orders extension numbers numerically (shorter first).
 func compareNumbers(a, b string) int {
 	if len(a) != len(b) {
@@ -205,45 +237,113 @@ func compareNumbers(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-// comparator orders entry indices by column; ties by extension number.
-// desc reverses the column order but never the tie-break.
-func (m *Mirror) comparator(col Column, desc bool) func(a, b int) int {
-	key := func(x, y *Entry) int {
+// sortKey is one row's sort key, copied out of its entry so the sort
+// compares within a compact array instead of chasing large entries, and
+// swaps 4-byte positions instead of keys.
+type sortKey struct {
+	s   string // text key
+	n   int64  // enum or time key (unknown time: last)
+	num string // extension number: the tie-break
+	nk  uint64 // the number packed as numberKey, when every one packs
+	i   int    // index in directory order: the last tie-break
+}
+
+// numberKey packs an extension number of up to 16 digits so that integer
+// order is compareNumbers' order (length first, then digits).
+func numberKey(s string) (uint64, bool) {
+	if len(s) > 16 {
+		return 0, false
+	}
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+	}
+	return uint64(len(s))<<56 | v, true
+}
+
+// timeKey orders times as compareSince does: unknown (zero) last. Times
+// from the server fall well inside UnixNano's years 1678 to 2262.
+func timeKey(t time.Time) int64 {
+	if t.IsZero() {
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// sortIndices orders entry indices by column; ties by extension number,
+// then directory order, which is exactly the order a stable sort of idx
+// (in directory order) would give. desc reverses the column order but
+// never the tie-break.
+func (m *Mirror) sortIndices(idx []int, col Column, desc bool) {
+	keys := make([]sortKey, len(idx))
+	packed := true
+	for k, i := range idx {
+		e := &m.entries[i]
+		sk := sortKey{num: e.Number, i: i}
+		if packed {
+			sk.nk, packed = numberKey(e.Number)
+		}
 		switch col {
 		case ColName:
-			return cmp.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name))
-		case ColNumber:
-			return compareNumbers(x.Number, y.Number)
+			sk.s = e.nameKey
 		case ColAvailability:
-			return cmp.Compare(x.Availability, y.Availability)
+			sk.n = int64(e.Availability)
 		case ColTelephony:
-			return cmp.Compare(x.TelephonyStatus, y.TelephonyStatus)
+			sk.s = e.TelephonyStatus
 		case ColDND:
-			return cmp.Compare(x.DNDStatus, y.DNDStatus)
+			sk.s = e.DNDStatus
 		case ColStatus:
-			if c := cmp.Compare(x.UserStatus, y.UserStatus); c != 0 {
-				return c
-			}
-			return cmp.Compare(strings.ToLower(x.Message), strings.ToLower(y.Message))
+			sk.s = e.UserStatus
 		case ColSince:
-			return compareSince(x.AvailSince, y.AvailSince)
+			sk.n = timeKey(e.AvailSince)
 		case ColCall:
-			return compareSince(firstCallStart(x), firstCallStart(y))
+			sk.n = timeKey(firstCallStart(e))
 		case ColDepartment:
-			return cmp.Compare(strings.ToLower(x.Department), strings.ToLower(y.Department))
+			sk.s = e.deptKey
 		}
-		return 0
+		keys[k] = sk
 	}
-	return func(a, b int) int {
-		x, y := &m.entries[a], &m.entries[b]
-		c := key(x, y)
+	number := func(x, y *sortKey) int {
+		if packed {
+			return cmp.Compare(x.nk, y.nk)
+		}
+		return compareNumbers(x.num, y.num)
+	}
+	order := make([]int32, len(keys))
+	for k := range order {
+		order[k] = int32(k)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		x, y := &keys[a], &keys[b]
+		var c int
+		switch col {
+		case ColNumber:
+			c = number(x, y)
+		case ColAvailability, ColSince, ColCall:
+			c = cmp.Compare(x.n, y.n)
+		default:
+			c = strings.Compare(x.s, y.s)
+			if c == 0 && col == ColStatus {
+				c = compareFold(m.entries[x.i].Message, m.entries[y.i].Message)
+			}
+		}
 		if desc {
 			c = -c
 		}
 		if c != 0 {
 			return c
 		}
-		return compareNumbers(x.Number, y.Number)
+		if c := number(x, y); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.i, y.i)
+	})
+	for k, o := range order {
+		idx[k] = keys[o].i
 	}
 }
 

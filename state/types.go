@@ -110,8 +110,10 @@ type Entry struct {
 	// Confirmed is when the server last confirmed this entry (local clock).
 	Confirmed time.Time
 
-	seq    int64 // last applied notification sequence (0: none since a snapshot)
-	search string
+	seq     int64 // last applied notification sequence (0: none since a snapshot)
+	search  string
+	nameKey string // lowered Name and Department, the sort keys
+	deptKey string
 }
 
 // Queue is a call queue with its members and their availability in it.
