@@ -44,10 +44,12 @@ type Query struct {
 	// States keeps only these availabilities (none: all).
 	States []Availability
 	// All includes extensions without presence (queues, IVR, park).
-	All  bool
-	Sort Column
-	Desc bool
-	By   GroupBy
+	All bool
+	// Stale keeps only the extensions that may be out of date.
+	Stale bool
+	Sort  Column
+	Desc  bool
+	By    GroupBy
 }
 
 // Group is one section of a projection.
@@ -87,6 +89,9 @@ func (m *Mirror) Project(q Query) Projection {
 			continue
 		}
 		if text != "" && !matches(e, text) {
+			continue
+		}
+		if q.Stale && !m.staleLocked(e) {
 			continue
 		}
 		idx = append(idx, i)
