@@ -169,3 +169,24 @@ func TestSortMatchesTheStableReference(t *testing.T) {
 		}
 	}
 }
+
+func TestFindNumber(t *testing.T) {
+	m := NewMirror(nil)
+	var exts []rc.Extension
+	for i, n := range []string{"1420", "142", "14", "205", "1499"} {
+		var x rc.Extension
+		x.ID, x.ExtensionNumber, x.Type = rc.ID(fmt.Sprint(i)), n, TypeUser
+		exts = append(exts, x)
+	}
+	m.AddExtensions(exts)
+	ids := []ID{"0", "1", "2", "3", "4", "missing"}
+	for prefix, want := range map[string]string{"14": "14", "142": "142", "149": "1499", "1": "14", "2": "205", "3": ""} {
+		k, num := m.FindNumber(ids, prefix)
+		if num != want || (want == "") != (k < 0) || (k >= 0 && ids[k] == "missing") {
+			t.Errorf("FindNumber(%q) = %d %q, want %q", prefix, k, num, want)
+		}
+	}
+	if k, _ := m.FindNumber([]ID{"3", "4"}, "14"); k != 1 {
+		t.Errorf("only the given ids count: got %d", k)
+	}
+}
