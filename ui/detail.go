@@ -150,7 +150,7 @@ func renderDetail(st *Styles, d *detailData, now time.Time, w, h int) []string {
 		who = append(who, field{"email", Sanitize(r.Email)})
 	}
 	if !r.Confirmed.IsZero() {
-		who = append(who, field{"confirmed", r.Confirmed.Local().Format("15:04:05")})
+		who = append(who, field{"confirmed", clockAt(r.Confirmed, now)})
 	}
 	flow(who)
 	return padLines(lines, w, h)

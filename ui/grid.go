@@ -94,6 +94,23 @@ func (g *grid) setProjection(p state.Projection, grouped bool) {
 	g.clamp()
 }
 
+// reveal starts the window at a group header, so a new grouping or order
+// opens with its context: the header of the top row's group when the
+// selection still shows, else the selection's own.
+func (g *grid) reveal() {
+	if g.sel < 0 || !g.grouped || g.lines <= g.height {
+		return
+	}
+	for _, header := range []int{g.starts[g.at(g.top).group], g.starts[g.at(g.sel).group]} {
+		if header <= g.top && g.sel-header < g.height {
+			g.top = header
+			return
+		}
+	}
+	g.top = g.starts[g.at(g.sel).group] + 1 // the header is too far: start under it
+	g.clamp()
+}
+
 // find returns the line of id in group key, else of id anywhere, else the
 // row nearest the old line.
 func (g *grid) find(key, id state.ID, old int) int {

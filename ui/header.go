@@ -33,9 +33,12 @@ func countsText(counts map[state.Availability]int, _ bool) string {
 	return strings.Join(parts, " · ")
 }
 
+// clockAt is a time of day in the zone of now (the HUD's clock).
+func clockAt(t, now time.Time) string { return t.In(now.Location()).Format("15:04:05") }
+
 // connText tells the connection state, never more hopeful than it is.
-func connText(h state.Health, signedIn bool) string {
-	clock := func(t time.Time) string { return t.Local().Format("15:04:05") }
+func connText(h state.Health, signedIn bool, now time.Time) string {
+	clock := func(t time.Time) string { return clockAt(t, now) }
 	var s string
 	switch {
 	case h.Conn == state.ConnConnecting && !signedIn:
@@ -62,10 +65,10 @@ func connText(h state.Health, signedIn bool) string {
 }
 
 // staleReason says why rows may be out of date.
-func staleReason(h state.Health) string {
+func staleReason(h state.Health, now time.Time) string {
 	switch h.Conn {
 	case state.ConnRecovering, state.ConnOffline:
-		return "link down since " + h.Down.Local().Format("15:04:05")
+		return "link down since " + clockAt(h.Down, now)
 	case state.ConnResyncing:
 		return "reloading: " + Sanitize(h.Resync)
 	}
@@ -88,7 +91,7 @@ func (m *Model) titleLine(w int) string {
 	if m.c.ReadOnly {
 		who += " · read-only"
 	}
-	right := connText(s.health, s.meID != "")
+	right := connText(s.health, s.meID != "", m.c.Now())
 	if !s.health.LastEvent.IsZero() {
 		right += " · last event " + formatAge(m.c.Now().Sub(s.health.LastEvent))
 	} else if s.health.Loaded {
@@ -136,7 +139,7 @@ func (m *Model) countsLine(w int) string {
 	var right string
 	switch {
 	case s.anyStale:
-		right = st.Error.wrap("~ stale: "+staleReason(s.health)) + " "
+		right = st.Error.wrap("~ stale: "+staleReason(s.health, m.c.Now())) + " "
 	case len(s.health.Disabled) > 0:
 		right = st.Error.wrap(fmt.Sprintf("%d presence filter(s) not granted", len(s.health.Disabled))) + " "
 	default:
@@ -214,7 +217,7 @@ func (m *Model) youLine(w int) string {
 	switch {
 	case writing:
 		b.WriteString(" " + pendingText(st, ws, true, ""))
-	case mine != BadgeLabel(s.me.Availability) && !(mine == state.StatusInvisible && s.me.Availability == state.Offline):
+	case mine != BadgeLabel(s.me.Availability):
 		b.WriteString(" status " + mine) // e.g. on a call, and Busy for after it
 	}
 	if wm, ok := s.writes[state.IntentMessage]; ok {

@@ -313,6 +313,13 @@ func (m *Model) onChanges() tea.Cmd {
 	return m.timer(every-since, func(time.Time) tea.Msg { return reprojectMsg{} })
 }
 
+// rearrange reprojects after the user changed the filter, the order or
+// the grouping, and brings the selection's group header into view.
+func (m *Model) rearrange() {
+	m.reproject()
+	m.grid.reveal()
+}
+
 // reproject recomputes the rows and their order, and the counts.
 func (m *Model) reproject() {
 	start := time.Now()
@@ -648,12 +655,12 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Quick):
 		m.quick = (m.quick + 1) % len(quickFilters)
 		m.query.States, m.query.Stale = quickFilters[m.quick].states, quickFilters[m.quick].stale
-		m.reproject()
+		m.rearrange()
 	case key.Matches(msg, k.Sort):
 		m.mode = modeSort
 	case key.Matches(msg, k.Group):
 		m.query.By = (m.query.By + 1) % (state.GroupDepartment + 1)
-		m.reproject()
+		m.rearrange()
 	case key.Matches(msg, k.Jump):
 		m.jump(msg.String())
 	case key.Matches(msg, k.Back):
@@ -702,11 +709,11 @@ func (m *Model) back() {
 		m.togglePane(m.pane)
 	case m.query.Text != "":
 		m.query.Text = ""
-		m.reproject()
+		m.rearrange()
 	case m.quick != 0:
 		m.quick = 0
 		m.query.States, m.query.Stale = nil, false
-		m.reproject()
+		m.rearrange()
 	}
 }
 
@@ -719,7 +726,7 @@ func (m *Model) keyFilter(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Cancel):
 		m.mode = modeGrid
 		m.query.Text = ""
-		m.reproject()
+		m.rearrange()
 		return nil
 	case key.Matches(msg, k.Up):
 		if msg.String() == "up" {
@@ -734,7 +741,7 @@ func (m *Model) keyFilter(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if m.filter.handle(msg) && m.filter.Value() != m.query.Text {
 		m.query.Text = m.filter.Value()
-		m.reproject()
+		m.rearrange()
 	}
 	return nil
 }
@@ -773,7 +780,7 @@ func (m *Model) keySort(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	m.mode = modeGrid
-	m.reproject()
+	m.rearrange()
 	return nil
 }
 
@@ -783,7 +790,7 @@ func (m *Model) onPaste(s string) {
 		m.filter.insert(s)
 		if m.filter.Value() != m.query.Text {
 			m.query.Text = m.filter.Value()
-			m.reproject()
+			m.rearrange()
 		}
 	case modeMessage:
 		m.msgEdit.insert(s) // the counter shows when the limit cut it

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -483,4 +484,35 @@ func TestFatalErrorEndsTheHUD(t *testing.T) {
 	if h.m.Err() == nil || !slices.ContainsFunc(run(cmd), func(m tea.Msg) bool { _, ok := m.(tea.QuitMsg); return ok }) {
 		t.Fatalf("a fatal error must quit with the error")
 	}
+}
+
+// TestPendingThenFailedInPlace drives a real state.Writer against a
+// server that is not there: my choice shows pending at once, then the
+// error in its place, then nothing once the failure has been shown.
+func TestPendingThenFailedInPlace(t *testing.T) {
+	f := newFixture(t, testPeople, false)
+	h := newHUD(t, f, false, 120, 20)
+	c := rc.New(rc.Config{ServerURL: "http://127.0.0.1:1", ClientID: "id", ClientSecret: "secret", JWT: "jwt"},
+		rc.Options{RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond, Retries: 1})
+	w := state.NewWriter(context.Background(), f.m, c, nil)
+	t.Cleanup(func() { w.Close(time.Second) })
+	h.m.SetWriter(w)
+	h.press("d")
+	h.changed()
+	h.wantScreen("→ DND (saving…)")
+	deadline := time.Now().Add(10 * time.Second)
+	for !f.m.Writes()[state.IntentStatus].Failed {
+		if time.Now().After(deadline) {
+			t.Fatalf("the write neither failed nor was confirmed: %+v", f.m.Writes())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	h.changed()
+	h.wantScreen("✗ DND failed:")
+	if len(h.m.snap.writes) == 0 || !h.m.snap.ticking {
+		t.Fatalf("a shown failure must schedule the tick that takes it away")
+	}
+	f.clock.Advance(11 * time.Second)
+	h.m.Update(tickMsg{at: f.clock.Now()})
+	h.wantNoScreen("DND failed")
 }

@@ -42,10 +42,12 @@ func (p *queuePane) selected() (queueInfo, bool) {
 }
 
 // render draws the pane in exactly w x h cells.
-func (p *queuePane) render(st *Styles, admin, readOnly bool, global string, w, h int) []string {
+func (p *queuePane) render(st *Styles, admin, readOnly bool, global string, titled bool, w, h int) []string {
 	var lines []string
 	add := func(s string) { lines = append(lines, fitLine(s, w)) }
-	add(st.Bold.wrap(" My queues"))
+	if !titled {
+		add(st.Bold.wrap(" My queues"))
+	}
 	add(" " + global)
 	if len(p.items) == 0 {
 		add(st.Faint.wrap(" You are in no call queue."))

@@ -93,7 +93,7 @@ func (m *Model) renderPane(w, h int) []string {
 		} else if m.c.Keys.QueueCalls.Enabled() {
 			global += " (" + st.Key.wrap("c") + " toggles)"
 		}
-		return m.queues.render(st, m.snap.admin, m.c.ReadOnly, global, w, h)
+		return m.queues.render(st, m.snap.admin, m.c.ReadOnly, global, !m.geom().paneBesideGrid, w, h)
 	}
 	return renderDetail(st, &m.snap.detail, m.c.Now(), w, h)
 }
