@@ -34,11 +34,14 @@ func (f *hudFlags) bind(fs *flag.FlagSet) {
 }
 
 // hudTerminal replaces the terminal in tests: keys come from in, frames go
-// to run's stdout at a fixed size, and the demo emulator is handed over.
-var hudTerminal *struct {
+// to run's stdout at a fixed size, and the demo emulator is handed over
+// when it starts and once the HUD has shut down (before it closes).
+var hudTerminal *hudTest
+
+type hudTest struct {
 	in            io.Reader
 	width, height int
-	demo          func(*emulator.Emulator)
+	demo, after   func(*emulator.Emulator)
 }
 
 // shutdownWithin bounds the clean exit: deleting the subscription, the
@@ -128,6 +131,9 @@ func runHUD(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 	case <-stopped:
 	case <-t.C:
 		sess.log.Info("shutdown did not finish in time; leaving anyway")
+	}
+	if t := hudTerminal; t != nil && t.after != nil && sess.emu != nil {
+		t.after(sess.emu)
 	}
 	switch {
 	case model.Err() != nil:
