@@ -30,6 +30,12 @@ func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
+	if isPrintableASCII(s) { // most cells: one byte, one cell
+		if len(s) > w {
+			return s[:w-1] + "…"
+		}
+		return s + spaces(w-len(s))
+	}
 	sw := ansi.StringWidth(s)
 	if sw > w {
 		s = ansi.Truncate(s, w, "…")
@@ -39,6 +45,25 @@ func fit(s string, w int) string {
 		s += strings.Repeat(" ", w-sw)
 	}
 	return s
+}
+
+func isPrintableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+const blanks = "                                                                                                    "
+
+// spaces is n spaces, without allocating for the usual widths.
+func spaces(n int) string {
+	if n <= len(blanks) {
+		return blanks[:max(0, n)]
+	}
+	return strings.Repeat(" ", n)
 }
 
 // padRight pads plain text to w cells (never truncates).
