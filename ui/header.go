@@ -127,7 +127,11 @@ func (m *Model) countsLine(w int) string {
 		b.WriteByte(' ')
 		for _, a := range countOrder {
 			if n := m.counts[a]; n > 0 {
-				b.WriteString(st.badgePaint[a].wrap(fmt.Sprintf(" %d %s ", n, words[a])))
+				word := words[a]
+				if a == state.Unknown && !s.health.Loaded {
+					word = "loading"
+				}
+				b.WriteString(st.badgePaint[a].wrap(fmt.Sprintf(" %d %s ", n, word)))
 				b.WriteString(sep)
 			}
 		}

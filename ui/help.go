@@ -19,10 +19,10 @@ type helpSection struct {
 func (m *Model) helpSections() []helpSection {
 	k := m.c.Keys
 	out := []helpSection{
-		{"Move", enabled(k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End, k.Jump)},
-		{"Show", enabled(k.Detail, k.Filter, k.Quick, k.Sort, k.Group, k.Queues, k.Back)},
+		// Page and ends go in pairs: one line each.
+		{"Move", enabled(k.Up, k.Down, pair(k.PageUp, k.PageDown, "page up/down"), pair(k.Home, k.End, "first/last"), k.Jump)},
+		{"Show", enabled(k.Detail, k.Filter, k.Quick, k.Sort, k.Group, k.Queues, k.Back, k.Help, k.Quit)},
 		{"Change (sent to the server)", enabled(k.Available, k.Busy, k.Invisible, k.DND, k.Message, k.QueueCalls, k.Toggle)},
-		{"General", enabled(k.Help, k.Quit)},
 	}
 	kept := out[:0]
 	for _, s := range out {
@@ -33,39 +33,65 @@ func (m *Model) helpSections() []helpSection {
 	return kept
 }
 
-// renderHelp draws the live keys in columns, in exactly w x h cells.
+// helpMarks explains the marks on screen.
+var helpMarks = [][2]string{
+	{"›", "the selected row"},
+	{"*", "changed just now"},
+	{"~", "may be out of date"},
+	{"← →", "inbound, outbound call"},
+	{"Q", "a call from a queue"},
+	{"–", "not known yet"},
+}
+
+// pair shows two bindings that are live together as one help line.
+func pair(a, b key.Binding, desc string) key.Binding {
+	p := key.NewBinding(key.WithKeys(append(a.Keys(), b.Keys()...)...), key.WithHelp(a.Help().Key+"/"+b.Help().Key, desc))
+	p.SetEnabled(a.Enabled() && b.Enabled())
+	return p
+}
+
+// renderHelp draws the live keys in balanced columns, and what the marks
+// on screen mean, in exactly w x h cells.
 func renderHelp(st *Styles, sections []helpSection, readOnly bool, w, h int) []string {
 	const colW = 38
 	var blocks [][]string
 	for _, s := range sections {
 		block := []string{st.Bold.wrap(s.title)}
 		for _, b := range s.keys {
-			block = append(block, "  "+st.Key.wrap(padRight(b.Help().Key, 7))+" "+b.Help().Desc)
+			block = append(block, "  "+st.Key.wrap(padRight(b.Help().Key, 9))+" "+b.Help().Desc)
 		}
-		blocks = append(blocks, append(block, ""))
+		blocks = append(blocks, block)
 	}
-	foot := []string{"Keys that would change the server are hidden (--readonly)."}
-	if !readOnly {
-		foot = []string{"Changes show “saving…” until the server confirms them."}
+	marks := []string{st.Bold.wrap("Marks")}
+	for _, mk := range helpMarks {
+		marks = append(marks, "  "+st.Key.wrap(padRight(mk[0], 9))+" "+mk[1])
 	}
-	foot = append(foot, "Any key closes this help.")
-	cols := max(1, min(len(blocks), (w-2)/colW))
+	blocks = append(blocks, marks)
+	total := 0
+	for _, b := range blocks {
+		total += len(b) + 1
+	}
+	cols := max(1, min(len(blocks), (w-1)/colW))
+	target := (total + cols - 1) / cols
 	var columns [][]string
-	per := (len(blocks) + cols - 1) / cols
-	for i := 0; i < len(blocks); i += per {
-		var col []string
-		for _, b := range blocks[i:min(len(blocks), i+per)] {
-			col = append(col, b...)
+	var col []string
+	for _, b := range blocks {
+		if len(col) > 0 && len(col)+len(b) > target && len(columns) < cols-1 {
+			columns = append(columns, col)
+			col = nil
 		}
-		columns = append(columns, col)
+		if len(col) > 0 {
+			col = append(col, "")
+		}
+		col = append(col, b...)
 	}
-	var lines []string
-	lines = append(lines, fitLine(st.Bold.wrap(" Keys live now"), w), fit("", w))
+	columns = append(columns, col)
+	lines := []string{fitLine(st.Bold.wrap(" Keys live now")+st.Faint.wrap(" · any key closes this help"), w)}
 	rows := 0
 	for _, c := range columns {
 		rows = max(rows, len(c))
 	}
-	cw := (w - 1) / max(1, len(columns))
+	cw := (w - 1) / len(columns)
 	for r := 0; r < rows; r++ {
 		var b strings.Builder
 		b.WriteByte(' ')
@@ -78,8 +104,12 @@ func renderHelp(st *Styles, sections []helpSection, readOnly bool, w, h int) []s
 		}
 		lines = append(lines, fitLine(b.String(), w))
 	}
-	for _, f := range foot {
-		lines = append(lines, fitLine(" "+st.Faint.wrap(f), w))
+	note := "Changes show “saving…” until the server confirms them."
+	if readOnly {
+		note = "Keys that would change the server are hidden (--readonly)."
+	}
+	if len(lines)+2 <= h {
+		lines = append(lines, fit("", w), fitLine(" "+st.Faint.wrap(note), w))
 	}
 	return padLines(lines, w, h)
 }

@@ -516,3 +516,59 @@ func TestPendingThenFailedInPlace(t *testing.T) {
 	h.m.Update(tickMsg{at: f.clock.Now()})
 	h.wantNoScreen("DND failed")
 }
+
+// timers lists the delays of the timers a command tree asks for.
+func timers(cmd tea.Cmd) []time.Duration {
+	var out []time.Duration
+	for _, msg := range run(cmd) {
+		if t, ok := msg.(timerSet); ok {
+			out = append(out, t.d)
+		}
+	}
+	return out
+}
+
+// TestRedrawsOnlyWhenSomethingOnScreenChanges checks the tick schedule:
+// nothing at all on a quiet screen; once a second while a running time is
+// on screen; one tick when a highlight ends.
+func TestRedrawsOnlyWhenSomethingOnScreenChanges(t *testing.T) {
+	quiet := []person{
+		{"1", "101", "Omar Khan", "Support", "Available", "TakeAllCalls", "NoCall", "", ""},
+		{"2", "102", "Zoe Adams", "Support", "Busy", "TakeAllCalls", "NoCall", "Lunch", ""},
+	}
+	f := newFixture(t, quiet, false)
+	h := newHUD(t, f, false, 120, 20)
+	_, cmd := h.m.Update(tea.WindowSizeMsg{Width: 120, Height: 20})
+	if ts := timers(cmd); len(ts) != 0 {
+		t.Fatalf("a quiet screen asked for timers %v", ts)
+	}
+	for _, k := range []string{"down", "enter", "up", "enter", "g", "g", "g", "?", "x"} {
+		if ts := timers(h.press(k)); len(ts) != 0 {
+			t.Fatalf("%s on a quiet screen asked for timers %v", k, ts)
+		}
+	}
+	// Zoe's status changes: her row is highlighted, her time in state runs,
+	// the last event's age runs.
+	f.clock.Advance(500 * time.Millisecond)
+	f.event(t, "2", `{"sequence":2,"userStatus":"Available"}`)
+	_, cmd = h.m.Update(ChangesMsg(f.m.Drain()))
+	ts := timers(cmd)
+	if len(ts) != 1 || ts[0] > time.Second {
+		t.Fatalf("a running time on screen wants one tick within a second, got %v", ts)
+	}
+	// The tick comes: the highlight is drawn off, times move on.
+	f.clock.Advance(ts[0])
+	h.m.Update(tickMsg{at: f.clock.Now()})
+	f.clock.Advance(highlightFor)
+	h.m.Update(tickMsg{at: f.clock.Now()})
+	h.wantNoScreen("*Zoe")
+	// Filtered out of view, nothing on screen runs: the timers stop, the
+	// header's "last event" aside (which counts in minutes after one).
+	h.press("/")
+	h.typeText("omar")
+	f.clock.Advance(2 * time.Minute)
+	_, cmd = h.m.Update(tickMsg{at: f.clock.Now()})
+	if ts := timers(cmd); len(ts) != 1 || ts[0] < 30*time.Second {
+		t.Fatalf("with only the last event's age running, one tick a minute, got %v", ts)
+	}
+}
