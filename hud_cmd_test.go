@@ -123,3 +123,35 @@ func TestHUDDemoQuitsCleanly(t *testing.T) {
 		t.Fatalf("quitting left %d subscription(s) behind", n)
 	}
 }
+
+// TestHUDExitsThreeWhenTheCredentialsAreRefused signs in with a JWT the
+// server refuses: one line on stderr, exit 3, the terminal given back.
+func TestHUDExitsThreeWhenTheCredentialsAreRefused(t *testing.T) {
+	e, err := emulator.Start(emulator.Config{Users: 10, Queues: 1, Seed: 3}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	cr := e.Credentials()
+	t.Setenv("RC_SERVER_URL", cr.ServerURL)
+	t.Setenv("RC_APP_CLIENT_ID", cr.ClientID)
+	t.Setenv("RC_APP_CLIENT_SECRET", cr.ClientSecret)
+	t.Setenv("RC_USER_JWT", "not-a-jwt")
+	fakeTerminal(t, 80, 24, nil)
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(context.Background(), []string{"--env-file", "/nonexistent"}, &out, &errOut) }()
+	select {
+	case code := <-done:
+		msg := errOut.String()
+		t.Logf("stderr: %s", msg)
+		if code != exitAuth || strings.Count(msg, "\n") != 1 || strings.Contains(msg, "not-a-jwt") {
+			t.Fatalf("exit %d, stderr %q: want 3 and one line without the credential", code, msg)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("a refused sign-in did not end the HUD")
+	}
+	if !strings.Contains(out.String(), "\x1b[?1049l") {
+		t.Fatalf("the alternate screen was not left")
+	}
+}

@@ -572,3 +572,46 @@ func TestRedrawsOnlyWhenSomethingOnScreenChanges(t *testing.T) {
 		t.Fatalf("with only the last event's age running, one tick a minute, got %v", ts)
 	}
 }
+
+func TestLineEditing(t *testing.T) {
+	in := newInput("hello world", 20)
+	steps := []struct {
+		key, want string
+		pos       int
+	}{
+		{"left", "hello world", 10}, {"backspace", "hello word", 9}, {"home", "hello word", 0},
+		{"delete", "ello word", 0}, {"right", "ello word", 1}, {"end", "ello word", 9},
+		{"ctrl+w", "ello ", 5}, {"ctrl+a", "ello ", 0}, {"ctrl+k", "", 0},
+	}
+	for _, s := range steps {
+		if !in.handle(keyMsg(s.key)) {
+			t.Fatalf("%s is an edit", s.key)
+		}
+		if in.Value() != s.want || in.pos != s.pos {
+			t.Fatalf("after %s: %q at %d, want %q at %d", s.key, in.Value(), in.pos, s.want, s.pos)
+		}
+	}
+	in.insert("a\tb\x1b[31mc\u202ed")
+	if in.Value() != "a b[31mcd" {
+		t.Fatalf("typed or pasted control characters must not get in: %q", in.Value())
+	}
+	if in.handle(tea.KeyPressMsg{Code: 'x', Mod: tea.ModAlt, Text: "x"}) {
+		t.Fatalf("alt+x is not text")
+	}
+	in = newInput(strings.Repeat("é", 30), 0)
+	if v := ansi.StringWidth(in.view(10, paint{})); v != 10 {
+		t.Fatalf("a long value is drawn %d cells wide in 10", v)
+	}
+}
+
+func TestFilterKeepsTheArrowsForMoving(t *testing.T) {
+	h := newHUD(t, newFixture(t, testPeople, false), false, 120, 20)
+	h.press("/", "down", "down")
+	if h.selectedName() != "Ben Ng" || h.m.mode != modeFilter {
+		t.Fatalf("arrows while filtering move the selection: %q, mode %v", h.selectedName(), h.m.mode)
+	}
+	h.press("k") // a letter is text
+	if h.m.query.Text != "k" {
+		t.Fatalf("k while filtering must type: %q", h.m.query.Text)
+	}
+}
