@@ -148,10 +148,19 @@ func goldenDemo(t *testing.T, agent bool) *demo {
 	return d
 }
 
-// goldenHUD is the HUD over a golden demo, 83 s after every clock stopped.
-func goldenHUD(t *testing.T, d *demo) *Model {
+// goldenCase is one golden frame: a size and the keys pressed first.
+type goldenCase struct {
+	name     string
+	w, h     int
+	keys     []string
+	readOnly bool
+}
+
+// checkGolden draws the HUD over a golden demo, 83 s after every clock
+// stopped, and compares the frame (ANSI stripped) with its golden file.
+func checkGolden(t *testing.T, d *demo, c goldenCase) {
 	m := New(Options{Mirror: d.m, Account: "demo call centre (emulator)", Profile: colorprofile.TrueColor,
-		Now: func() time.Time { return goldenT.Add(83 * time.Second) }})
+		ReadOnly: c.readOnly, Now: func() time.Time { return goldenT.Add(83 * time.Second) }})
 	m.timer = func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }
 	w, err := d.s.Writer(context.Background())
 	if err != nil {
@@ -159,65 +168,39 @@ func goldenHUD(t *testing.T, d *demo) *Model {
 	}
 	m.SetWriter(w)
 	m.Update(ChangesMsg(d.m.Drain()))
-	return m
+	m.Update(tea.WindowSizeMsg{Width: c.w, Height: c.h})
+	for _, k := range c.keys {
+		m.Update(keyMsg(k))
+	}
+	frame := m.View().Content
+	checkFrame(t, c.name, frame, c.w, c.h)
+	golden.RequireEqual(t, ansi.Strip(frame)+"\n")
 }
 
 func TestGoldenFrames(t *testing.T) {
 	d := goldenDemo(t, false)
 	u := d.users()
-	cases := []struct {
-		name string
-		w, h int
-		keys []string
-	}{
-		{"grid_80x24", 80, 24, nil},
-		{"grid_160x40", 160, 40, nil},
-		{"grid_60x20", 60, 20, nil},
-		{"detail_130x40", 130, 40, append(strings.Split(u[1].ExtensionNumber, ""), "enter")},
-		{"detail_below_80x30", 80, 30, append(strings.Split(u[4].ExtensionNumber, ""), "enter")},
-		{"by_queue_100x30", 100, 30, []string{"g"}},
-		{"sorted_by_state_100x24", 100, 24, []string{"s", "a"}},
-		{"help_100x30", 100, 30, []string{"?"}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			m := goldenHUD(t, d)
-			m.Update(tea.WindowSizeMsg{Width: c.w, Height: c.h})
-			for _, k := range c.keys {
-				m.Update(keyMsg(k))
-			}
-			frame := m.View().Content
-			checkFrame(t, c.name, frame, c.w, c.h)
-			golden.RequireEqual(t, ansi.Strip(frame)+"\n")
-		})
+	for _, c := range []goldenCase{
+		{name: "grid_80x24", w: 80, h: 24},
+		{name: "grid_160x40", w: 160, h: 40},
+		{name: "grid_60x20", w: 60, h: 20},
+		{name: "detail_130x40", w: 130, h: 40, keys: append(strings.Split(u[1].ExtensionNumber, ""), "enter")},
+		{name: "detail_below_80x30", w: 80, h: 30, keys: append(strings.Split(u[4].ExtensionNumber, ""), "enter")},
+		{name: "by_queue_100x30", w: 100, h: 30, keys: []string{"g"}},
+		{name: "sorted_by_state_100x24", w: 100, h: 24, keys: []string{"s", "a"}},
+		{name: "help_100x30", w: 100, h: 30, keys: []string{"?"}},
+	} {
+		t.Run(c.name, func(t *testing.T) { checkGolden(t, d, c) })
 	}
 }
 
 func TestGoldenAgentFrames(t *testing.T) {
 	d := goldenDemo(t, true)
-	for _, c := range []struct {
-		name string
-		w, h int
-		keys []string
-	}{
-		{"my_queues_100x30", 100, 30, []string{"p"}},
-		{"readonly_80x24", 80, 24, nil},
+	for _, c := range []goldenCase{
+		{name: "my_queues_100x30", w: 100, h: 30, keys: []string{"p"}},
+		{name: "readonly_80x24", w: 80, h: 24, readOnly: true},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			m := goldenHUD(t, d)
-			if c.name == "readonly_80x24" {
-				m = New(Options{Mirror: d.m, Account: "demo call centre (emulator)", ReadOnly: true,
-					Now: func() time.Time { return goldenT.Add(83 * time.Second) }})
-				m.timer = func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }
-			}
-			m.Update(tea.WindowSizeMsg{Width: c.w, Height: c.h})
-			for _, k := range c.keys {
-				m.Update(keyMsg(k))
-			}
-			frame := m.View().Content
-			checkFrame(t, c.name, frame, c.w, c.h)
-			golden.RequireEqual(t, ansi.Strip(frame)+"\n")
-		})
+		t.Run(c.name, func(t *testing.T) { checkGolden(t, d, c) })
 	}
 }
 

@@ -36,15 +36,7 @@ func fit(s string, w int) string {
 		}
 		return s + spaces(w-len(s))
 	}
-	sw := ansi.StringWidth(s)
-	if sw > w {
-		s = ansi.Truncate(s, w, "…")
-		sw = ansi.StringWidth(s)
-	}
-	if sw < w {
-		s += strings.Repeat(" ", w-sw)
-	}
-	return s
+	return fitLine(s, w)
 }
 
 func isPrintableASCII(s string) bool {
@@ -69,7 +61,7 @@ func spaces(n int) string {
 // padRight pads plain text to w cells (never truncates).
 func padRight(s string, w int) string {
 	if n := w - ansi.StringWidth(s); n > 0 {
-		return s + strings.Repeat(" ", n)
+		return s + spaces(n)
 	}
 	return s
 }
@@ -83,7 +75,7 @@ func fitLine(s string, w int) string {
 		sw = ansi.StringWidth(s)
 	}
 	if sw < w {
-		s += strings.Repeat(" ", w-sw)
+		s += spaces(w - sw)
 	}
 	return s
 }

@@ -500,13 +500,7 @@ func TestPendingThenFailedInPlace(t *testing.T) {
 	h.press("d")
 	h.changed()
 	h.wantScreen("→ DND (saving…)")
-	deadline := time.Now().Add(10 * time.Second)
-	for !f.m.Writes()[state.IntentStatus].Failed {
-		if time.Now().After(deadline) {
-			t.Fatalf("the write neither failed nor was confirmed: %+v", f.m.Writes())
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitFor(t, 10*time.Second, "the write to fail", func() bool { return f.m.Writes()[state.IntentStatus].Failed })
 	h.changed()
 	h.wantScreen("✗ DND failed:")
 	if len(h.m.snap.writes) == 0 || !h.m.snap.ticking {
