@@ -609,3 +609,34 @@ func TestFilterKeepsTheArrowsForMoving(t *testing.T) {
 		t.Fatalf("k while filtering must type: %q", h.m.query.Text)
 	}
 }
+
+// TestHeaderTellsTheConnectionAsItIs walks the connection through its
+// states and checks the header never reads more hopeful than the mirror.
+func TestHeaderTellsTheConnectionAsItIs(t *testing.T) {
+	c := &clock{t: epoch}
+	m := state.NewMirror(c.Now)
+	h := &hud{t: t, m: New(Options{Mirror: m, Account: "test", Now: c.Now}), f: &fixture{m: m, clock: c}}
+	h.m.Update(tea.WindowSizeMsg{Width: 120, Height: 20})
+	h.wantScreen("signing in…")
+	h.wantScreen("Signing in and loading the directory…")
+	f := newFixture(t, testPeople, false) // a loaded, live mirror
+	h = newHUD(t, f, false, 120, 20)
+	h.wantScreen("live · no events yet")
+	f.clock.Advance(time.Second)
+	f.m.SetLink(rc.Link{State: rc.LinkRecovering, Err: errors.New("read: connection reset \x1b[31mby peer")})
+	h.changed()
+	h.wantScreen("recovering… (link lost 09:00:01): read: connection reset by peer")
+	f.clock.Advance(20 * time.Second)
+	h.m.Update(tickMsg{at: f.clock.Now()})
+	h.wantScreen("offline since 09:00:01")
+	h.wantScreen("~ stale: link down since 09:00:01")
+	f.m.SetLink(rc.Link{State: rc.LinkLive})
+	f.m.StartResync("recovery failed")
+	h.changed()
+	h.wantScreen("resyncing: recovery failed")
+	f.m.FinishResync(true)
+	f.m.SetLink(rc.Link{State: rc.LinkClosed})
+	h.changed()
+	h.wantScreen("closed")
+	h.wantNoScreen("live")
+}
