@@ -4,7 +4,6 @@ import (
 	crand "crypto/rand"
 	"encoding/json"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,9 +17,11 @@ import (
 //
 // Where rc-api.md has no capture, the gateway chooses (and tests):
 //   - Credentials are checked after the upgrade. No token: close 4400 (seen
-//     by a third party). Unknown, used or expired token: an Error frame
-//     OAU-213 "Token not found", then close 4401. Malformed or forged wsc:
-//     Error WSG-400, then close 4400.
+//     by a third party). Unknown or expired token: an Error frame OAU-213
+//     "Token not found", then close 4401. Malformed or forged wsc: Error
+//     WSG-400, then close 4400.
+//   - A WS token may open connections until it expires, one at a time (see
+//     wsToken): the connection it opened before is closed with 1000.
 //   - Error frames carry {type:"Error", messageId} and a body
 //     {errorCode, message}; the messageId echoes the client frame they answer.
 //     Unparseable client frames get WSG-422 and the connection stays open.
@@ -99,11 +100,8 @@ func wsTokenOf(r *http.Request) string {
 	if tok := r.URL.Query().Get("access_token"); tok != "" {
 		return tok
 	}
-	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return ""
-	}
-	return strings.TrimSpace(tok)
+	tok, _ := bearerToken(r.Header.Get("Authorization"))
+	return tok
 }
 
 // ServeHTTP upgrades GET /ws and then serves the connection: this goroutine
@@ -159,7 +157,7 @@ func (g *gateway) open(c *wsConn, tok, wsc string) []any {
 	if tok == "" {
 		return g.refuse(c, nil, 4400, "Access token is missing")
 	}
-	oauth, ok := p.consumeWSToken(tok)
+	oauth, ok := p.wsTokenSession(tok)
 	if !ok {
 		return g.refuse(c, errorFrame(nil, codeWSTokenNotFound, msgWSTokenNotFound), 4401, msgWSTokenNotFound)
 	}
@@ -187,6 +185,9 @@ func (g *gateway) open(c *wsConn, tok, wsc string) []any {
 	if s == nil {
 		s = g.newSession(oauth)
 		named = s.seq
+	}
+	if prev := p.bindWSToken(tok, c); prev != nil {
+		prev.requestClose(&closeRequest{code: 1000, text: "WebSocket token used by another connection"})
 	}
 	g.attach(s, c)
 	p.stats.Gateway.Connections++

@@ -60,27 +60,60 @@ func TestNoTokenClosesWith4400(t *testing.T) {
 	}
 }
 
-func TestBadUsedOrExpiredTokenGetsAnErrorFrameAndClose4401(t *testing.T) {
+func TestUnknownTokenGetsAnErrorFrameAndClose4401(t *testing.T) {
 	fx := newWSFixture(t, Config{})
-	used := newWSToken(t, fx.e, fx.tok.AccessToken)
-	dialRaw(t, fx.e, url.Values{"access_token": {used}}, nil).expect(t, typeConnectionDetails)
+	tok := "U0pDMDFQMDdQQVMwMHwnot-issued"
+	c := dialRaw(t, fx.e, url.Values{"access_token": {tok}}, nil)
+	f := c.expect(t, typeError)
+	if f.errorCode(t) != codeWSTokenNotFound {
+		t.Errorf("error %s", f.Raw)
+	}
+	if strings.Contains(f.Raw, tok) {
+		t.Errorf("the error frame repeats the token")
+	}
+	if code := c.closeCode(t); code != 4401 {
+		t.Errorf("close code %d, want 4401", code)
+	}
+	if got := fx.gatewayStats().Refused; got != 1 {
+		t.Errorf("refused = %d, want 1", got)
+	}
+}
 
-	for name, tok := range map[string]string{"unknown": "nope", "used": used} {
-		c := dialRaw(t, fx.e, url.Values{"access_token": {tok}}, nil)
-		f := c.expect(t, typeError)
-		if f.errorCode(t) != codeWSTokenNotFound {
-			t.Errorf("%s token: error %s", name, f.Raw)
-		}
-		if strings.Contains(f.Raw, tok) {
-			t.Errorf("%s token: the error frame repeats the token", name)
-		}
-		if code := c.closeCode(t); code != 4401 {
-			t.Errorf("%s token: close code %d, want 4401", name, code)
-		}
+// RCEX-WS (@rc-ex/ws, inside @ringcentral/subscriptions) caches its WS token
+// for 80% of expires_in and, when the socket drops, auto-recovers with that
+// same token and its wsc. That must recover the session.
+func TestCachedWSTokenRecoversTheSession(t *testing.T) {
+	fx := newWSFixture(t, Config{})
+	tok := newWSToken(t, fx.e, fx.tok.AccessToken)
+	a := dialRaw(t, fx.e, url.Values{"access_token": {tok}}, nil)
+	cd := a.expect(t, typeConnectionDetails)
+	a.subscribe(t, "~")
+	a.drop()
+	fx.waitDetached(t)
+	missed := fx.changes(t, 2)
+
+	b := dialRaw(t, fx.e, url.Values{"access_token": {tok}, "wsc": {cd.Header.WSC.Token}}, nil)
+	rd := b.expect(t, typeConnectionDetails)
+	if state, _ := rd.bodyMap(t)["recoveryState"].(string); state != recoverySuccessful {
+		t.Fatalf("recoveryState %q with the cached token: %s", state, rd.Body)
 	}
-	if got := fx.gatewayStats().Refused; got != 2 {
-		t.Errorf("refused = %d, want 2", got)
+	expectNotifications(t, b, missed, cd.seq()+1)
+}
+
+// A WS token opens one connection at a time: a second connection with it
+// ends the first (ringcentral-extensible#39), which keeps working.
+func TestWSTokenReuseClosesItsPreviousConnection(t *testing.T) {
+	fx := newWSFixture(t, Config{})
+	tok := newWSToken(t, fx.e, fx.tok.AccessToken)
+	a := dialRaw(t, fx.e, url.Values{"access_token": {tok}}, nil)
+	a.expect(t, typeConnectionDetails)
+	b := dialRaw(t, fx.e, url.Values{"access_token": {tok}}, nil)
+	b.expect(t, typeConnectionDetails)
+	if code := a.closeCode(t); code != 1000 {
+		t.Fatalf("the first connection closed with %d, want 1000", code)
 	}
+	b.subscribe(t, "~")
+	expectNotifications(t, b, fx.changes(t, 1), 2)
 }
 
 func TestExpiredWSTokenIsRefused(t *testing.T) {

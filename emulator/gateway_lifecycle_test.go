@@ -165,7 +165,8 @@ func TestGatewayLogsNoSecrets(t *testing.T) {
 	tok := newWSToken(t, e, fx.tok.AccessToken)
 	r := dialRaw(t, e, url.Values{"access_token": {tok}, "wsc": {cd.Header.WSC.Token}}, nil)
 	r.expect(t, typeConnectionDetails)
-	dialRaw(t, e, url.Values{"access_token": {tok}}, nil).closeCode(t) // a used token
+	dialRaw(t, e, url.Values{"access_token": {tok}}, nil).expect(t, typeConnectionDetails) // reused: r is closed
+	r.closeCode(t)
 	dialRaw(t, e, url.Values{"access_token": {newWSToken(t, e, fx.tok.AccessToken)}, "wsc": {"garbage-wsc"}}, nil).closeCode(t)
 	_ = e.Close()
 

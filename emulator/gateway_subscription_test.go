@@ -6,7 +6,7 @@ import (
 )
 
 func TestSubscriptionCreateReturnsSubscriptionInfo(t *testing.T) {
-	fx := newWSFixture(t, Config{})
+	fx := newWSFixture(t, Config{RateLimits: DefaultRateLimits()}) // headers need limits on
 	c, _ := fx.connect(t, "")
 	f := c.request(t, "post", subscriptionPath+"/", map[string]any{
 		"eventFilters": []string{"/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true"},
@@ -69,7 +69,7 @@ func TestSecondPostReplacesTheSubscription(t *testing.T) {
 }
 
 func TestSubscriptionUpdateGetAndDelete(t *testing.T) {
-	fx := newWSFixture(t, Config{})
+	fx := newWSFixture(t, Config{RateLimits: DefaultRateLimits()}) // headers need limits on
 	other := fx.e.creds.Agents[0].ExtensionID
 	c, _ := fx.connect(t, "")
 	id := c.subscribe(t, other)

@@ -75,9 +75,17 @@ type graceRefresh struct {
 	until time.Time
 }
 
+// wsToken is an issued WebSocket token. It is good until it expires, for
+// one connection at a time: a new connection with it ends the one it opened
+// before. RCEX-WS relies on this: it caches the token for 80% of expires_in
+// and reconnects (session recovery) with it, as RingCentral's own lab tests
+// do (ringcentral-extensible test/ws-extension/session-recovery.spec.ts:
+// close, wait 5 s, recover, "Successful"), and its maintainer describes the
+// displacement (ringcentral-extensible#39).
 type wsToken struct {
 	sess    *oauthSession
 	expires time.Time
+	conn    *wsConn // the connection it opened last; nil if none
 }
 
 // authStore holds credentials, OAuth sessions and WebSocket tokens.
@@ -362,6 +370,8 @@ func (p *Platform) issueTokens(s *oauthSession, r *http.Request, now time.Time) 
 	s.refreshExpiry = now.Add(s.refreshTTL)
 	a.byAccess[s.access] = s
 	a.byRefresh[s.refresh] = s
+	p.rememberSecret("access token", s.access)
+	p.rememberSecret("refresh token", s.refresh)
 }
 
 // rotate answers a refresh: the old access token dies at once, the old
@@ -439,7 +449,7 @@ func (e *Emulator) handleRevoke(w http.ResponseWriter, r *http.Request) {
 // authenticate resolves the bearer token of a REST request (header, or the
 // discouraged access_token query parameter). p.mu must be held.
 func (p *Platform) authenticate(r *http.Request) (*oauthSession, *apiError) {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	tok, ok := bearerToken(r.Header.Get("Authorization"))
 	if !ok {
 		tok = r.URL.Query().Get("access_token")
 	}
@@ -447,6 +457,16 @@ func (p *Platform) authenticate(r *http.Request) (*oauthSession, *apiError) {
 		return nil, errNoToken()
 	}
 	return p.sessionForAccess(tok)
+}
+
+// bearerToken reads "Bearer <token>". The scheme is case-insensitive (RFC
+// 7235 §2.1): RCJS sends the token_type it was given, "bearer", verbatim.
+func bearerToken(header string) (string, bool) {
+	scheme, tok, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(tok), true
 }
 
 // sessionForAccess checks an access token. Its first use shortens the grace
@@ -493,8 +513,15 @@ func (e *Emulator) handleWSToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.stats.WSTokens++
+	now := p.now()
+	for old, wt := range p.auth.wsTokens {
+		if !now.Before(wt.expires) {
+			delete(p.auth.wsTokens, old)
+		}
+	}
 	tok := secretToken("U0pDMDFQMDdQQVMwMHw")
-	p.auth.wsTokens[tok] = wsToken{sess: s, expires: p.now().Add(p.cfg.WSTokenTTL)}
+	p.rememberSecret("WebSocket token", tok)
+	p.auth.wsTokens[tok] = wsToken{sess: s, expires: now.Add(p.cfg.WSTokenTTL)}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"uri":             "ws" + strings.TrimPrefix(p.base, "http") + "/ws",
 		"ws_access_token": tok,
@@ -502,17 +529,33 @@ func (e *Emulator) handleWSToken(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// consumeWSToken redeems a single-use WebSocket token. p.mu must be held.
-func (p *Platform) consumeWSToken(tok string) (*oauthSession, bool) {
+// wsTokenSession checks a WebSocket token and returns its OAuth session.
+// p.mu must be held.
+func (p *Platform) wsTokenSession(tok string) (*oauthSession, bool) {
 	wt, ok := p.auth.wsTokens[tok]
 	if !ok {
 		return nil, false
 	}
-	delete(p.auth.wsTokens, tok)
 	if wt.sess.revoked || !p.now().Before(wt.expires) {
+		delete(p.auth.wsTokens, tok)
 		return nil, false
 	}
 	return wt.sess, true
+}
+
+// bindWSToken records that tok opened c and returns the connection it
+// opened before, which the caller ends. p.mu must be held.
+func (p *Platform) bindWSToken(tok string, c *wsConn) (prev *wsConn) {
+	wt, ok := p.auth.wsTokens[tok]
+	if !ok {
+		return nil
+	}
+	prev, wt.conn = wt.conn, c
+	p.auth.wsTokens[tok] = wt
+	if prev == c {
+		return nil
+	}
+	return prev
 }
 
 // writeAuthError sends a 401 with the legacy body, or any other error as is.

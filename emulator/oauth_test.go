@@ -228,7 +228,7 @@ func TestAuthGroupRateLimit(t *testing.T) {
 	login(t, e, e.creds.Agents[0].JWT)
 }
 
-func TestWSTokenIsSingleUseAndPointsHere(t *testing.T) {
+func TestWSTokenPointsHereAndLastsItsTTL(t *testing.T) {
 	e := startEmu(t, Config{RateLimitsOff: true})
 	tr := login(t, e, e.creds.UserJWT)
 	resp, body := call(t, e, tr.AccessToken, "POST", "/restapi/oauth/wstoken", map[string]any{})
@@ -244,15 +244,49 @@ func TestWSTokenIsSingleUseAndPointsHere(t *testing.T) {
 	if wt.URI != "ws"+strings.TrimPrefix(e.URL(), "http")+"/ws" || wt.Token == "" || wt.ExpiresIn != 30 {
 		t.Fatalf("wstoken response: %+v", wt)
 	}
+	// Good for more than one connection (one at a time) until it expires:
+	// RCEX-WS reconnects with its cached token.
 	e.p.mu.Lock()
-	_, first := e.p.consumeWSToken(wt.Token)
-	_, second := e.p.consumeWSToken(wt.Token)
+	_, first := e.p.wsTokenSession(wt.Token)
+	_, second := e.p.wsTokenSession(wt.Token)
 	e.p.mu.Unlock()
-	if !first || second {
-		t.Fatalf("ws token must be accepted once: first=%v second=%v", first, second)
+	if !first || !second {
+		t.Fatalf("ws token must stay good until it expires: first=%v second=%v", first, second)
 	}
 	if resp, _ := call(t, e, "", "POST", "/restapi/oauth/wstoken", nil); resp.StatusCode != 401 {
 		t.Fatalf("wstoken without a bearer: %d", resp.StatusCode)
+	}
+}
+
+// RCJS (@ringcentral/sdk Platform.authHeader) sends token_type verbatim as
+// the scheme: "Authorization: bearer <token>". Schemes are case-insensitive
+// (RFC 7235 §2.1) and RingCentral accepts it; so must every endpoint here.
+func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
+	e := startEmu(t, Config{RateLimitsOff: true})
+	_, body := postForm(t, e, "/restapi/oauth/token", url.Values{"grant_type": {grantJWT}, "assertion": {e.creds.UserJWT}})
+	var ti struct {
+		AccessToken string `json:"access_token"`
+		TokenType   string `json:"token_type"`
+	}
+	mustJSON(t, body, &ti)
+	send := func(auth, method, path string) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, e.URL()+path, nil)
+		req.Header.Set("Authorization", auth)
+		resp, _ := do(t, req)
+		return resp.StatusCode
+	}
+	for _, scheme := range []string{ti.TokenType, "bearer", "BEARER", "Bearer"} {
+		auth := scheme + " " + ti.AccessToken
+		if got := send(auth, "GET", "/restapi/v1.0/account/~/extension/~"); got != 200 {
+			t.Errorf("GET with scheme %q: %d, want 200", scheme, got)
+		}
+		if got := send(auth, "POST", "/restapi/oauth/wstoken"); got != 200 {
+			t.Errorf("wstoken with scheme %q: %d, want 200", scheme, got)
+		}
+	}
+	if got := send("Basic "+ti.AccessToken, "GET", "/restapi/v1.0/account/~/extension/~"); got != 401 {
+		t.Errorf("a Basic scheme is not a bearer token: %d, want 401", got)
 	}
 }
 

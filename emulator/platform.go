@@ -31,6 +31,7 @@ type Platform struct {
 	// Tx touched, so the simulation's routing index never goes stale.
 	onTouch func(ext *Extension)
 	stats   Stats
+	issued  map[string]string // every token issued -> its kind (FindSecrets)
 }
 
 // Stats counts what the emulator has done; tests read them.

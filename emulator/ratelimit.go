@@ -31,6 +31,9 @@ type bucket struct {
 
 // rateResult is one request's verdict and the headers to send.
 type rateResult struct {
+	// Off means no limit applies: no X-Rate-Limit-* headers are sent, as
+	// RingCentral sends them only for the user-level limits.
+	Off       bool
 	Group     Group
 	Allowed   bool
 	Limit     int
@@ -49,6 +52,7 @@ func (l *limiter) take(key rateKey, now time.Time) rateResult {
 	lim := l.limits[key.group]
 	res := rateResult{Group: key.group, Allowed: true, Limit: lim.Limit, Window: lim.Window}
 	if l.off {
+		res.Off = true
 		res.Remaining = lim.Limit
 		return res
 	}
@@ -92,6 +96,9 @@ func (l *limiter) penalize(key rateKey, now time.Time, d time.Duration) {
 // setHeaders writes the X-Rate-Limit-* headers (group names lower-case, as
 // observed on the wire).
 func (r rateResult) setHeaders(h http.Header) {
+	if r.Off {
+		return
+	}
 	h.Set("X-Rate-Limit-Group", strings.ToLower(string(r.Group)))
 	h.Set("X-Rate-Limit-Limit", strconv.Itoa(r.Limit))
 	h.Set("X-Rate-Limit-Remaining", strconv.Itoa(r.Remaining))

@@ -43,14 +43,22 @@ type Client struct {
 
 	tokMu      sync.Mutex
 	tok        *token
+	ws         wsTokenCache
 	refreshing chan struct{} // closed when the refresh in flight ends
 	retryAt    time.Time     // after a failed refresh, when to try again
+}
+
+// wsTokenCache is the WebSocket token kept for reconnects.
+type wsTokenCache struct {
+	uri, token string
+	reuseUntil time.Time
 }
 
 // token is the client's view of TokenInfo, with absolute expiry times.
 type token struct {
 	access        string
 	refresh       string
+	ttl           time.Duration
 	expiry        time.Time
 	refreshExpiry time.Time
 	owner         ID

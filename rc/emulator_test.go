@@ -388,3 +388,25 @@ func TestSignInErrorsAreClassified(t *testing.T) {
 		t.Fatalf("a closed port must be ErrUnreachable: %v", err)
 	}
 }
+
+func TestShortLivedTokensAreNotRenewedOnEveryCall(t *testing.T) {
+	clock := &testClock{t: time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)}
+	e := startEmulator(t, emulator.Config{Now: clock.Now, AccessTTL: 60 * time.Second, RateLimitsOff: true})
+	c := clientFor(e, -1, Options{Now: clock.Now})
+	ctx := context.Background()
+	if _, err := c.Login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	refreshes := func() int { return e.Stats().RefreshRequests }
+	clock.Advance(30 * time.Second)
+	if _, err := c.GetExtension(ctx, "~"); err != nil || refreshes() != 0 {
+		t.Fatalf("half-way through a 60 s token: %d refreshes (%v)", refreshes(), err)
+	}
+	clock.Advance(15 * time.Second) // inside the last third
+	if _, err := c.GetExtension(ctx, "~"); err != nil || refreshes() != 1 {
+		t.Fatalf("in the last third: %d refreshes (%v)", refreshes(), err)
+	}
+	if _, err := c.GetExtension(ctx, "~"); err != nil || refreshes() != 1 {
+		t.Fatalf("right after a refresh: %d refreshes", refreshes())
+	}
+}

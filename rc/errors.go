@@ -28,10 +28,10 @@ func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "RingCentral answered %d", e.Status)
 	if e.Code != "" {
-		b.WriteString(" " + e.Code)
+		b.WriteString(" " + oneLine(e.Code, 40))
 	}
 	if e.OAuth != "" {
-		b.WriteString(" (" + e.OAuth + ")")
+		b.WriteString(" (" + oneLine(e.OAuth, 40) + ")")
 	}
 	if e.Message != "" {
 		b.WriteString(": " + oneLine(e.Message, 200))

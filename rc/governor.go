@@ -25,8 +25,14 @@ const (
 var defaultBudgets = map[Group]int{Light: 50, Medium: 40, Heavy: 10, Auth: 5}
 
 // backgroundReserve is how many requests per window background work leaves
-// to the user's own actions: a fifth of the budget, at most 3.
-func backgroundReserve(limit int) int { return min(3, limit/5) }
+// to the user's own actions: a fifth of the budget, at most 3. Heavy
+// (company presence) only ever serves background loads.
+func backgroundReserve(grp Group, limit int) int {
+	if grp == Heavy {
+		return 0
+	}
+	return min(3, limit/5)
+}
 
 // governor keeps each group inside its budget so that requests wait
 // instead of tripping a 429, and honours a 429's penalty: nothing is sent in
@@ -109,7 +115,7 @@ func (g *governor) waitLocked(grp Group, background bool) time.Duration {
 	b.sent = b.sent[cut:]
 	limit := b.limit
 	if background {
-		limit = max(1, limit-backgroundReserve(limit))
+		limit = max(1, limit-backgroundReserve(grp, limit))
 	}
 	// The server's count includes other clients of the same user and app.
 	serverFull := b.serverLeft == 0 && now.Sub(b.serverAt) < b.window

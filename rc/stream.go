@@ -113,6 +113,8 @@ type Stream struct {
 	mu      sync.Mutex
 	filters []string
 	seen    seenSet
+	// usedCached says the last dial reused a WebSocket token (owned by run).
+	usedCached bool
 }
 
 type streamCmd struct {
@@ -274,7 +276,19 @@ func (s *Stream) sleep(ctx context.Context, d time.Duration) bool {
 // with the current filters is live, recovering the old session when it
 // can. It reports a resync when notifications may have been missed.
 func (s *Stream) connect(ctx context.Context, st *sessionState) (*wsConn, error) {
-	uri, tok, err := s.c.wsToken(ctx)
+	c, err := s.dial(ctx, st, false)
+	if err != nil && s.usedCached {
+		// A reused token may be refused; a fresh one settles it.
+		s.c.forgetWSToken()
+		c, err = s.dial(ctx, st, true)
+	}
+	return c, err
+}
+
+// dial opens one connection and brings it to a live subscription.
+func (s *Stream) dial(ctx context.Context, st *sessionState, fresh bool) (*wsConn, error) {
+	uri, tok, cached, err := s.c.wsToken(ctx, fresh)
+	s.usedCached = cached
 	if err != nil {
 		return nil, err
 	}
@@ -323,12 +337,19 @@ func (s *Stream) connect(ctx context.Context, st *sessionState) (*wsConn, error)
 		c.track.reset(*first.header.WSC)
 		st.recovery = first.header.WSC
 	}
+	if recovered {
+		// Replayed notifications come right behind ConnectionDetails: the
+		// reader must know the subscription before it reads them.
+		c.subID = st.subID
+		c.sub.Store(st.subID)
+	}
 	c.start()
+	if testHookReaderStarted != nil {
+		testHookReaderStarted()
+	}
 
 	if recovered {
 		s.c.log.Info("websocket session recovered")
-		c.subID = st.subID
-		c.sub.Store(st.subID)
 		// The filters may have changed while we were away.
 		if want := s.currentFilters(); !slices.Equal(want, st.subFilters) {
 			if err := c.putSubscription(ctx, st.subID, want); err != nil {
@@ -379,6 +400,10 @@ func (s *Stream) connect(ctx context.Context, st *sessionState) (*wsConn, error)
 	st.subscribed = true
 	return c, nil
 }
+
+// testHookReaderStarted lets a test widen the moment right after a
+// connection's reader starts.
+var testHookReaderStarted func()
 
 func (s *Stream) currentFilters() []string {
 	s.mu.Lock()

@@ -164,6 +164,10 @@ func TestStreamDropsDuplicates(t *testing.T) {
 }
 
 func TestStreamRecoversWithoutResync(t *testing.T) {
+	// Hold the connect path right after the reader starts: replayed frames
+	// right behind ConnectionDetails must still reach the subscription.
+	testHookReaderStarted = func() { time.Sleep(50 * time.Millisecond) }
+	defer func() { testHookReaderStarted = nil }()
 	e := startEmulator(t, emulator.Config{RateLimitsOff: true})
 	c := clientFor(e, -1, Options{})
 	s := c.Stream([]string{accountFilter}, fastStream)
@@ -174,9 +178,15 @@ func TestStreamRecoversWithoutResync(t *testing.T) {
 	setMessage(t, e, id, "before")
 	p.next(5*time.Second, "before", withMessage(ids, "before"))
 
+	// Changes while the socket is down land in the session's replay buffer
+	// and arrive right behind ConnectionDetails: none may be lost.
 	e.DropConnections()
-	setMessage(t, e, id, "while away") // lands in the session's replay buffer
-	p.next(5*time.Second, "the replayed change", withMessage(ids, "while away"))
+	for i := 0; i < 20; i++ {
+		setMessage(t, e, id, fmt.Sprint("while away ", i))
+	}
+	for i := 0; i < 20; i++ {
+		p.next(5*time.Second, "replayed change "+fmt.Sprint(i), withMessage(ids, fmt.Sprint("while away ", i)))
+	}
 	for _, ev := range p.drain() {
 		if ev.Resync != nil {
 			t.Fatalf("a successful recovery must not ask for a resync: %s", ev.Resync.Why)
@@ -299,5 +309,32 @@ func TestStreamFilterChangeAndCloseDeletesSubscription(t *testing.T) {
 	subs, err := c.ListSubscriptions(ctx)
 	if err != nil || len(subs) != 0 {
 		t.Fatalf("Close must delete the subscription: %d left (%v)", len(subs), err)
+	}
+}
+
+func TestStreamReusesItsWebSocketTokenAndFallsBack(t *testing.T) {
+	e := startEmulator(t, emulator.Config{RateLimitsOff: true, WSTokenTTL: time.Minute})
+	c := clientFor(e, -1, Options{})
+	s := c.Stream([]string{accountFilter}, fastStream)
+	defer closeStream(t, s)
+	p := probe(t, s)
+	p.next(5*time.Second, "live", isLive)
+	for i := 0; i < 3; i++ {
+		e.DropConnections()
+		p.next(5*time.Second, "lost", isRecovering)
+		p.next(5*time.Second, "live again", isLive)
+	}
+	if n := e.Stats().WSTokens; n != 1 {
+		t.Fatalf("three reconnects within the token's life spent %d WebSocket tokens, want 1", n)
+	}
+	// A token the server no longer accepts: the client falls back to a fresh one.
+	c.tokMu.Lock()
+	c.ws.token = "revoked-or-unknown"
+	c.tokMu.Unlock()
+	e.DropConnections()
+	p.next(5*time.Second, "lost", isRecovering)
+	p.next(5*time.Second, "live with a fresh token", isLive)
+	if n := e.Stats().WSTokens; n != 2 {
+		t.Fatalf("after a refused token %d tokens were issued, want 2", n)
 	}
 }

@@ -232,7 +232,7 @@ func TestGovernorWaitsForBudgetAndPenalty(t *testing.T) {
 		_ = g.acquire(ctx, Light, true)
 	}
 	if g.waitLocked(Light, true) == 0 || g.waitLocked(Light, false) != 0 {
-		t.Fatalf("background must stop at limit-%d while foreground still goes", backgroundReserve(5))
+		t.Fatalf("background must stop at limit-%d while foreground still goes", backgroundReserve(Light, 5))
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -158,14 +159,41 @@ func (m *Mirror) AddExtensions(exts []rc.Extension) {
 		e.Department, e.Site, e.Email = x.Contact.Department, x.Site.Name, x.Contact.Email
 		e.Admin = x.Permissions.Admin.Enabled
 		e.Availability = derive(e)
-		e.search = searchKey(e)
+		e.search = strings.ToLower(e.Name + "\x00" + e.Number + "\x00" + e.Department)
 		e.nameKey, e.deptKey = strings.ToLower(e.Name), strings.ToLower(e.Department)
+		e.numKey = numberKey(e.Number)
+		refreshKeys(e)
 	}
 	m.touch("")
 }
 
-func searchKey(e *Entry) string {
-	return strings.ToLower(e.Name + "\x00" + e.Number + "\x00" + e.Department)
+// numberKey orders extension numbers numerically; non-numeric ones sort
+// after every number (then by text).
+func numberKey(s string) int64 {
+	if s == "" || len(s) > 18 {
+		return math.MaxInt64
+	}
+	var n int64
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return math.MaxInt64
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n
+}
+
+// refreshKeys recomputes the keys that follow presence.
+func refreshKeys(e *Entry) {
+	var b strings.Builder
+	b.WriteString(e.Availability.String())
+	b.WriteString("\x00" + e.UserStatus + "\x00" + e.DNDStatus + "\x00" + e.Message)
+	for _, c := range e.Calls {
+		name, num := c.Party()
+		b.WriteString("\x00" + name + "\x00" + num)
+	}
+	e.dyn = strings.ToLower(b.String())
+	e.msgKey = strings.ToLower(e.Message)
 }
 
 // SetQueues replaces the call queues and their membership.
@@ -388,6 +416,7 @@ func (m *Mirror) applyLocked(p *rc.Presence, at time.Time, detailed, live bool) 
 // change happened unseen), Changed for the highlight.
 func (m *Mirror) settle(e, before *Entry, at time.Time, seen bool) {
 	e.Availability = derive(e)
+	refreshKeys(e)
 	if e.ID == m.me && (e.DNDStatus == dndTakeAll || e.DNDStatus == dndNoDepartment) {
 		m.lastNonDND = e.DNDStatus
 	}

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Column is a sortable grid column.
@@ -96,6 +94,8 @@ func (m *Mirror) Project(q Query) Projection {
 		}
 		idx = append(idx, i)
 	}
+	// Ties go by the (unique) extension number, so the order is total: an
+	// unstable sort gives the same stable result, faster.
 	m.sortIndices(idx, q.Sort, q.Desc)
 
 	var p Projection
@@ -171,7 +171,7 @@ func (m *Mirror) groupBy(idx []int, keyFn func(*Entry) []string, title func(stri
 			}
 			return -1
 		}
-		return compareFold(a.Title, b.Title)
+		return cmp.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title))
 	})
 	out := make([]Group, len(order))
 	for i, g := range order {
@@ -186,52 +186,7 @@ func (m *Mirror) groupBy(idx []int, keyFn func(*Entry) []string, title func(stri
 // matches reports whether e contains text anywhere a receptionist would
 // look.
 func matches(e *Entry, text string) bool {
-	if strings.Contains(e.search, text) {
-		return true
-	}
-	if strings.Contains(strings.ToLower(e.Availability.String()), text) ||
-		strings.Contains(strings.ToLower(e.Message), text) ||
-		strings.Contains(strings.ToLower(e.UserStatus), text) ||
-		strings.Contains(strings.ToLower(e.DNDStatus), text) {
-		return true
-	}
-	for _, c := range e.Calls {
-		name, num := c.Party()
-		if strings.Contains(strings.ToLower(name), text) || strings.Contains(num, text) {
-			return true
-		}
-	}
-	return false
-}
-
-// compareFold orders a and b as cmp.Compare(strings.ToLower(a),
-// strings.ToLower(b)) would, without allocating: sorting 100k names by
-// lowered copies cost half a second a projection.
-func compareFold(a, b string) int {
-	for a != "" && b != "" {
-		ca, cb := a[0], b[0]
-		if ca < utf8.RuneSelf && cb < utf8.RuneSelf {
-			if 'A' <= ca && ca <= 'Z' {
-				ca += 'a' - 'A'
-			}
-			if 'A' <= cb && cb <= 'Z' {
-				cb += 'a' - 'A'
-			}
-			if ca != cb {
-				return cmp.Compare(ca, cb)
-			}
-			a, b = a[1:], b[1:]
-			continue
-		}
-		ra, na := utf8.DecodeRuneInString(a)
-		rb, nb := utf8.DecodeRuneInString(b)
-		// Lowered runes compare as their UTF-8 encodings do.
-		if la, lb := unicode.ToLower(ra), unicode.ToLower(rb); la != lb {
-			return cmp.Compare(la, lb)
-		}
-		a, b = a[na:], b[nb:]
-	}
-	return cmp.Compare(len(a), len(b))
+	return strings.Contains(e.search, text) || strings.Contains(e.dyn, text)
 }
 
 // compareNumbers orders extension numbers numerically (shorter first).
@@ -242,114 +197,76 @@ func compareNumbers(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-// sortKey is one row's sort key, copied out of its entry so the sort
-// compares within a compact array instead of chasing large entries, and
-// swaps 4-byte positions instead of keys.
-type sortKey struct {
-	s   string // text key
-	n   int64  // enum or time key (unknown time: last)
-	num string // extension number: the tie-break
-	nk  uint64 // the number packed as numberKey, when every one packs
-	i   int    // index in directory order: the last tie-break
+// sortItem is an entry's sort key in a compact, contiguous array, so a
+// sort over 100k entries does not chase pointers into the entries.
+type sortItem struct {
+	s   string // string key (name, message, ...)
+	k   int64  // numeric key (availability, a time)
+	n   int64  // extension number as a number, the tie-break
+	num string // extension number, for the rare non-numeric one
+	i   int32
 }
 
-// numberKey packs an extension number of up to 16 digits so that integer
-// order is compareNumbers' order (length first, then digits).
-func numberKey(s string) (uint64, bool) {
-	if len(s) > 16 {
-		return 0, false
-	}
-	var v uint64
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < '0' || c > '9' {
-			return 0, false
+// sortIndices orders entry indices by column; ties by extension number.
+// desc reverses the column order but never the tie-break.
+func (m *Mirror) sortIndices(idx []int, col Column, desc bool) {
+	items := make([]sortItem, len(idx))
+	for n, i := range idx {
+		e := &m.entries[i]
+		it := sortItem{n: e.numKey, num: e.Number, i: int32(i)}
+		switch col {
+		case ColName:
+			it.s = e.nameKey
+		case ColNumber:
+		case ColAvailability:
+			it.k = int64(e.Availability)
+		case ColTelephony:
+			it.s = e.TelephonyStatus
+		case ColDND:
+			it.s = e.DNDStatus
+		case ColStatus:
+			it.s = e.UserStatus + "\x00" + e.msgKey
+		case ColSince:
+			it.k = sinceKey(e.AvailSince)
+		case ColCall:
+			it.k = sinceKey(firstCallStart(e))
+		case ColDepartment:
+			it.s = e.deptKey
 		}
-		v = v*10 + uint64(c-'0')
+		items[n] = it
 	}
-	return uint64(len(s))<<56 | v, true
+	sign := 1
+	if desc {
+		sign = -1
+	}
+	slices.SortFunc(items, func(a, b sortItem) int {
+		c := strings.Compare(a.s, b.s)
+		if c == 0 {
+			c = cmp.Compare(a.k, b.k)
+		}
+		if c != 0 {
+			return sign * c
+		}
+		c = cmp.Compare(a.n, b.n)
+		if c == 0 {
+			c = compareNumbers(a.num, b.num)
+		}
+		if col == ColNumber {
+			return sign * c
+		}
+		return c
+	})
+	for n := range items {
+		idx[n] = int(items[n].i)
+	}
 }
 
-// timeKey orders times as compareSince does: unknown (zero) last. Times
-// from the server fall well inside UnixNano's years 1678 to 2262.
-func timeKey(t time.Time) int64 {
+// sinceKey orders the longest in state first and unknown last.
+func sinceKey(t time.Time) int64 {
 	if t.IsZero() {
 		return math.MaxInt64
 	}
 	return t.UnixNano()
-}
-
-// sortIndices orders entry indices by column; ties by extension number,
-// then directory order, which is exactly the order a stable sort of idx
-// (in directory order) would give. desc reverses the column order but
-// never the tie-break.
-func (m *Mirror) sortIndices(idx []int, col Column, desc bool) {
-	keys := make([]sortKey, len(idx))
-	packed := true
-	for k, i := range idx {
-		e := &m.entries[i]
-		sk := sortKey{num: e.Number, i: i}
-		if packed {
-			sk.nk, packed = numberKey(e.Number)
-		}
-		switch col {
-		case ColName:
-			sk.s = e.nameKey
-		case ColAvailability:
-			sk.n = int64(e.Availability)
-		case ColTelephony:
-			sk.s = e.TelephonyStatus
-		case ColDND:
-			sk.s = e.DNDStatus
-		case ColStatus:
-			sk.s = e.UserStatus
-		case ColSince:
-			sk.n = timeKey(e.AvailSince)
-		case ColCall:
-			sk.n = timeKey(firstCallStart(e))
-		case ColDepartment:
-			sk.s = e.deptKey
-		}
-		keys[k] = sk
-	}
-	number := func(x, y *sortKey) int {
-		if packed {
-			return cmp.Compare(x.nk, y.nk)
-		}
-		return compareNumbers(x.num, y.num)
-	}
-	order := make([]int32, len(keys))
-	for k := range order {
-		order[k] = int32(k)
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		x, y := &keys[a], &keys[b]
-		var c int
-		switch col {
-		case ColNumber:
-			c = number(x, y)
-		case ColAvailability, ColSince, ColCall:
-			c = cmp.Compare(x.n, y.n)
-		default:
-			c = strings.Compare(x.s, y.s)
-			if c == 0 && col == ColStatus {
-				c = compareFold(m.entries[x.i].Message, m.entries[y.i].Message)
-			}
-		}
-		if desc {
-			c = -c
-		}
-		if c != 0 {
-			return c
-		}
-		if c := number(x, y); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.i, y.i)
-	})
-	for k, o := range order {
-		idx[k] = keys[o].i
-	}
 }
 
 // compareSince orders the longest in state first; unknown goes last.

@@ -54,6 +54,11 @@ type running struct {
 // for the first full load.
 func startSync(t testing.TB, e *emulator.Emulator, agent int) *running {
 	t.Helper()
+	return startSyncWithin(t, e, agent, 60*time.Second)
+}
+
+func startSyncWithin(t testing.TB, e *emulator.Emulator, agent int, within time.Duration) *running {
+	t.Helper()
 	cr := e.Credentials()
 	jwt := cr.UserJWT
 	if agent >= 0 {
@@ -86,8 +91,8 @@ func startSync(t testing.TB, e *emulator.Emulator, agent int) *running {
 	case <-s.Ready():
 	case err := <-done:
 		t.Fatalf("sync ended before loading: %v", err)
-	case <-time.After(60 * time.Second):
-		t.Fatalf("sync did not load in time")
+	case <-time.After(within):
+		t.Fatalf("sync did not load within %v", within)
 	}
 	return r
 }

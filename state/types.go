@@ -110,10 +110,15 @@ type Entry struct {
 	// Confirmed is when the server last confirmed this entry (local clock).
 	Confirmed time.Time
 
-	seq     int64 // last applied notification sequence (0: none since a snapshot)
-	search  string
-	nameKey string // lowered Name and Department, the sort keys
+	seq int64 // last applied notification sequence (0: none since a snapshot)
+	// Keys precomputed when the entry changes, so that projections over
+	// 100k entries neither lowercase nor allocate per comparison.
+	search  string // name, number, department
+	dyn     string // availability, statuses, message, call parties
+	nameKey string
 	deptKey string
+	msgKey  string
+	numKey  int64 // the extension number, when it is all digits
 }
 
 // Queue is a call queue with its members and their availability in it.

@@ -1,0 +1,99 @@
+package rc
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// Seeds shared by the targets; the committed corpora in testdata/fuzz add
+// the hostile shapes (not JSON, wrong types, huge frames, invalid UTF-8,
+// deep nesting).
+var frameSeeds = []string{
+	`[{"type":"ConnectionDetails","messageId":"1","status":200,"wsc":{"token":"t","sequence":1},"headers":{"RCRequestId":"1"}},{"creationTime":"2020-09-07T21:50:02.737+0000","recoveryBufferSize":100,"recoveryTimeout":180,"idleTimeout":1800,"absoluteTimeout":86400}]`,
+	`[{"type":"ServerNotification","messageId":"u","status":200,"wsc":{"token":"t","sequence":2}},{"uuid":"u","event":"/restapi/v1.0/account/1/extension/2/presence","timestamp":"2023-04-18T20:25:24.611Z","subscriptionId":"s","ownerId":"2","body":{"extensionId":"2","telephonyStatus":"NoCall","sequence":5}}]`,
+	`[{"type":"ClientRequest","messageId":"m","status":200,"headers":{"X-Rate-Limit-Remaining":"3"}},{"id":"s","eventFilters":["/a"]}]`,
+	`[{"type":"Heartbeat","messageId":"h"}]`,
+	`[{"type":"Error"},{"errorCode":"WSG-902","message":"Idle timeout expired"}]`,
+	`[{"type":"ClientRequest","messageId":"x","status":207},--Boundary_1\r\nContent-Type: application/json\r\n\r\n{}\r\n--Boundary_1--]`,
+	`not json`, `[]`, `{}`, `[1]`, `[{"type":5}]`, `[{"type":"x","wsc":{"sequence":"NaN"}}]`,
+}
+
+func FuzzDecodeFrame(f *testing.F) {
+	for _, s := range frameSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fr, err := decodeFrame(data)
+		if err == nil && fr.header.Type == "" {
+			t.Fatalf("accepted a frame without a type")
+		}
+	})
+}
+
+func FuzzNotification(f *testing.F) {
+	f.Add("/restapi/v1.0/account/1/extension/2/presence?detailedTelephonyState=true",
+		`{"extensionId":2,"sequence":9,"activeCalls":[{"id":"c","startTime":"2019-09-05T06:13:35.305+0000"}],"totalActiveCalls":1}`)
+	f.Add("/restapi/v1.0/account/1/call-queues/7/presence", `{"records":[{"member":{"id":"5"},"acceptCurrentQueueCalls":true}]}`)
+	f.Add("/restapi/v1.0/account/1/extension/5/presence", `{"extensionId":"5","callQueueId":"7","acceptCalls":false}`)
+	f.Add("", `{"sequence":"x","message":7,"activeCalls":{}}`)
+	f.Fuzz(func(t *testing.T, event, body string) {
+		n := Notification{Event: event, Body: json.RawMessage(body)}
+		if p, err := n.Presence(); err == nil {
+			_ = p.Who()
+		}
+		changes, err := n.QueuePresence()
+		if err == nil {
+			for _, c := range changes {
+				if c.QueueID == "" {
+					t.Fatalf("a queue change without a queue: %+v", c)
+				}
+			}
+		}
+		_ = n.Kind()
+	})
+}
+
+func FuzzParseBatch(f *testing.F) {
+	ok := "--Boundary_1_2_3\r\nContent-Type: application/json\r\n\r\n{\"response\":[{\"status\":200},{\"status\":404}]}\r\n" +
+		"--Boundary_1_2_3\r\nContent-Type: application/json\r\n\r\n{\"extension\":{\"id\":1},\"presenceStatus\":\"Available\"}\r\n" +
+		"--Boundary_1_2_3\r\nContent-Type: application/json\r\n\r\n{\"errorCode\":\"CMN-102\"}\r\n--Boundary_1_2_3--\r\n"
+	f.Add("multipart/mixed; boundary=Boundary_1_2_3", ok)
+	f.Add("multipart/mixed; boundary=Boundary_1_2_3", strings.ReplaceAll(ok, "\r\n", "\n"))
+	f.Add("application/vnd.ringcentral.multipart+json", `[{"status":200,"body":{}},{"status":404,"body":{"errorCode":"CMN-102"}}]`)
+	f.Add("multipart/mixed; boundary=x", "--x\r\n\r\nnot json\r\n--x--")
+	f.Add("text/plain", "")
+	f.Fuzz(func(t *testing.T, contentType, body string) {
+		res, err := parseBatch(contentType, []byte(body))
+		if err == nil && len(res) > maxParts {
+			t.Fatalf("%d parts accepted", len(res))
+		}
+	})
+}
+
+func FuzzRESTDecoders(f *testing.F) {
+	f.Add(`{"records":[{"id":1,"extensionNumber":"101","name":"A","contact":{"email":"a@b"}}],"navigation":{"nextPage":{"uri":"http://x"}}}`)
+	f.Add(`{"access_token":"x","expires_in":3600,"owner_id":12}`)
+	f.Add(`{"errorCode":"CMN-102","message":"m","errors":[{"errorCode":"CMN-102","parameterName":"extensionId"}]}`)
+	f.Add(`{"error":"invalid_grant","error_description":"d"}`)
+	f.Add(`{"errorCode":"CMN\n102","error":"bad\r\ngrant","message":"two\nlines"}`)
+	f.Add(`{"records":[{"callQueue":{"id":5,"editableMemberStatus":"yes"},"acceptCalls":1}]}`)
+	f.Fuzz(func(t *testing.T, body string) {
+		b := []byte(body)
+		var ext page[Extension]
+		_ = json.Unmarshal(b, &ext)
+		var p Presence
+		_ = json.Unmarshal(b, &p)
+		var ti TokenInfo
+		_ = json.Unmarshal(b, &ti)
+		var my struct{ Records []MyQueuePresence }
+		_ = json.Unmarshal(b, &my)
+		var cd ConnectionDetails
+		_ = json.Unmarshal(b, &cd)
+		ae := decodeAPIError(&http.Response{StatusCode: 400, Header: http.Header{"Retry-After": {body}}}, b)
+		if ae.Status != 400 || strings.ContainsAny(ae.Error(), "\n\r") {
+			t.Fatalf("bad APIError %q", ae.Error())
+		}
+	})
+}
