@@ -4,10 +4,12 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -37,9 +39,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case "snapshot":
 			return runSnapshot(ctx, args[1:], stdout, stderr, environment)
 		case "help", "-h", "--help", "-help":
-			fmt.Fprint(stdout, usage)
+			printUsage(stdout)
 			return exitOK
 		}
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return runHUD(ctx, args, stdout, stderr, environment, os.Environ())
 	}
 	fmt.Fprintf(stderr, "rchud: unknown command %q (try rchud help)\n", firstOr(args, ""))
 	return exitUsage
@@ -55,8 +60,21 @@ func firstOr(args []string, def string) string {
 const usage = `rchud: a live presence console for RingCentral accounts
 
 Usage:
+  rchud [flags]            the live HUD (try rchud --demo); ? in it lists the keys
   rchud snapshot [flags]   print every extension's presence once (or after --watch)
   rchud emulator [flags]   serve an emulated RingCentral platform on loopback
 
-Run "rchud <command> -h" for its flags.
+Credentials come from RC_SERVER_URL (production, sandbox or a URL),
+RC_APP_CLIENT_ID, RC_APP_CLIENT_SECRET and RC_USER_JWT, or a .env file.
+Run "rchud <command> -h" for a command's flags. The HUD's flags:
 `
+
+// printUsage prints the usage and the HUD's flags.
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, usage)
+	fs := flag.NewFlagSet("rchud", flag.ContinueOnError)
+	var hf hudFlags
+	hf.bind(fs)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}

@@ -226,7 +226,7 @@ func writeSnapshotTable(w io.Writer, rows []state.Row, now time.Time) error {
 				call += fmt.Sprintf(" (+%d)", len(r.Calls)-1)
 			}
 		}
-		table = append(table, []string{ui.Sanitize(r.Number), ui.Sanitize(r.Name), avail, since, shortDND(r.DNDStatus), ui.Sanitize(status), call})
+		table = append(table, []string{ui.Sanitize(r.Number), ui.Sanitize(r.Name), avail, since, ui.DNDLabel(r.DNDStatus), ui.Sanitize(status), call})
 	}
 	widths := make([]int, len(header))
 	for _, row := range table {
@@ -247,18 +247,4 @@ func writeSnapshotTable(w io.Writer, rows []state.Row, now time.Time) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func shortDND(s string) string {
-	switch s {
-	case "TakeAllCalls":
-		return "all calls"
-	case "DoNotAcceptDepartmentCalls":
-		return "no queue calls"
-	case "TakeDepartmentCallsOnly":
-		return "queue only"
-	case "DoNotAcceptAnyCalls":
-		return "DND"
-	}
-	return s
 }

@@ -696,25 +696,30 @@ func (m *Mirror) Queues() []Queue {
 	defer m.mu.RUnlock()
 	out := make([]Queue, len(m.queues))
 	for i, q := range m.queues {
-		q.Members = slices.Clone(q.Members)
-		acc := make(map[ID]bool, len(q.Accept))
-		for k, v := range q.Accept {
-			acc[k] = v
-		}
-		q.Accept = acc
-		out[i] = q
+		out[i] = copyQueue(q)
 	}
 	return out
 }
 
-// Queue returns one queue.
+// Queue returns a copy of one queue.
 func (m *Mirror) Queue(id ID) (Queue, bool) {
-	for _, q := range m.Queues() {
-		if q.ID == id {
-			return q, true
-		}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	qi, ok := m.qindex[id]
+	if !ok {
+		return Queue{}, false
 	}
-	return Queue{}, false
+	return copyQueue(m.queues[qi]), true
+}
+
+func copyQueue(q Queue) Queue {
+	q.Members = slices.Clone(q.Members)
+	acc := make(map[ID]bool, len(q.Accept))
+	for k, v := range q.Accept {
+		acc[k] = v
+	}
+	q.Accept = acc
+	return q
 }
 
 // Counts tallies the extensions with presence by availability.

@@ -222,6 +222,9 @@ func TestFreshness(t *testing.T) {
 	if m.Stale(&e1) || !m.Stale(&e2) {
 		t.Fatalf("confirmed row stale=%v, unconfirmed row stale=%v", m.Stale(&e1), m.Stale(&e2))
 	}
+	if p := m.Project(Query{Stale: true, Sort: ColNumber}); p.Total != 2 || !slices.Equal(p.Groups[0].IDs, []ID{"2", "3"}) {
+		t.Fatalf("the stale filter kept %+v, want the two unconfirmed rows", p.Groups)
+	}
 	m.FinishResync(false)
 	if !m.Stale(&e2) {
 		t.Fatalf("an incomplete resync must leave unconfirmed rows stale")

@@ -42,10 +42,12 @@ type Query struct {
 	// States keeps only these availabilities (none: all).
 	States []Availability
 	// All includes extensions without presence (queues, IVR, park).
-	All  bool
-	Sort Column
-	Desc bool
-	By   GroupBy
+	All bool
+	// Stale keeps only the extensions that may be out of date.
+	Stale bool
+	Sort  Column
+	Desc  bool
+	By    GroupBy
 }
 
 // Group is one section of a projection.
@@ -85,6 +87,9 @@ func (m *Mirror) Project(q Query) Projection {
 			continue
 		}
 		if text != "" && !matches(e, text) {
+			continue
+		}
+		if q.Stale && !m.staleLocked(e) {
 			continue
 		}
 		idx = append(idx, i)
@@ -289,3 +294,33 @@ func firstCallStart(e *Entry) time.Time {
 	}
 	return t
 }
+
+// FindNumber looks in ids for the extension whose number is prefix, else
+// the lowest number that starts with prefix (typing digits jumps there).
+// It returns its position in ids and its number, or -1.
+func (m *Mirror) FindNumber(ids []ID, prefix string) (int, string) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	best, bestNum := -1, ""
+	for k, id := range ids {
+		i, ok := m.index[id]
+		if !ok {
+			continue
+		}
+		num := m.entries[i].Number
+		if !strings.HasPrefix(num, prefix) {
+			continue
+		}
+		if num == prefix {
+			return k, num
+		}
+		if best < 0 || compareNumbers(num, bestNum) < 0 {
+			best, bestNum = k, num
+		}
+	}
+	return best, bestNum
+}
+
+// CompareNumbers orders extension numbers as the grid does: shorter first,
+// then digit by digit.
+func CompareNumbers(a, b string) int { return compareNumbers(a, b) }

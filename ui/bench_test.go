@@ -1,0 +1,326 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"github.com/rchud/rchud/emulator"
+	"github.com/rchud/rchud/rc"
+	"github.com/rchud/rchud/state"
+)
+
+// bigMirror is a loaded, live mirror of n users: a third on calls, some
+// busy with a message, in 20 queues.
+func bigMirror(b testing.TB, n int, now func() time.Time) *state.Mirror {
+	m := state.NewMirror(now)
+	r := rand.New(rand.NewPCG(1, uint64(n)))
+	first := []string{"Ann", "Ben", "Maria", "Omar", "Li", "Zoe", "Kwame", "Åsa", "Nuño", "Priya"}
+	last := []string{"Lee", "Khan", "García", "Adams", "Wei", "Baker", "Mensah", "Bennett", "Davis", "Iyer"}
+	exts := make([]rc.Extension, n)
+	recs := make([]rc.Presence, n)
+	statuses := []string{"Available", "Available", "Busy", "Offline"}
+	tels := []string{"NoCall", "NoCall", "CallConnected", "Ringing", "OnHold"}
+	start := time.Date(2026, 5, 4, 8, 50, 0, 0, time.UTC)
+	for i := range exts {
+		x := &exts[i]
+		x.ID = rc.ID(strconv.Itoa(i + 1))
+		x.ExtensionNumber = strconv.Itoa(1000 + i)
+		x.Name = first[r.IntN(len(first))] + " " + last[r.IntN(len(last))] + " " + strconv.Itoa(i)
+		x.Type = state.TypeUser
+		x.Contact.Department = last[i%len(last)] + " dept"
+		st, tel := statuses[r.IntN(len(statuses))], tels[r.IntN(len(tels))]
+		msg := ""
+		if st == "Busy" {
+			msg = "In a meeting until 3"
+		}
+		p := rc.Presence{ExtensionID: x.ID, UserStatus: &st, TelephonyStatus: &tel, Message: &msg}
+		if tel != "NoCall" {
+			p.ActiveCalls = []rc.ActiveCall{{ID: "c" + string(x.ID), Direction: "Inbound", From: "+14155550100",
+				FromName: "Acme Corp", TelephonyStatus: tel, StartTime: rc.Time{Time: start}, QueueCall: i%2 == 0}}
+		}
+		recs[i] = p
+	}
+	m.AddExtensions(exts)
+	var queues []state.Queue
+	for q := range 20 {
+		var members []state.ID
+		for i := q; i < n; i += 20 {
+			members = append(members, state.ID(exts[i].ID))
+		}
+		queues = append(queues, state.Queue{ID: state.ID(fmt.Sprint("q", q)), Name: fmt.Sprint("Queue ", q), Members: members,
+			EditableMemberStatus: true})
+	}
+	m.SetQueues(queues)
+	m.SetMe("1", true)
+	m.StartResync("first load")
+	m.ApplySnapshot(recs, true)
+	m.FinishResync(true)
+	m.SetLink(rc.Link{State: rc.LinkLive})
+	m.Drain()
+	return m
+}
+
+// BenchmarkView draws the HUD at 200x50 over 1k, 10k and 100k extensions:
+// View reads only the snapshot of the rows on screen, so it must not grow
+// with the directory.
+func BenchmarkView(b *testing.B) {
+	now := func() time.Time { return time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC) }
+	for _, n := range []int{1000, 10000, 100000} {
+		m := New(Options{Mirror: bigMirror(b, n, now), Account: "bench", Profile: colorprofile.TrueColor, Now: now})
+		m.SetWriter(&fakeWriter{})
+		m.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
+		for _, c := range []struct {
+			name string
+			keys []string
+		}{{"grid", nil}, {"by-queue+detail", []string{"g", "enter"}}} {
+			for _, k := range c.keys {
+				m.Update(keyMsg(k))
+			}
+			b.Run(fmt.Sprintf("n=%d/%s", n, c.name), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					_ = m.View()
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkChange is what one ChangesMsg costs in Update (reprojection,
+// counts, reading the rows on screen) at 1k, 10k and 100k extensions.
+func BenchmarkChange(b *testing.B) {
+	now := func() time.Time { return time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC) }
+	for _, n := range []int{1000, 10000, 100000} {
+		mirror := bigMirror(b, n, now)
+		m := New(Options{Mirror: mirror, Account: "bench", Profile: colorprofile.TrueColor, Now: now})
+		m.timer = func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }
+		m.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				m.projectedAt = time.Time{} // never throttled: the full cost
+				m.Update(ChangesMsg{})
+			}
+		})
+	}
+}
+
+// frameWriter is a terminal that records each frame the renderer writes
+// (one Write a frame) with its time.
+type frameWriter struct {
+	frames chan frame
+}
+
+type frame struct {
+	n  int
+	at time.Time
+}
+
+func (w *frameWriter) Write(p []byte) (int, error) {
+	w.frames <- frame{len(p), time.Now()}
+	return len(p), nil
+}
+
+// next waits for the next frame.
+func (w *frameWriter) next(b *testing.B) frame {
+	select {
+	case f := <-w.frames:
+		return f
+	case <-time.After(5 * time.Second):
+		b.Fatalf("no frame within 5 s")
+	}
+	return frame{}
+}
+
+// settle drains frames until none comes for a while.
+func (w *frameWriter) settle() {
+	for {
+		select {
+		case <-w.frames:
+		case <-time.After(100 * time.Millisecond):
+			return
+		}
+	}
+}
+
+// BenchmarkBadgeChangeBytes drives a real program at 120x40 over 1,000
+// extensions and counts the bytes written to the terminal for the frame
+// after one extension's availability changes (its badge, its highlight,
+// the counts in the header), in 256 colours and in truecolor.
+func BenchmarkBadgeChangeBytes(b *testing.B) {
+	for _, profile := range []colorprofile.Profile{colorprofile.ANSI256, colorprofile.TrueColor} {
+		b.Run(profile.String(), func(b *testing.B) {
+			c := &clock{t: time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)}
+			mirror := bigMirror(b, 1000, c.Now)
+			out := &frameWriter{frames: make(chan frame, 1024)}
+			m := New(Options{Mirror: mirror, Account: "bench", Profile: profile, Now: c.Now})
+			p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(out), tea.WithWindowSize(120, 40),
+				tea.WithColorProfile(profile), tea.WithoutSignals())
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				_, _ = p.Run()
+			}()
+			go Pump(ctx, mirror, p.Send, Frame)
+			out.next(b)
+			out.settle()
+			proj := mirror.Project(state.Query{Sort: state.ColName})
+			visible := proj.Groups[0].IDs[:30]
+			var seq int64 = 100
+			total := 0
+			b.ResetTimer()
+			for i := range b.N {
+				b.StopTimer()
+				c.Advance(10 * time.Second) // the last highlight is over
+				p.Send(ChangesMsg{})
+				out.settle()
+				b.StartTimer()
+				id := visible[i%len(visible)]
+				e, _ := mirror.Get(id)
+				st := "Busy"
+				if e.UserStatus == "Busy" {
+					st = "Available"
+				}
+				seq++
+				tel := "NoCall"
+				mirror.ApplyEvent(&rc.Presence{ExtensionID: rc.ID(id), Sequence: &seq, UserStatus: &st, TelephonyStatus: &tel,
+					ActiveCalls: []rc.ActiveCall{}}, c.Now(), true)
+				total += out.next(b).n
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(total)/float64(b.N), "bytes/frame")
+			cancel()
+			p.Quit()
+			<-done
+		})
+	}
+}
+
+// latencyModel stamps when each event's token first shows in a frame.
+type latencyModel struct {
+	*Model
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+var tokenRE = regexp.MustCompile(`ev\d{7}`)
+
+func (l *latencyModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := l.Model.Update(msg)
+	return l, cmd
+}
+
+func (l *latencyModel) View() tea.View {
+	v := l.Model.View()
+	now := time.Now()
+	l.mu.Lock()
+	for _, tok := range tokenRE.FindAllString(v.Content, -1) {
+		if _, ok := l.seen[tok]; !ok {
+			l.seen[tok] = now
+		}
+	}
+	l.mu.Unlock()
+	return v
+}
+
+// BenchmarkNotificationToFrame sends 1,000 presence changes a second
+// through the whole path (emulator → WebSocket → rc → state → pump →
+// model → renderer) to the 30 extensions on screen, each carrying a token
+// in its status message, and reports how long each took to be written in
+// a frame. Changes overtaken before a frame (latest state wins) are not
+// timed; their share is reported.
+func BenchmarkNotificationToFrame(b *testing.B) {
+	d := startDemo(b, false, false, 1000)
+	out := &frameWriter{frames: make(chan frame, 1<<16)}
+	lm := &latencyModel{Model: New(Options{Mirror: d.m, Account: "bench", Profile: colorprofile.ANSI256}), seen: map[string]time.Time{}}
+	p := tea.NewProgram(lm, tea.WithInput(nil), tea.WithOutput(out), tea.WithWindowSize(200, 50),
+		tea.WithColorProfile(colorprofile.ANSI256), tea.WithoutSignals())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = p.Run()
+	}()
+	go Pump(ctx, d.m, p.Send, Frame)
+	var frames []time.Time
+	var fmu sync.Mutex
+	go func() {
+		for f := range out.frames {
+			fmu.Lock()
+			frames = append(frames, f.at)
+			fmu.Unlock()
+		}
+	}()
+	proj := d.m.Project(state.Query{Sort: state.ColName})
+	visible := proj.Groups[0].IDs[:30]
+	sent := make([]time.Time, b.N)
+	b.ResetTimer()
+	start := time.Now()
+	for i := range b.N {
+		if wait := time.Until(start.Add(time.Duration(i) * time.Millisecond)); wait > 0 {
+			time.Sleep(wait)
+		}
+		id, _ := strconv.ParseInt(string(visible[i%len(visible)]), 10, 64)
+		msg := fmt.Sprintf("ev%07d", i)
+		sent[i] = time.Now()
+		if err := d.e.SetPresence(id, emulator.PresenceUpdate{Message: &msg}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rate := float64(b.N) / time.Since(start).Seconds()
+	// The last changes need a moment to arrive.
+	deadline := time.Now().Add(3 * time.Second)
+	last := fmt.Sprintf("ev%07d", b.N-1)
+	for time.Now().Before(deadline) {
+		lm.mu.Lock()
+		_, ok := lm.seen[last]
+		lm.mu.Unlock()
+		if ok {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // the frame after the last view
+	b.StopTimer()
+	cancel()
+	p.Quit()
+	<-done
+	fmu.Lock()
+	defer fmu.Unlock()
+	lm.mu.Lock()
+	defer lm.mu.Unlock()
+	var lat []time.Duration
+	for i := range b.N {
+		v, ok := lm.seen[fmt.Sprintf("ev%07d", i)]
+		if !ok {
+			continue
+		}
+		k, _ := slices.BinarySearchFunc(frames, v, func(a, t time.Time) int { return a.Compare(t) })
+		if k == len(frames) {
+			continue
+		}
+		lat = append(lat, frames[k].Sub(sent[i]))
+	}
+	if len(lat) == 0 {
+		b.Fatalf("no change reached the screen")
+	}
+	slices.Sort(lat)
+	pct := func(q float64) float64 { return float64(lat[min(len(lat)-1, int(q*float64(len(lat))))]) / 1e6 }
+	b.ReportMetric(pct(0.5), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(float64(lat[len(lat)-1])/1e6, "max-ms")
+	b.ReportMetric(100*float64(len(lat))/float64(b.N), "%shown")
+	b.ReportMetric(rate, "events/s")
+	b.ReportMetric(float64(len(frames))/time.Since(start).Seconds(), "frames/s")
+}

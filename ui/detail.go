@@ -1,0 +1,184 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rchud/rchud/state"
+)
+
+// queueInfo is one queue as a pane shows it for one member.
+type queueInfo struct {
+	ID       state.ID
+	Name     string
+	Number   string
+	Editable bool
+	Known    bool // whether the member's availability in it is known
+	Accept   bool
+	Write    state.Write // a pending or failed change of it
+	Writing  bool
+}
+
+// shown is the availability as shown: the pending choice, else the known.
+func (q queueInfo) shown() (accept, known bool) {
+	if q.Writing && !q.Write.Failed {
+		return q.Write.Value == "accept", true
+	}
+	return q.Accept, q.Known
+}
+
+// queueState tells a member's availability in a queue, with a pending or
+// failed change in place.
+func queueState(st *Styles, q queueInfo) string {
+	s := "unknown"
+	if q.Known {
+		s = map[bool]string{true: "on", false: "off"}[q.Accept]
+	}
+	if q.Writing {
+		v := q.Write
+		v.Value = map[string]string{"accept": "on", "reject": "off"}[v.Value]
+		return pendingText(st, v, true, s)
+	}
+	return s
+}
+
+// detailData is what the detail pane shows, read in Update.
+type detailData struct {
+	ok     bool
+	row    state.Row
+	me     bool
+	queues []queueInfo
+}
+
+// renderDetail draws every presence field of the selected extension, its
+// calls and its queues, in exactly w x h cells.
+func renderDetail(st *Styles, d *detailData, now time.Time, w, h int) []string {
+	var lines []string
+	add := func(s string) { lines = append(lines, fitLine(s, w)) }
+	if !d.ok {
+		add(st.Faint.wrap(" nothing selected"))
+		return padLines(lines, w, h)
+	}
+	r := &d.row
+	title := Sanitize(r.Name)
+	if d.me {
+		title += " (you)"
+	}
+	add(st.Bold.wrap(" " + title + " · ext " + Sanitize(r.Number)))
+	since := func(t time.Time) string {
+		if t.IsZero() {
+			return " for –"
+		}
+		return " for " + FormatDuration(now.Sub(t))
+	}
+	type field struct{ label, value string }
+	var fields []field
+	if !r.Known {
+		fields = append(fields, field{"state", st.shortBadge(r.Availability) + " presence not loaded yet"})
+	} else {
+		fields = append(fields,
+			field{"state", st.shortBadge(r.Availability) + since(r.AvailSince)},
+			field{"phone", TelephonyLabel(r.TelephonyStatus) + since(r.TelSince)},
+			field{"status", orDash(Sanitize(r.UserStatus))},
+			field{"presence", orDash(Sanitize(r.PresenceStatus))},
+			field{"DND", DNDLabel(r.DNDStatus)},
+			field{"meeting", orDash(Sanitize(r.MeetingStatus))},
+			field{"message", orDash(quoted(Sanitize(r.Message)))})
+	}
+	// Two fields a line when there is room, one otherwise; the message
+	// and the email always get a line of their own.
+	half := (w - 1) / 2
+	pairs := w >= 70
+	long := func(f field) bool { return f.label == "message" || f.label == "email" }
+	flow := func(fields []field) {
+		for i := 0; i < len(fields); i++ {
+			f := fields[i]
+			cell := " " + st.Faint.wrap(fmt.Sprintf("%-10s", f.label)) + " " + f.value
+			if pairs && !long(f) && i+1 < len(fields) && !long(fields[i+1]) {
+				g := fields[i+1]
+				add(fitLine(cell, half) + " " + st.Faint.wrap(fmt.Sprintf("%-10s", g.label)) + " " + g.value)
+				i++
+				continue
+			}
+			add(cell)
+		}
+	}
+	if r.Stale {
+		fields = append([]field{{"freshness", st.Error.wrap("~ stale: may be out of date")}}, fields...)
+	}
+	flow(fields)
+	calls := fmt.Sprintf("Calls (%d)", len(r.Calls))
+	if r.CallsUnsure {
+		calls = fmt.Sprintf("Calls (%d, fetching the rest…)", max(r.TotalCalls, len(r.Calls)))
+	}
+	add(st.Bold.wrap(" " + calls))
+	for i := range r.Calls {
+		c := &r.Calls[i]
+		name, num := c.Party()
+		who := Sanitize(name)
+		if n := Sanitize(num); n != "" {
+			who = strings.TrimSpace(who + " " + n)
+		}
+		if who == "" {
+			who = "unknown caller"
+		}
+		add("  " + callArrow(c) + " " + strings.ToLower(orDash(Sanitize(c.Direction))) + " · " + who)
+		line := "    " + TelephonyLabel(c.Status)
+		if !c.Start.IsZero() {
+			line += " " + FormatDuration(now.Sub(c.Start))
+		}
+		if c.Queue {
+			line += " · queue call"
+		}
+		add(line)
+	}
+	add(st.Bold.wrap(fmt.Sprintf(" Queues (%d)", len(d.queues))))
+	for _, q := range d.queues {
+		lock := ""
+		if !q.Editable {
+			lock = " · locked"
+		}
+		add("  " + Sanitize(q.Name) + " (" + Sanitize(q.Number) + ") " + queueState(st, q) + lock)
+	}
+	var who []field
+	who = append(who, field{"department", orDash(Sanitize(r.Department))})
+	if r.Site != "" {
+		who = append(who, field{"site", Sanitize(r.Site)})
+	}
+	if r.Email != "" {
+		who = append(who, field{"email", Sanitize(r.Email)})
+	}
+	if !r.Confirmed.IsZero() {
+		who = append(who, field{"confirmed", clockAt(r.Confirmed, now)})
+	}
+	flow(who)
+	return padLines(lines, w, h)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+func quoted(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "“" + s + "”"
+}
+
+// padLines makes exactly h lines of w cells: cut, with a mark when some
+// did not fit, or padded with blank lines.
+func padLines(lines []string, w, h int) []string {
+	if len(lines) > h && h > 0 {
+		more := len(lines) - h + 1
+		lines = append(lines[:h-1], fit(fmt.Sprintf(" … %d more lines", more), w))
+	}
+	for len(lines) < h {
+		lines = append(lines, fit("", w))
+	}
+	return lines[:h]
+}

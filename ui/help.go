@@ -1,0 +1,155 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// helpSection is a titled group of live keys.
+type helpSection struct {
+	title string
+	keys  []key.Binding
+}
+
+// helpSections lists the keys live in the grid right now, by purpose.
+func (m *Model) helpSections() []helpSection {
+	k := m.c.Keys
+	out := []helpSection{
+		// Page and ends go in pairs: one line each.
+		{"Move", enabled(k.Up, k.Down, pair(k.PageUp, k.PageDown, "page up/down"), pair(k.Home, k.End, "first/last"), k.Jump)},
+		{"Show", enabled(k.Detail, k.Filter, k.Quick, k.Sort, k.Group, k.Queues, k.Back, k.Help, k.Quit)},
+		{"Change (sent to the server)", enabled(k.Available, k.Busy, k.Invisible, k.DND, k.Message, k.QueueCalls, k.Toggle)},
+	}
+	kept := out[:0]
+	for _, s := range out {
+		if len(s.keys) > 0 {
+			kept = append(kept, s)
+		}
+	}
+	return kept
+}
+
+// helpMarks explains the marks on screen.
+var helpMarks = [][2]string{
+	{"›", "the selected row"},
+	{"*", "changed just now"},
+	{"~", "may be out of date"},
+	{"← →", "inbound, outbound call"},
+	{"Q", "a call from a queue"},
+	{"–", "not known yet"},
+}
+
+// pair shows two bindings that are live together as one help line.
+func pair(a, b key.Binding, desc string) key.Binding {
+	p := key.NewBinding(key.WithKeys(append(a.Keys(), b.Keys()...)...), key.WithHelp(a.Help().Key+"/"+b.Help().Key, desc))
+	p.SetEnabled(a.Enabled() && b.Enabled())
+	return p
+}
+
+// renderHelp draws the live keys in balanced columns, and what the marks
+// on screen mean, in exactly w x h cells.
+func renderHelp(st *Styles, sections []helpSection, readOnly bool, w, h int) []string {
+	const colW = 38
+	var blocks [][]string
+	for _, s := range sections {
+		block := []string{st.Bold.wrap(s.title)}
+		for _, b := range s.keys {
+			block = append(block, "  "+st.Key.wrap(padRight(b.Help().Key, 9))+" "+b.Help().Desc)
+		}
+		blocks = append(blocks, block)
+	}
+	marks := []string{st.Bold.wrap("Marks")}
+	for _, mk := range helpMarks {
+		marks = append(marks, "  "+st.Key.wrap(padRight(mk[0], 9))+" "+mk[1])
+	}
+	blocks = append(blocks, marks)
+	total := 0
+	for _, b := range blocks {
+		total += len(b) + 1
+	}
+	cols := max(1, min(len(blocks), (w-1)/colW))
+	target := (total + cols - 1) / cols
+	var columns [][]string
+	var col []string
+	for _, b := range blocks {
+		if len(col) > 0 && len(col)+len(b) > target && len(columns) < cols-1 {
+			columns = append(columns, col)
+			col = nil
+		}
+		if len(col) > 0 {
+			col = append(col, "")
+		}
+		col = append(col, b...)
+	}
+	columns = append(columns, col)
+	lines := []string{fitLine(st.Bold.wrap(" Keys live now")+st.Faint.wrap(" · any key closes this help"), w)}
+	rows := 0
+	for _, c := range columns {
+		rows = max(rows, len(c))
+	}
+	cw := (w - 1) / len(columns)
+	for r := 0; r < rows; r++ {
+		var b strings.Builder
+		b.WriteByte(' ')
+		for _, c := range columns {
+			cell := ""
+			if r < len(c) {
+				cell = c[r]
+			}
+			b.WriteString(fitLine(cell, cw))
+		}
+		lines = append(lines, fitLine(b.String(), w))
+	}
+	note := "Changes show “saving…” until the server confirms them."
+	if readOnly {
+		note = "Keys that would change the server are hidden (--readonly)."
+	}
+	if len(lines)+2 <= h {
+		lines = append(lines, fit("", w), fitLine(" "+st.Faint.wrap(note), w))
+	}
+	return padLines(lines, w, h)
+}
+
+// footerKeys are the most useful live keys for the footer, by mode.
+func (m *Model) footerKeys() []key.Binding {
+	k := m.c.Keys
+	switch {
+	case m.help:
+		return []key.Binding{key.NewBinding(key.WithKeys("any"), key.WithHelp("any key", "closes help"))}
+	case m.mode == modeFilter:
+		return enabled(k.Accept, k.Cancel, k.Up, k.Down)
+	case m.mode == modeMessage:
+		return enabled(k.Accept, k.Cancel)
+	case m.mode == modeSort:
+		return enabled(k.SortBy, k.Cancel)
+	case m.mode == modeConfirm:
+		return enabled(k.Yes, k.No)
+	case m.pane == paneQueues:
+		return enabled(k.Up, k.Down, k.Toggle, k.Back, k.Help, k.Quit)
+	}
+	return enabled(k.Help, k.Quit, k.Filter, k.Quick, k.Sort, k.Group, k.Detail, k.Queues, k.Toggle)
+}
+
+// footer is one line of live keys, cut with "…" when too long.
+func (m *Model) footer(w int) string {
+	st := m.c.Styles
+	h := help.New()
+	h.Styles = help.Styles{
+		ShortKey:       lipgloss.NewStyle().Bold(true),
+		ShortDesc:      lipgloss.NewStyle(),
+		ShortSeparator: lipgloss.NewStyle().Faint(true),
+		Ellipsis:       lipgloss.NewStyle().Faint(true),
+	}
+	h.ShortSeparator = "  "
+	h.SetWidth(w - 1)
+	line := " " + h.ShortHelpView(m.footerKeys())
+	if ansi.StringWidth(line) > w {
+		line = ansi.Truncate(line, w, "…")
+	}
+	_ = st
+	return fitLine(line, w)
+}

@@ -1,0 +1,105 @@
+package ui
+
+import (
+	"charm.land/bubbles/v2/key"
+)
+
+// KeyMap is every key of the HUD with its help text. The model enables
+// and disables bindings by state, so help lists only live keys; the
+// bindings that change the server are Server(), and --readonly unbinds
+// them.
+type KeyMap struct {
+	Up, Down, PageUp, PageDown, Home, End key.Binding
+
+	Detail, Filter, Quick, Sort, Group, Jump, Back key.Binding
+
+	// My status, queues and, for supervisors, members: these change the
+	// server.
+	Available, Busy, Invisible, DND, Message, QueueCalls, Toggle key.Binding
+
+	Queues, Help, Quit key.Binding
+
+	// Prompts: the filter and message editors, the sort chooser, y/n.
+	Accept, Cancel, Yes, No, SortBy, Type key.Binding
+}
+
+// NewKeyMap makes the key map; readOnly removes every key that changes
+// the server.
+func NewKeyMap(readOnly bool) *KeyMap {
+	k := &KeyMap{
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PageUp:   key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+		PageDown: key.NewBinding(key.WithKeys("pgdown", "ctrl+f"), key.WithHelp("pgdn", "page down")),
+		Home:     key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first")),
+		End:      key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last")),
+
+		Detail: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+		Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Quick:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "quick filter")),
+		Sort:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		Group:  key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "group")),
+		Jump: key.NewBinding(key.WithKeys("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+			key.WithHelp("0-9", "jump to extension")),
+		Back: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+
+		Available:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "I'm available")),
+		Busy:       key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "I'm busy")),
+		Invisible:  key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "I'm invisible")),
+		DND:        key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "do not disturb")),
+		Message:    key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "my message")),
+		QueueCalls: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "accept queue calls")),
+		Toggle:     key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "toggle")),
+
+		Queues: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "my queues")),
+		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:   key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+
+		Accept: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "done")),
+		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Yes:    key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes")),
+		No:     key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
+		SortBy: key.NewBinding(key.WithKeys(sortLetters()...), key.WithHelp("letter", "sort by that column")),
+		Type:   key.NewBinding(key.WithKeys("type"), key.WithHelp("type", "edit")), // help only: no key press reads "type"
+	}
+	if readOnly {
+		for _, b := range k.Server() {
+			b.Unbind()
+		}
+	}
+	return k
+}
+
+// Server lists the bindings that change the server.
+func (k *KeyMap) Server() []*key.Binding {
+	return []*key.Binding{&k.Available, &k.Busy, &k.Invisible, &k.DND, &k.Message, &k.QueueCalls, &k.Toggle}
+}
+
+// all lists every binding, for enabling by mode.
+func (k *KeyMap) all() []*key.Binding {
+	return []*key.Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End,
+		&k.Detail, &k.Filter, &k.Quick, &k.Sort, &k.Group, &k.Jump, &k.Back,
+		&k.Available, &k.Busy, &k.Invisible, &k.DND, &k.Message, &k.QueueCalls, &k.Toggle,
+		&k.Queues, &k.Help, &k.Quit, &k.Accept, &k.Cancel, &k.Yes, &k.No, &k.SortBy, &k.Type}
+}
+
+// only enables the given bindings and disables every other.
+func (k *KeyMap) only(live ...*key.Binding) {
+	for _, b := range k.all() {
+		b.SetEnabled(false)
+	}
+	for _, b := range live {
+		b.SetEnabled(true)
+	}
+}
+
+// enabled filters bindings to the live ones (an unbound key is never live).
+func enabled(bs ...key.Binding) []key.Binding {
+	out := make([]key.Binding, 0, len(bs))
+	for _, b := range bs {
+		if b.Enabled() {
+			out = append(out, b)
+		}
+	}
+	return out
+}

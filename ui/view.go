@@ -1,0 +1,143 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/rchud/rchud/state"
+)
+
+// View draws the HUD full screen.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.Render())
+	v.AltScreen = true
+	v.WindowTitle = "rchud"
+	return v
+}
+
+// Render draws the screen: exactly Height lines of exactly Width cells,
+// from the snapshot taken in Update and only the rows on screen.
+func (m *Model) Render() string {
+	w, h := m.c.Width, m.c.Height
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	if w < MinWidth || h < MinHeight {
+		return tooSmall(w, h)
+	}
+	lines := make([]string, 0, h)
+	lines = append(lines, m.titleLine(w), m.countsLine(w), m.youLine(w), m.viewLine(w))
+	lines = append(lines, m.body(m.geom(), w)...)
+	lines = append(lines, m.footer(w))
+	return strings.Join(lines, "\n")
+}
+
+// tooSmall is the whole screen below the minimum size.
+func tooSmall(w, h int) string {
+	lines := make([]string, h)
+	msg := []string{
+		fmt.Sprintf("terminal too small: %dx%d, need %dx%d", w, h, MinWidth, MinHeight),
+		"enlarge the window, or press q to quit",
+	}
+	for i := range lines {
+		s := ""
+		if i < len(msg) {
+			s = msg[i]
+		}
+		lines[i] = fit(s, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// body is everything between the header and the footer.
+func (m *Model) body(g geometry, w int) []string {
+	st := m.c.Styles
+	if m.help {
+		return renderHelp(st, m.helpSections(), m.c.ReadOnly, w, g.bodyH)
+	}
+	grid := m.renderGrid(g.gridW, g.gridH)
+	if m.pane == paneNone {
+		return grid
+	}
+	if g.paneBesideGrid {
+		pane := m.renderPane(g.paneW, g.bodyH)
+		sep := st.Faint.wrap("│")
+		out := make([]string, g.bodyH)
+		for i := range out {
+			out[i] = grid[i] + sep + pane[i]
+		}
+		return out
+	}
+	name := map[pane]string{paneDetail: " details ", paneQueues: " my queues "}[m.pane]
+	rule := st.Faint.wrap("──" + name + strings.Repeat("─", max(0, w-2-len(name))))
+	out := append(grid, fitLine(rule, w))
+	return append(out, m.renderPane(w, g.paneH-1)...)
+}
+
+func (m *Model) renderPane(w, h int) []string {
+	if h <= 0 {
+		return nil
+	}
+	st := m.c.Styles
+	if m.pane == paneQueues {
+		global := "All queue calls: " + map[bool]string{true: "on", false: "off"}[m.acceptingQueueCalls()]
+		if wq, ok := m.snap.writes[state.IntentQueues]; ok {
+			v := wq
+			v.Value = map[string]string{"accept": "on", "reject": "off"}[wq.Value]
+			global = "All queue calls: " + pendingText(st, v, true, "")
+		}
+		if m.inDND() {
+			global = "All queue calls: off while in DND"
+		} else if m.c.Keys.QueueCalls.Enabled() {
+			global += " (" + st.Key.wrap("c") + " toggles)"
+		}
+		return m.queues.render(st, m.snap.admin, m.c.ReadOnly, global, !m.geom().paneBesideGrid, w, h)
+	}
+	return renderDetail(st, &m.snap.detail, m.c.Now(), w, h)
+}
+
+// renderGrid draws the column header and the rows on screen, in exactly
+// w x h cells.
+func (m *Model) renderGrid(w, h int) []string {
+	st := m.c.Styles
+	lay := m.layout
+	if lay.width != w || lay.inQueue != (m.query.By == state.GroupQueue) {
+		lay = newLayout(w, m.query.By == state.GroupQueue)
+	}
+	lines := make([]string, 0, h)
+	lines = append(lines, renderColumnHeader(st, lay, m.query.Sort, m.query.Desc))
+	now := m.c.Now()
+	var b strings.Builder
+	for i := range m.snap.lines {
+		if len(lines) == h {
+			break
+		}
+		gl := &m.snap.lines[i]
+		if gl.header {
+			lines = append(lines, renderGroupHeader(st, gl.group, w, ""))
+			continue
+		}
+		b.Reset()
+		renderRow(&b, st, lay, gl, now)
+		lines = append(lines, b.String())
+	}
+	if len(m.snap.lines) == 0 && len(lines) < h {
+		lines = append(lines, fitLine(st.Faint.wrap("  "+m.emptyText()), w))
+	}
+	return padLines(lines, w, h)
+}
+
+// emptyText says why the grid has no rows.
+func (m *Model) emptyText() string {
+	switch {
+	case m.mirror.Len() == 0:
+		return "Signing in and loading the directory…"
+	case m.query.Text != "":
+		return "No one matches “" + Sanitize(m.query.Text) + "” (esc clears the filter)"
+	case m.quick != 0:
+		return "No one " + quickFilters[m.quick].name + " right now (f for the next filter, esc for everyone)"
+	}
+	return "No one to show"
+}
