@@ -38,6 +38,13 @@ var goldenT = time.Date(2026, 3, 2, 14, 0, 0, 0, time.UTC)
 // both clocks stand still at goldenT.
 func startDemo(t testing.TB, agent, fixed bool, users int) *demo {
 	t.Helper()
+	return startDemoWith(t, agent, fixed, users, nil)
+}
+
+// startDemoWith is startDemo with prepare run on the emulator before the
+// sync signs in (to set names the directory load will pick up).
+func startDemoWith(t testing.TB, agent, fixed bool, users int, prepare func(*emulator.Emulator)) *demo {
+	t.Helper()
 	cfg := emulator.Config{Users: users, Queues: 3, Agents: 1, Seed: 7, CallsPerMinute: 0, RateLimitsOff: true}
 	var now func() time.Time
 	if fixed {
@@ -49,6 +56,9 @@ func startDemo(t testing.TB, agent, fixed bool, users int) *demo {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
+	if prepare != nil {
+		prepare(e)
+	}
 	cr := e.Credentials()
 	jwt := cr.UserJWT
 	if agent {

@@ -101,6 +101,10 @@ type Model struct {
 	mirror *state.Mirror
 	opts   Options
 	writer Writer
+	// early holds writes asked for before the writer arrived, so no key
+	// pressed in the first instant is lost; writerGone ends the wait.
+	early      []earlyWrite
+	writerGone bool
 
 	mode    mode
 	pane    pane
@@ -230,9 +234,18 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.tickAt = time.Time{}
 		}
 	case writerMsg:
-		if msg.err == nil && msg.w != nil {
-			m.writer = msg.w
+		if msg.err != nil || msg.w == nil {
+			m.writerGone, m.early = true, nil
+			break
 		}
+		m.writer = msg.w
+		var cmds []tea.Cmd
+		for _, e := range m.early {
+			cmds = append(cmds, m.send(e.what, e.f))
+		}
+		m.early = nil
+		m.updateKeys()
+		return m, tea.Batch(cmds...)
 	case writeDoneMsg:
 		if msg.err != nil {
 			m.setFlash(msg.what+": "+Sanitize(msg.err.Error()), true)
@@ -526,7 +539,8 @@ func (m *Model) updateKeys() {
 	}
 	s := &m.snap
 	rows := m.grid.rows() > 0
-	signed := m.writer != nil && s.meOK
+	// The writer is here, or on its way (writes wait for it in m.early).
+	signed := (m.writer != nil || m.opts.Writer != nil && !m.writerGone) && s.meOK
 	live := []*key.Binding{&k.Filter, &k.Quick, &k.Sort, &k.Group, &k.Help, &k.Quit}
 	if rows {
 		live = append(live, &k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End, &k.Detail, &k.Jump)
@@ -825,10 +839,19 @@ func (m *Model) jump(d string) {
 	}
 }
 
+// earlyWrite is a write asked for before the writer arrived.
+type earlyWrite struct {
+	what string
+	f    func(Writer) error
+}
+
 // send runs a write in a Cmd; the mirror shows it pending from then on.
 func (m *Model) send(what string, f func(Writer) error) tea.Cmd {
 	w := m.writer
 	if w == nil {
+		if m.opts.Writer != nil && !m.writerGone {
+			m.early = append(m.early, earlyWrite{what, f})
+		}
 		return nil
 	}
 	return func() tea.Msg { return writeDoneMsg{what: what, err: f(w)} }

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"github.com/charmbracelet/colorprofile"
 	"slices"
 	"strings"
 	"testing"
@@ -639,4 +640,24 @@ func TestHeaderTellsTheConnectionAsItIs(t *testing.T) {
 	h.changed()
 	h.wantScreen("closed")
 	h.wantNoScreen("live")
+}
+
+// TestKeysPressedBeforeTheWriterAreNotLost presses d before the writer
+// has arrived: the choice waits and is sent as soon as it does.
+func TestKeysPressedBeforeTheWriterAreNotLost(t *testing.T) {
+	f := newFixture(t, testPeople, false)
+	fw := &fakeWriter{}
+	m := New(Options{Mirror: f.m, Account: "test", Profile: colorprofile.TrueColor, Now: f.clock.Now,
+		Writer: func() (Writer, error) { return fw, nil }})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 20})
+	m.Update(ChangesMsg(f.m.Drain()))
+	m.Update(keyMsg("d"))
+	if len(fw.Calls()) != 0 {
+		t.Fatalf("nothing can be sent before the writer arrives")
+	}
+	_, cmd := m.Update(writerMsg{w: fw})
+	run(cmd)
+	if got := fw.Calls(); len(got) != 1 || got[0] != "status DND" {
+		t.Fatalf("the early choice must be sent once the writer arrives: %v", got)
+	}
 }
