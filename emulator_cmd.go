@@ -38,6 +38,7 @@ func emulatorFlags(fs *flag.FlagSet, cfg *emulator.Config) (logPath *string, lim
 	fs.DurationVar(&f.DropJitter, "drop-jitter", 0, "fault: spread drops by up to this much either way")
 	fs.BoolVar(&f.RecoveryFail, "recovery-fail", false, "fault: every session recovery fails")
 	fs.BoolVar(&f.HalfOpen, "half-open", false, "fault: stop sending on WebSockets without closing them")
+	fs.BoolVar(&f.RefuseUpgrades, "refuse-upgrades", false, "fault: answer every WebSocket upgrade with 503")
 	fs.Float64Var(&f.REST429Rate, "rest-429", 0, "fault: `fraction` of REST calls answered 429")
 	fs.Float64Var(&f.REST5xxRate, "rest-5xx", 0, "fault: `fraction` of REST calls answered 503")
 	fs.DurationVar(&f.Latency, "latency", 0, "fault: latency added to every REST call and WebSocket send")

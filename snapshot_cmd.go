@@ -201,7 +201,7 @@ func writeSnapshotTable(w io.Writer, rows []state.Row, now time.Time) error {
 	header := []string{"EXT", "NAME", "AVAILABILITY", "SINCE", "DND", "STATUS", "CALL"}
 	table := [][]string{header}
 	for _, r := range rows {
-		since := "?"
+		since := "–"
 		if !r.AvailSince.IsZero() {
 			since = ui.FormatDuration(now.Sub(r.AvailSince))
 		}
@@ -221,7 +221,11 @@ func writeSnapshotTable(w io.Writer, rows []state.Row, now time.Time) error {
 			if who == "" {
 				who = ui.Sanitize(num)
 			}
-			call = fmt.Sprintf("%s %s %s", strings.ToLower(c.Direction[:min(2, len(c.Direction))]), who, ui.FormatDuration(now.Sub(c.Start)))
+			arrow := "←"
+			if c.Direction == "Outbound" {
+				arrow = "→"
+			}
+			call = fmt.Sprintf("%s %s %s", arrow, who, ui.FormatDuration(now.Sub(c.Start)))
 			if len(r.Calls) > 1 {
 				call += fmt.Sprintf(" (+%d)", len(r.Calls)-1)
 			}
