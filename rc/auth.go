@@ -116,7 +116,7 @@ func (c *Client) invalidate(used string) {
 func (c *Client) renew(ctx context.Context, old *token) (*token, error) {
 	now := c.opts.Now()
 	if old != nil && old.refresh != "" && now.Before(old.refreshExpiry) {
-		t, err := c.tokenRequest(ctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {old.refresh}})
+		t, err := c.tokenRequest(ctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {old.refresh}}, 0)
 		if err == nil {
 			c.log.Info("access token refreshed")
 			return t, nil
@@ -127,7 +127,11 @@ func (c *Client) renew(ctx context.Context, old *token) (*token, error) {
 		}
 		c.log.Info("refresh refused, signing in again", "code", ae.Code)
 	}
-	t, err := c.tokenRequest(ctx, url.Values{"grant_type": {grantJWT}, "assertion": {c.cfg.JWT}})
+	retries := 0
+	if old == nil {
+		retries = c.opts.FirstSignInRetries
+	}
+	t, err := c.tokenRequest(ctx, url.Values{"grant_type": {grantJWT}, "assertion": {c.cfg.JWT}}, retries)
 	if err != nil {
 		var ae *APIError
 		if errors.As(err, &ae) && (ae.OAuth == "invalid_grant" || ae.OAuth == "invalid_client" || ae.OAuth == "unauthorized_client" || ae.Status == http.StatusUnauthorized) {
@@ -140,9 +144,9 @@ func (c *Client) renew(ctx context.Context, old *token) (*token, error) {
 }
 
 // tokenRequest posts to the token endpoint in the Auth group.
-func (c *Client) tokenRequest(ctx context.Context, form url.Values) (*token, error) {
+func (c *Client) tokenRequest(ctx context.Context, form url.Values, retries int) (*token, error) {
 	start := c.opts.Now()
-	_, body, err := c.send(ctx, request{method: http.MethodPost, path: "/restapi/oauth/token", form: form, group: Auth})
+	_, body, err := c.send(ctx, request{method: http.MethodPost, path: "/restapi/oauth/token", form: form, group: Auth, retries: retries})
 	if err != nil {
 		return nil, err
 	}

@@ -28,8 +28,11 @@ type Options struct {
 	RetryBase time.Duration
 	RetryMax  time.Duration
 	// Retries bounds the retries of one request (5xx, connection errors, 429).
-	Retries   int
-	UserAgent string
+	Retries int
+	// FirstSignInRetries bounds the first sign-in's retries: someone is
+	// waiting at the prompt to hear the server is down.
+	FirstSignInRetries int
+	UserAgent          string
 }
 
 // Client talks to one RingCentral server as one user through one app.
@@ -88,6 +91,9 @@ func New(cfg Config, opts Options) *Client {
 	if opts.Retries == 0 {
 		opts.Retries = 5
 	}
+	if opts.FirstSignInRetries == 0 {
+		opts.FirstSignInRetries = 2
+	}
 	if opts.UserAgent == "" {
 		opts.UserAgent = "rchud/1.0"
 	}
@@ -113,6 +119,8 @@ type request struct {
 	// background requests leave budget to the user's own actions.
 	background bool
 	accept     string
+	// retries overrides Options.Retries when set.
+	retries int
 }
 
 // send performs r with the governor, the bearer token, one refresh-and-
@@ -134,6 +142,10 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, []byte, e
 		contentType = "application/json"
 	}
 	retried401 := false
+	maxRetries := c.opts.Retries
+	if r.retries > 0 {
+		maxRetries = r.retries
+	}
 	for attempt := 0; ; attempt++ {
 		if err := c.gov.acquire(ctx, r.group, r.background); err != nil {
 			return nil, nil, err
@@ -167,7 +179,7 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, []byte, e
 			}
 			err = &netError{op: r.method + " " + req.URL.Path, err: unwrapURLError(err)}
 			c.log.Debug("rest failed", "method", r.method, "path", req.URL.Path, "err", err)
-			if attempt >= c.opts.Retries {
+			if attempt >= maxRetries {
 				return nil, nil, err
 			}
 			if err := c.backoff(ctx, attempt); err != nil {
@@ -182,7 +194,7 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, []byte, e
 			"ms", c.opts.Now().Sub(start).Milliseconds())
 		if err != nil {
 			err = &netError{op: r.method + " " + req.URL.Path, err: err}
-			if attempt >= c.opts.Retries {
+			if attempt >= maxRetries {
 				return nil, nil, err
 			}
 			if err := c.backoff(ctx, attempt); err != nil {
@@ -206,12 +218,12 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, []byte, e
 			}
 			c.gov.penalize(r.group, wait)
 			c.log.Info("rate limited", "group", r.group, "retry_after", wait)
-			if attempt >= c.opts.Retries {
+			if attempt >= maxRetries {
 				return nil, nil, ae
 			}
 			continue // acquire waits out the penalty
 		case code == 500 || code == 502 || code == 503 || code == 504:
-			if attempt >= c.opts.Retries {
+			if attempt >= maxRetries {
 				return nil, nil, decodeAPIError(resp, body)
 			}
 			if err := c.backoff(ctx, attempt); err != nil {
