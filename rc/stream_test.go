@@ -338,3 +338,25 @@ func TestStreamReusesItsWebSocketTokenAndFallsBack(t *testing.T) {
 		t.Fatalf("after a refused token %d tokens were issued, want 2", n)
 	}
 }
+
+func TestStreamPingsKeepAQuietLinkAlive(t *testing.T) {
+	// The server pings often and nothing else happens: pings keep the
+	// heartbeat clock quiet, so they must keep the read deadline off too.
+	e := startEmulator(t, emulator.Config{RateLimitsOff: true, PingInterval: 200 * time.Millisecond, IdleTimeout: time.Hour})
+	c := clientFor(e, -1, Options{})
+	opts := fastStream
+	opts.HeartbeatAfter, opts.DeadAfter = time.Second, 500*time.Millisecond
+	s := c.Stream([]string{accountFilter}, opts)
+	defer closeStream(t, s)
+	p := probe(t, s)
+	p.next(5*time.Second, "live", isLive)
+	deadline := time.Now().Add(6 * time.Second) // four read windows
+	for time.Now().Before(deadline) {
+		for _, ev := range p.drain() {
+			if isRecovering(ev) {
+				t.Fatalf("a quiet, pinged link was declared dead: %v", ev.Link.Err)
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

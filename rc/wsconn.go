@@ -56,7 +56,11 @@ func newWSConn(s *Stream, ws *websocket.Conn) *wsConn {
 	c.touch()
 	ws.SetReadLimit(maxFrame)
 	ws.SetPingHandler(func(data string) error {
+		// A ping proves the link as a frame does: it resets the heartbeat
+		// clock, so it must push the read deadline out too (pings never
+		// return from ReadMessage, where the deadline is otherwise set).
 		c.touch()
+		_ = ws.SetReadDeadline(time.Now().Add(c.readWindow()))
 		err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(5*time.Second))
 		if errors.Is(err, websocket.ErrCloseSent) {
 			return nil
@@ -160,10 +164,15 @@ func (c *wsConn) writer() {
 	}
 }
 
+// readWindow is how long a read may wait: a heartbeat's time plus its
+// answer's, so only a dead link trips it.
+func (c *wsConn) readWindow() time.Duration {
+	return c.s.opts.HeartbeatAfter + c.s.opts.DeadAfter + time.Second
+}
+
 func (c *wsConn) reader() {
-	opts := c.s.opts
 	for {
-		_ = c.ws.SetReadDeadline(time.Now().Add(opts.HeartbeatAfter + opts.DeadAfter + time.Second))
+		_ = c.ws.SetReadDeadline(time.Now().Add(c.readWindow()))
 		_, data, err := c.ws.ReadMessage()
 		if err != nil {
 			c.fail(&netError{op: "websocket read", err: closeReason(err)})
