@@ -326,11 +326,13 @@ func (c *wsConn) writeLoop() {
 			if halfOpen {
 				continue
 			}
+			// Stamp the ping before it leaves: on loopback its pong can be
+			// recorded before writeControl even returns.
+			lastPing = time.Now()
 			if err := c.writeControl(websocket.PingMessage, nil); err != nil {
 				c.setReason(endWriteError)
 				return
 			}
-			lastPing = time.Now()
 			if awaiting.IsZero() {
 				awaiting = lastPing
 				pong.Reset(g.pongWait())

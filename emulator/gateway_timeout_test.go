@@ -125,3 +125,19 @@ func TestUnansweredPingsCloseTheConnection(t *testing.T) {
 	waitFor(t, frameWait, "twenty pings", func() bool { return alive.pings.Load() >= 20 })
 	alive.heartbeat(t, "alive")
 }
+
+// TestPromptPongsAreNeverTooEarly answers pings one at a time, each alone in
+// its pong wait (as RingCentral's 30 s pings with a 10 s wait are): a pong
+// that arrives before the server noted its ping must still count.
+func TestPromptPongsAreNeverTooEarly(t *testing.T) {
+	t.Parallel() // waits on real timers
+	fx := newWSFixture(t, Config{PingInterval: 40 * time.Millisecond})
+	fx.e.gw.pongWaitNs.Store(int64(25 * time.Millisecond))
+	c, _ := fx.connect(t, "")
+	waitFor(t, 10*time.Second, "a hundred pings", func() bool { return c.pings.Load() >= 100 })
+	select {
+	case <-c.done:
+		t.Fatalf("a prompt pong was taken for none: %v", c.err)
+	default:
+	}
+}
