@@ -57,6 +57,13 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 			return t.access, nil
 		}
 		if ch := c.refreshing; ch != nil {
+			// A renewal waiting for Auth budget has not reached the server,
+			// which would kill this token on receipt: until it is sent, a
+			// token still good for a while serves.
+			if t := c.tok; t != nil && !c.renewSent && now.Before(t.expiry.Add(-inFlightMargin)) {
+				c.tokMu.Unlock()
+				return t.access, nil
+			}
 			c.tokMu.Unlock()
 			select {
 			case <-ch:
@@ -78,6 +85,7 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 
 		c.tokMu.Lock()
 		c.refreshing = nil
+		c.renewSent = false
 		close(ch)
 		if err != nil {
 			c.retryAt = c.opts.Now().Add(5 * time.Second)
@@ -92,6 +100,10 @@ func (c *Client) accessToken(ctx context.Context) (string, error) {
 		c.retryAt = time.Time{}
 	}
 }
+
+// inFlightMargin is how much life a token needs to serve while its
+// renewal is in flight.
+const inFlightMargin = 5 * time.Second
 
 // refreshMargin is how long before expiry to renew: RefreshEarly, but at
 // most a third of the token's life, so short-lived tokens are not renewed
@@ -146,7 +158,12 @@ func (c *Client) renew(ctx context.Context, old *token) (*token, error) {
 // tokenRequest posts to the token endpoint in the Auth group.
 func (c *Client) tokenRequest(ctx context.Context, form url.Values, retries int) (*token, error) {
 	start := c.opts.Now()
-	_, body, err := c.send(ctx, request{method: http.MethodPost, path: "/restapi/oauth/token", form: form, group: Auth, retries: retries})
+	_, body, err := c.send(ctx, request{method: http.MethodPost, path: "/restapi/oauth/token", form: form, group: Auth, retries: retries,
+		sending: func() {
+			c.tokMu.Lock()
+			c.renewSent = true
+			c.tokMu.Unlock()
+		}})
 	if err != nil {
 		return nil, err
 	}

@@ -46,6 +46,7 @@ type Client struct {
 
 	tokMu      sync.Mutex
 	tok        *token
+	renewSent  bool // the renewal in flight has left for the server
 	ws         wsTokenCache
 	refreshing chan struct{} // closed when the refresh in flight ends
 	retryAt    time.Time     // after a failed refresh, when to try again
@@ -121,6 +122,8 @@ type request struct {
 	accept     string
 	// retries overrides Options.Retries when set.
 	retries int
+	// sending, if set, is called as the request leaves, after the governor.
+	sending func()
 }
 
 // send performs r with the governor, the bearer token, one refresh-and-
@@ -170,6 +173,9 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, []byte, e
 				return nil, nil, err
 			}
 			req.Header.Set("Authorization", "Bearer "+used)
+		}
+		if r.sending != nil {
+			r.sending()
 		}
 		start := c.opts.Now()
 		resp, err := c.http.Do(req)

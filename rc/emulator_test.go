@@ -410,3 +410,46 @@ func TestShortLivedTokensAreNotRenewedOnEveryCall(t *testing.T) {
 		t.Fatalf("right after a refresh: %d refreshes", refreshes())
 	}
 }
+
+func TestCallersKeepAValidTokenWhileItsRenewalWaits(t *testing.T) {
+	clock := &testClock{t: time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)}
+	e := startEmulator(t, emulator.Config{Now: clock.Now, AccessTTL: 10 * time.Minute, RateLimitsOff: true})
+	c := clientFor(e, -1, Options{Now: clock.Now})
+	ctx := context.Background()
+	if _, err := c.Login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The renewal is due but cannot get Auth budget for a minute.
+	clock.Advance(9*time.Minute + 30*time.Second)
+	c.gov.penalize(Auth, time.Hour)
+	go func() { _, _ = c.GetExtension(ctx, "~") }() // starts the renewal, which waits
+	waitUntil(t, func() bool {
+		c.tokMu.Lock()
+		defer c.tokMu.Unlock()
+		return c.refreshing != nil
+	})
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.GetExtension(ctx, "~")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("a caller waited for a renewal although its token had 30 s left")
+	}
+}
+
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met in 5 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
