@@ -34,6 +34,11 @@ func backgroundReserve(grp Group, limit int) int {
 	return min(3, limit/5)
 }
 
+// windowGuard keeps a slot until a little after it leaves our window: the
+// server counted the request a moment after we did, so it frees the slot a
+// moment later, and a request sent in between would trip a 429.
+const windowGuard = 250 * time.Millisecond
+
 // governor keeps each group inside its budget so that requests wait
 // instead of tripping a 429, and honours a 429's penalty: nothing is sent in
 // that group until it has fully passed, since every request during the
@@ -109,7 +114,7 @@ func (g *governor) waitLocked(grp Group, background bool) time.Duration {
 		return b.penaltyUntil.Sub(now)
 	}
 	cut := 0
-	for cut < len(b.sent) && now.Sub(b.sent[cut]) >= b.window {
+	for cut < len(b.sent) && now.Sub(b.sent[cut]) >= b.window+windowGuard {
 		cut++
 	}
 	b.sent = b.sent[cut:]
@@ -121,7 +126,7 @@ func (g *governor) waitLocked(grp Group, background bool) time.Duration {
 	serverFull := b.serverLeft == 0 && now.Sub(b.serverAt) < b.window
 	switch {
 	case len(b.sent) >= limit || (serverFull && len(b.sent) > 0):
-		return b.sent[0].Add(b.window).Sub(now) + time.Millisecond
+		return b.sent[0].Add(b.window+windowGuard).Sub(now) + time.Millisecond
 	case serverFull:
 		return b.serverAt.Add(b.window).Sub(now) + time.Millisecond
 	}

@@ -226,7 +226,7 @@ func TestGovernorWaitsForBudgetAndPenalty(t *testing.T) {
 		}
 		clock.Advance(time.Second)
 	}
-	if d := g.waitLocked(Heavy, false); d < 7*time.Second || d > 9*time.Second {
+	if d := g.waitLocked(Heavy, false); d < 7*time.Second || d > 9*time.Second+windowGuard {
 		t.Fatalf("the 3rd request must wait for the first to leave the window, got %v", d)
 	}
 	clock.Advance(9 * time.Second)

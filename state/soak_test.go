@@ -303,9 +303,19 @@ type refreshTrap struct {
 	e     *emulator.Emulator
 	base  http.RoundTripper
 	drops atomic.Int32
+	mu    sync.Mutex
+	seen  []string // when each token or wstoken request went out
+	start time.Time
 }
 
 func (rt *refreshTrap) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasPrefix(r.URL.Path, "/restapi/oauth/") {
+		rt.mu.Lock()
+		if !rt.start.IsZero() {
+			rt.seen = append(rt.seen, fmt.Sprintf("%v %s", time.Since(rt.start).Round(100*time.Millisecond), r.URL.Path[len("/restapi/oauth/"):]))
+		}
+		rt.mu.Unlock()
+	}
 	if r.URL.Path == "/restapi/oauth/token" && r.Body != nil {
 		body, _ := r.GetBody()
 		var b bytes.Buffer
@@ -328,14 +338,19 @@ func TestSoakTokenRotation(t *testing.T) {
 	if *soakFor == 0 {
 		ttl = 12 * time.Second // refreshed at 8 s, so a short run sees several
 	}
+	// The callers' budget must be out of reach: a Light penalty would stall
+	// them, and nobody would ask for a token until it expired.
 	limits := emulator.DefaultRateLimits()
-	limits[emulator.Light] = emulator.RateLimit{Limit: 100000, Window: time.Minute, Penalty: time.Minute}
+	limits[emulator.Light] = emulator.RateLimit{Limit: 1 << 30, Window: time.Minute, Penalty: time.Minute}
 	cfg := emulator.Config{Users: 60, CallsPerMinute: 120, AccessTTL: ttl, RateLimits: limits}
 	trap := &refreshTrap{base: http.DefaultTransport}
 	s := newSoak(t, cfg, syncConfig{agent: -1, client: rc.Options{HTTPClient: &http.Client{Transport: trap, Timeout: 30 * time.Second}}})
 	trap.e = s.e
 	session := s.r.c.SessionID()
 	grants := s.e.Stats().JWTGrants
+	trap.mu.Lock()
+	trap.start = time.Now()
+	trap.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	var calls, failures atomic.Int64
@@ -359,6 +374,10 @@ func TestSoakTokenRotation(t *testing.T) {
 	expiries := int(d / (ttl * 2 / 3))
 	t.Logf("token rotation %v, TTL %v: %d calls, %d failed, %d refreshes for %d expiries, %d reconnects forced during a refresh, %d JWT grants, recoveries %d ok / %d failed",
 		d, ttl, calls.Load(), failures.Load(), st.RefreshRequests, expiries, trap.drops.Load(), st.JWTGrants-grants, st.Gateway.Recovered, st.Gateway.RecoveryFailed)
+	trap.mu.Lock()
+	t.Logf("throttled %v; OAuth requests: %s; Auth counted %d (token %d, wstoken %d, revocations %d)", st.Throttled,
+		strings.Join(trap.seen, ", "), st.Requests[emulator.Auth], st.TokenRequests, st.WSTokens, st.Revocations)
+	trap.mu.Unlock()
 	if failures.Load() > 0 {
 		t.Errorf("%d calls failed (a 401 reached a caller?)", failures.Load())
 	}
