@@ -27,6 +27,20 @@ func fakeTerminal(t *testing.T, w, h int, after func(*emulator.Emulator)) (keys 
 	return pw, ch
 }
 
+// subscriptionsLeft signs in again as the receptionist after the HUD has
+// quit and counts the subscriptions the user and app still hold.
+func subscriptionsLeft(t *testing.T, e *emulator.Emulator) int {
+	cr := e.Credentials()
+	c := rc.New(rc.Config{ServerURL: cr.ServerURL, ClientID: cr.ClientID, ClientSecret: cr.ClientSecret, JWT: cr.UserJWT},
+		rc.Options{Retries: 1})
+	defer c.Revoke(context.Background())
+	subs, err := c.ListSubscriptions(context.Background())
+	if err != nil {
+		t.Error(err)
+	}
+	return len(subs)
+}
+
 func TestHUDRejectsBadFlagsWithOneLine(t *testing.T) {
 	cases := [][]string{
 		{"--color", "purple"},
@@ -67,15 +81,7 @@ func TestHUDDemoQuitsCleanly(t *testing.T) {
 	// subscription may be left behind.
 	subsLeft := make(chan int, 1)
 	keys, emus := fakeTerminal(t, 100, 30, func(e *emulator.Emulator) {
-		cr := e.Credentials()
-		c := rc.New(rc.Config{ServerURL: cr.ServerURL, ClientID: cr.ClientID, ClientSecret: cr.ClientSecret, JWT: cr.UserJWT},
-			rc.Options{Retries: 1})
-		subs, err := c.ListSubscriptions(context.Background())
-		if err != nil {
-			t.Error(err)
-		}
-		c.Revoke(context.Background())
-		subsLeft <- len(subs)
+		subsLeft <- subscriptionsLeft(t, e)
 	})
 	var out, errOut syncBuffer
 	done := make(chan int, 1)

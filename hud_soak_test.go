@@ -11,7 +11,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/rchud/rchud/emulator"
-	"github.com/rchud/rchud/rc"
 )
 
 // TestSoakShutdownUnderLoad is issue 5's scenario 8: SIGINT (the signal
@@ -27,14 +26,7 @@ func TestSoakShutdownUnderLoad(t *testing.T) {
 	}
 	afterCh := make(chan after, 1)
 	_, emus := fakeTerminal(t, 120, 30, func(e *emulator.Emulator) {
-		cr := e.Credentials()
-		c := rc.New(rc.Config{ServerURL: cr.ServerURL, ClientID: cr.ClientID, ClientSecret: cr.ClientSecret, JWT: cr.UserJWT},
-			rc.Options{Retries: 1})
-		subs, err := c.ListSubscriptions(context.Background())
-		if err != nil {
-			t.Error(err)
-		}
-		c.Revoke(context.Background())
+		subs := subscriptionsLeft(t, e)
 		// The client's close frame and FIN are on the wire when run
 		// returns; the gateway counts the socket until it has read them.
 		// Wait for that, up to 2 s after the signal.
@@ -46,7 +38,7 @@ func TestSoakShutdownUnderLoad(t *testing.T) {
 			time.Sleep(5 * time.Millisecond)
 			active = e.Stats().Gateway.Active
 		}
-		afterCh <- after{subs: len(subs), active: active, at: time.Now()}
+		afterCh <- after{subs: subs, active: active, at: time.Now()}
 	})
 	ctx, interrupt := context.WithCancel(context.Background())
 	defer interrupt()

@@ -296,16 +296,14 @@ func TestThe429PenaltyIsRespected(t *testing.T) {
 		_, err := c.PutPresence(ctx, me, PresenceUpdate{UserStatus: ptr("Busy")})
 		done <- err
 	}()
-	until := time.Time{}
-	for until.IsZero() {
-		until = c.gov.penalized(Medium)
+	waitUntil(t, func() bool {
 		select {
 		case err := <-done:
 			t.Fatalf("the PUT finished before being refused: %v", err)
 		default:
 		}
-		time.Sleep(time.Millisecond)
-	}
+		return !c.gov.penalized(Medium).IsZero()
+	})
 	if _, err := c.GetExtension(ctx, "~"); err != nil {
 		t.Fatalf("a Light request during a Medium penalty: %v", err)
 	}

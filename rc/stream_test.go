@@ -117,13 +117,20 @@ func closeStream(t *testing.T, s *Stream) {
 	s.Close(ctx)
 }
 
-func TestStreamDeliversNotifications(t *testing.T) {
-	e := startEmulator(t, emulator.Config{RateLimitsOff: true})
-	c := clientFor(e, -1, Options{})
-	s := c.Stream([]string{accountFilter}, fastStream)
-	defer closeStream(t, s)
+// liveAccountStream opens the receptionist's stream on the account
+// presence filter, closed when the test ends, and waits until it is live.
+func liveAccountStream(t *testing.T, e *emulator.Emulator) (*Stream, *streamProbe) {
+	t.Helper()
+	s := clientFor(e, -1, Options{}).Stream([]string{accountFilter}, fastStream)
+	t.Cleanup(func() { closeStream(t, s) })
 	p := probe(t, s)
 	p.next(5*time.Second, "live", isLive)
+	return s, p
+}
+
+func TestStreamDeliversNotifications(t *testing.T) {
+	e := startEmulator(t, emulator.Config{RateLimitsOff: true})
+	_, p := liveAccountStream(t, e)
 	id, ids := someUser(e, 0)
 	setMessage(t, e, id, "hello")
 	ev := p.next(5*time.Second, "the notification", withMessage(ids, "hello"))
@@ -142,11 +149,7 @@ func TestStreamDeliversNotifications(t *testing.T) {
 func TestStreamDropsDuplicates(t *testing.T) {
 	e := startEmulator(t, emulator.Config{RateLimitsOff: true})
 	e.SetFaults(emulator.Faults{DuplicateRate: 1})
-	c := clientFor(e, -1, Options{})
-	s := c.Stream([]string{accountFilter}, fastStream)
-	defer closeStream(t, s)
-	p := probe(t, s)
-	p.next(5*time.Second, "live", isLive)
+	_, p := liveAccountStream(t, e)
 	id, ids := someUser(e, 1)
 	for i := 0; i < 5; i++ {
 		setMessage(t, e, id, fmt.Sprint("m", i))
@@ -167,13 +170,9 @@ func TestStreamRecoversWithoutResync(t *testing.T) {
 	// Hold the connect path right after the reader starts: replayed frames
 	// right behind ConnectionDetails must still reach the subscription.
 	testHookReaderStarted = func() { time.Sleep(50 * time.Millisecond) }
-	defer func() { testHookReaderStarted = nil }()
+	t.Cleanup(func() { testHookReaderStarted = nil }) // after the stream has closed
 	e := startEmulator(t, emulator.Config{RateLimitsOff: true})
-	c := clientFor(e, -1, Options{})
-	s := c.Stream([]string{accountFilter}, fastStream)
-	defer closeStream(t, s)
-	p := probe(t, s)
-	p.next(5*time.Second, "live", isLive)
+	_, p := liveAccountStream(t, e)
 	id, ids := someUser(e, 2)
 	setMessage(t, e, id, "before")
 	p.next(5*time.Second, "before", withMessage(ids, "before"))
@@ -199,11 +198,7 @@ func TestStreamRecoversWithoutResync(t *testing.T) {
 
 func TestStreamResyncsWhenRecoveryFails(t *testing.T) {
 	e := startEmulator(t, emulator.Config{RateLimitsOff: true})
-	c := clientFor(e, -1, Options{})
-	s := c.Stream([]string{accountFilter}, fastStream)
-	defer closeStream(t, s)
-	p := probe(t, s)
-	p.next(5*time.Second, "live", isLive)
+	s, p := liveAccountStream(t, e)
 	e.SetFaults(emulator.Faults{RecoveryFail: true})
 	e.DropConnections()
 	ev := p.next(5*time.Second, "a resync", func(ev StreamEvent) bool { return ev.Resync != nil })
@@ -216,7 +211,7 @@ func TestStreamResyncsWhenRecoveryFails(t *testing.T) {
 	ctx := context.Background()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		subs, err := c.ListSubscriptions(ctx)
+		subs, err := s.c.ListSubscriptions(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,11 +227,7 @@ func TestStreamResyncsWhenRecoveryFails(t *testing.T) {
 
 func TestStreamDetectsHalfOpenAndReplayOverflow(t *testing.T) {
 	e := startEmulator(t, emulator.Config{RateLimitsOff: true, RecoveryBufferSize: 5})
-	c := clientFor(e, -1, Options{})
-	s := c.Stream([]string{accountFilter}, fastStream)
-	defer closeStream(t, s)
-	p := probe(t, s)
-	p.next(5*time.Second, "live", isLive)
+	_, p := liveAccountStream(t, e)
 	id, ids := someUser(e, 4)
 	e.SetFaults(emulator.Faults{HalfOpen: true})
 	for i := 0; i < 8; i++ {
@@ -277,11 +268,7 @@ func TestStreamKeepsAnIdleSessionAlive(t *testing.T) {
 
 func TestStreamReconnectsAfterAbsoluteTimeout(t *testing.T) {
 	e := startEmulator(t, emulator.Config{RateLimitsOff: true, AbsoluteTimeout: 1500 * time.Millisecond})
-	c := clientFor(e, -1, Options{})
-	s := c.Stream([]string{accountFilter}, fastStream)
-	defer closeStream(t, s)
-	p := probe(t, s)
-	p.next(5*time.Second, "live", isLive)
+	_, p := liveAccountStream(t, e)
 	ev := p.next(5*time.Second, "the absolute timeout", isRecovering)
 	t.Logf("lost: %v", ev.Link.Err)
 	p.next(5*time.Second, "a resync (WSG-903 ends the session)", func(ev StreamEvent) bool { return ev.Resync != nil })
@@ -314,11 +301,7 @@ func TestStreamFilterChangeAndCloseDeletesSubscription(t *testing.T) {
 
 func TestStreamReusesItsWebSocketTokenAndFallsBack(t *testing.T) {
 	e := startEmulator(t, emulator.Config{RateLimitsOff: true, WSTokenTTL: time.Minute})
-	c := clientFor(e, -1, Options{})
-	s := c.Stream([]string{accountFilter}, fastStream)
-	defer closeStream(t, s)
-	p := probe(t, s)
-	p.next(5*time.Second, "live", isLive)
+	s, p := liveAccountStream(t, e)
 	for i := 0; i < 3; i++ {
 		e.DropConnections()
 		p.next(5*time.Second, "lost", isRecovering)
@@ -328,9 +311,9 @@ func TestStreamReusesItsWebSocketTokenAndFallsBack(t *testing.T) {
 		t.Fatalf("three reconnects within the token's life spent %d WebSocket tokens, want 1", n)
 	}
 	// A token the server no longer accepts: the client falls back to a fresh one.
-	c.tokMu.Lock()
-	c.ws.token = "revoked-or-unknown"
-	c.tokMu.Unlock()
+	s.c.tokMu.Lock()
+	s.c.ws.token = "revoked-or-unknown"
+	s.c.tokMu.Unlock()
 	e.DropConnections()
 	p.next(5*time.Second, "lost", isRecovering)
 	p.next(5*time.Second, "live with a fresh token", isLive)
