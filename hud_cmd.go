@@ -84,19 +84,20 @@ func runHUD(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 		t.demo(sess.emu)
 	}
 
-	m := state.NewMirror(nil)
-	client := rc.New(sess.cfg, rc.Options{Logger: sess.log.With("component", "rc")})
-	sync := state.NewSync(client, m, state.SyncOptions{Logger: sess.log.With("component", "sync")})
+	acct := sess.account(lookupOr(lookup, "LANG"))
 	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	go acct.mirror.Run(runCtx) // publishes the view's frames
+	view := acct.mirror.NewView(state.ViewOptions{Query: state.Query{Sort: state.ColName}})
+	defer view.Close()
 	model := ui.New(ui.Options{
-		Mirror: m,
+		View: view,
 		Writer: func() (ui.Writer, error) {
-			w, err := sync.Writer(runCtx)
+			w, err := acct.sync.Writer(runCtx)
 			if err != nil {
 				return nil, err
 			}
-			return w, nil
+			return w.Me(), nil
 		},
 		Account:  accountLabel(sess),
 		ReadOnly: hf.readOnly,
@@ -106,8 +107,9 @@ func runHUD(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 
 	var runErr error
 	stopped := make(chan struct{})
+	done := acct.run(runCtx)
 	go func() {
-		runErr = sync.Run(runCtx)
+		runErr = <-done
 		close(stopped)
 		if runCtx.Err() == nil {
 			err := runErr
@@ -117,7 +119,7 @@ func runHUD(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 			p.Send(ui.FatalMsg{Err: err})
 		}
 	}()
-	go ui.Pump(runCtx, m, p.Send, ui.Frame)
+	go ui.Pump(runCtx, view, p.Send)
 	go func() {
 		<-ctx.Done() // SIGINT or SIGTERM outside the terminal's raw mode
 		p.Quit()
@@ -142,6 +144,12 @@ func runHUD(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 		return fail(stderr, cmd, perr, exitFailure)
 	}
 	return exitOK
+}
+
+// lookupOr is an environment variable's value, "" when unset.
+func lookupOr(lookup func(string) (string, bool), k string) string {
+	v, _ := lookup(k)
+	return v
 }
 
 // colorProfile maps --color to a profile; auto detects the terminal and

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,7 +12,7 @@ import (
 
 	"github.com/rchud/rchud/emulator"
 	"github.com/rchud/rchud/rc"
-	"github.com/rchud/rchud/ui"
+	"github.com/rchud/rchud/state"
 )
 
 // sessionFlags are the flags every command that signs in shares.
@@ -98,9 +99,33 @@ func exitCode(err error) int {
 	return exitFailure
 }
 
+// account is the account's live mirror and what keeps it live: the
+// client, the mirror, the sync. The HUD and snapshot share it.
+type account struct {
+	client *rc.Client
+	mirror *state.Mirror
+	sync   *state.Sync
+}
+
+// account wires a client, a mirror (sorting names in the language of
+// locale, LANG's value) and the sync that keeps it live.
+func (s *session) account(locale string) *account {
+	a := &account{mirror: state.NewMirrorIn(locale, nil)}
+	a.client = rc.New(s.cfg, rc.Options{Logger: s.log.With("component", "rc")})
+	a.sync = state.NewSync(a.client, a.mirror, state.SyncOptions{Logger: s.log.With("component", "sync")})
+	return a
+}
+
+// run runs the sync until ctx ends and returns its error on the channel.
+func (a *account) run(ctx context.Context) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- a.sync.Run(ctx) }()
+	return done
+}
+
 // fail prints one line (sanitised: server text is untrusted) and returns code.
 func fail(w io.Writer, cmd string, err error, code int) int {
-	msg := ui.Sanitize(err.Error())
+	msg := state.Sanitize(err.Error())
 	if msg == "" {
 		msg = "failed"
 	}

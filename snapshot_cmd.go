@@ -13,9 +13,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/rchud/rchud/rc"
 	"github.com/rchud/rchud/state"
-	"github.com/rchud/rchud/ui"
 )
 
 // runSnapshot implements `rchud snapshot`: connect like the HUD, load
@@ -54,12 +52,10 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	}
 	defer sess.close()
 
-	m := state.NewMirror(nil)
-	client := rc.New(sess.cfg, rc.Options{Logger: sess.log.With("component", "rc")})
-	sync := state.NewSync(client, m, state.SyncOptions{Logger: sess.log.With("component", "sync")})
+	acct := sess.account(lookupOr(lookup, "LANG"))
+	m, sync := acct.mirror, acct.sync
 	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- sync.Run(runCtx) }()
+	done := acct.run(runCtx)
 	stop := func() error {
 		cancel()
 		return <-done
@@ -145,7 +141,7 @@ type snapshotRow struct {
 func toSnapshotRow(r state.Row) snapshotRow {
 	out := snapshotRow{
 		ID: string(r.ID), ExtensionNumber: r.Number, Name: r.Name, Type: r.Type, Department: r.Department,
-		PresenceStatus: r.PresenceStatus, UserStatus: r.UserStatus, DNDStatus: r.DNDStatus,
+		PresenceStatus: r.PresenceStatus, UserStatus: r.UserStatus, DNDStatus: string(r.DNDStatus),
 		TelephonyStatus: r.TelephonyStatus, Message: r.Message, Availability: r.Availability.String(),
 		Stale: r.Stale, ActiveCalls: []snapshotCall{},
 	}
@@ -187,8 +183,8 @@ func writeSnapshotCSV(w io.Writer, rows []state.Row) error {
 		if s.Since != nil {
 			since = *s.Since
 		}
-		_ = cw.Write([]string{s.ID, ui.Sanitize(s.ExtensionNumber), ui.Sanitize(s.Name), s.Type, s.Availability,
-			s.PresenceStatus, s.UserStatus, s.DNDStatus, s.TelephonyStatus, ui.Sanitize(s.Message), since,
+		_ = cw.Write([]string{s.ID, state.Sanitize(s.ExtensionNumber), state.Sanitize(s.Name), s.Type, s.Availability,
+			s.PresenceStatus, s.UserStatus, s.DNDStatus, s.TelephonyStatus, state.Sanitize(s.Message), since,
 			fmt.Sprint(s.Stale), fmt.Sprint(len(s.ActiveCalls))})
 	}
 	cw.Flush()
@@ -203,34 +199,34 @@ func writeSnapshotTable(w io.Writer, rows []state.Row, now time.Time) error {
 	for _, r := range rows {
 		since := "–"
 		if !r.AvailSince.IsZero() {
-			since = ui.FormatDuration(now.Sub(r.AvailSince))
+			since = state.FormatDuration(now.Sub(r.AvailSince))
 		}
 		avail := r.Availability.String()
 		if r.Stale {
 			avail += " (stale)"
 		}
 		status := r.UserStatus
-		if msg := ui.Sanitize(r.Message); msg != "" {
+		if msg := state.Sanitize(r.Message); msg != "" {
 			status += ": " + msg
 		}
 		call := ""
 		if len(r.Calls) > 0 {
 			c := r.Calls[0]
 			name, num := c.Party()
-			who := ui.Sanitize(name)
+			who := state.Sanitize(name)
 			if who == "" {
-				who = ui.Sanitize(num)
+				who = state.Sanitize(num)
 			}
 			arrow := "←"
 			if c.Direction == "Outbound" {
 				arrow = "→"
 			}
-			call = fmt.Sprintf("%s %s %s", arrow, who, ui.FormatDuration(now.Sub(c.Start)))
+			call = fmt.Sprintf("%s %s %s", arrow, who, state.FormatDuration(now.Sub(c.Start)))
 			if len(r.Calls) > 1 {
 				call += fmt.Sprintf(" (+%d)", len(r.Calls)-1)
 			}
 		}
-		table = append(table, []string{ui.Sanitize(r.Number), ui.Sanitize(r.Name), avail, since, ui.DNDLabel(r.DNDStatus), ui.Sanitize(status), call})
+		table = append(table, []string{state.Sanitize(r.Number), state.Sanitize(r.Name), avail, since, r.DNDStatus.Label(), state.Sanitize(status), call})
 	}
 	widths := make([]int, len(header))
 	for _, row := range table {

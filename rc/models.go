@@ -159,6 +159,35 @@ type ActiveCall struct {
 	SessionID          string `json:"sessionId"`
 	TelephonySessionID string `json:"telephonySessionId"`
 	PartyID            string `json:"partyId"`
+	// CallInfo says, for queue calls, which queue the call came through
+	// (rc-api.md §3.2).
+	CallInfo *struct {
+		Primary    CallInfoItem `json:"primary"`
+		Additional CallInfoItem `json:"additional"`
+	} `json:"callInfo"`
+}
+
+// CallInfoItem is one callInfo entry: a type (QueueName, PhoneNumber, ...)
+// and its value.
+type CallInfoItem struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// QueueName is the call queue a queue call came through: callInfo's
+// QueueName, else the callee's name, which RingCentral sets to the queue.
+func (c *ActiveCall) QueueName() string {
+	if c.CallInfo != nil {
+		for _, it := range []CallInfoItem{c.CallInfo.Primary, c.CallInfo.Additional} {
+			if it.Type == "QueueName" && it.Value != "" {
+				return it.Value
+			}
+		}
+	}
+	if c.QueueCall && c.Direction != "Outbound" {
+		return c.ToName
+	}
+	return ""
 }
 
 // CallQueue is a call-queue record (list or detail).

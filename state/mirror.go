@@ -1,8 +1,9 @@
 package state
 
 import (
-	"math"
+	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -10,320 +11,155 @@ import (
 	"github.com/rchud/rchud/rc"
 )
 
-// Conn is the mirror's connection state as the header shows it.
-type Conn int
-
-// Connection states.
-const (
-	ConnConnecting Conn = iota
-	ConnLive
-	ConnRecovering
-	ConnResyncing
-	ConnOffline
-	ConnClosed
-)
-
-func (c Conn) String() string {
-	return [...]string{"connecting", "live", "recovering", "resyncing", "offline", "closed"}[c]
-}
-
-// offlineAfter is how long a lost link is "recovering" before it is
-// reported "offline since".
-const offlineAfter = 15 * time.Second
-
-// staleGrace is how long a lost link may last before rows are marked
-// stale: a reconnect that recovers the session within it loses nothing.
-const staleGrace = 3 * time.Second
-
-// Health is the mirror's freshness as a whole.
-type Health struct {
-	Conn Conn
-	// Down is when the link was lost (zero when it is not).
-	Down time.Time
-	// Err is the last link error, one line, no secrets.
-	Err string
-	// Resync is why a resync is running ("" when none).
-	Resync string
-	// LastEvent is when the last notification arrived (local clock).
-	LastEvent time.Time
-	// Loaded reports that the first full presence load has completed.
-	Loaded bool
-	// Disabled lists filters the server would not grant.
-	Disabled []string
-}
-
-// Mirror is the live mirror. All methods are safe for concurrent use.
+// Mirror is the live mirror: the store of extensions and presence, the
+// link's health, the resync journal, the pending writes, and the viewers'
+// live views, under one lock so that every frame is one consistent
+// version. Changes are applied as they arrive and marked dirty; Publish
+// (run by Run) brings every view up to date with what changed and hands
+// each viewer a new frame when what they see changed. All methods are
+// safe for concurrent use.
 type Mirror struct {
-	mu  sync.RWMutex
+	mu  sync.Mutex
 	now func() time.Time
 
-	entries []Entry
-	index   map[ID]int
-	queues  []Queue
-	qindex  map[ID]int
-	me      ID
-	admin   bool
+	store store
+	link  linkHealth
+	jn    journal
+	wr    writeBook
 
-	health   Health
-	linkDown time.Time // when the link was lost; zero while live
-	gapStart time.Time // events may be missing since; zero when consistent
-
-	// Events that arrive while a snapshot of an id is being fetched are
-	// logged and replayed on top of the snapshot, so a snapshot older than
-	// some events never wins over them.
-	logAll   bool
-	logs     map[ID][]loggedEvent
-	done     map[ID]bool // ids already snapshotted in the running resync
-	fetch    map[ID]bool // ids whose presence must be fetched (activeCalls incomplete)
-	fetching map[ID]bool // ids with a fetch in flight (their events are logged)
+	views   map[*View]struct{}
+	indexes map[string]*index
 
 	version    uint64
-	dirty      map[ID]struct{}
-	structural bool
+	dirty      map[int]struct{} // entry positions changed since the last publish
+	structural bool             // the directory or the queues changed
 	changed    chan struct{}
 
 	// onSeq, when set by a test, sees every sequence applied (under mu);
 	// reset marks a snapshot, after which sequences start over.
 	onSeq func(id ID, seq int64, reset bool)
-
-	writes     map[string]*Write
-	genCounter uint64
-	lastNonDND string // my last dndStatus other than DoNotAcceptAnyCalls
 }
 
-type loggedEvent struct {
-	presence *rc.Presence
-	queue    *rc.QueueMemberChange
-	at       time.Time
-	detailed bool
-}
+// NewMirror makes an empty mirror that sorts names in English; now is the
+// local clock (nil: time.Now).
+func NewMirror(now func() time.Time) *Mirror { return NewMirrorIn("", now) }
 
-// NewMirror makes an empty mirror; now is the local clock (nil: time.Now).
-func NewMirror(now func() time.Time) *Mirror {
+// NewMirrorIn makes an empty mirror that sorts names as people of locale
+// (a POSIX locale name such as LANG holds: "de_DE.UTF-8") expect.
+func NewMirrorIn(locale string, now func() time.Time) *Mirror {
 	if now == nil {
 		now = time.Now
 	}
 	return &Mirror{
-		now:      now,
-		index:    map[ID]int{},
-		qindex:   map[ID]int{},
-		logs:     map[ID][]loggedEvent{},
-		done:     map[ID]bool{},
-		fetch:    map[ID]bool{},
-		fetching: map[ID]bool{},
-		dirty:    map[ID]struct{}{},
-		changed:  make(chan struct{}, 1),
-		writes:   map[string]*Write{},
+		now:     now,
+		store:   newStore(now, newCollator(locale)),
+		jn:      newJournal(),
+		wr:      newWriteBook(),
+		views:   map[*View]struct{}{},
+		indexes: map[string]*index{},
+		dirty:   map[int]struct{}{},
+		changed: make(chan struct{}, 1),
 	}
 }
 
-// touch records a change of id (or of the whole list when id is "").
-func (m *Mirror) touch(id ID) {
+// signal wakes the publisher (coalesced).
+func (m *Mirror) signal() {
 	m.version++
-	if id == "" {
-		m.structural = true
-	} else {
-		m.dirty[id] = struct{}{}
-	}
 	select {
 	case m.changed <- struct{}{}:
 	default:
 	}
 }
 
+// touch records a change of the entry of id.
+func (m *Mirror) touch(id ID) {
+	if i, ok := m.store.index[id]; ok {
+		m.dirty[i] = struct{}{}
+	}
+	m.signal()
+}
+
+// touchAll records a change of the directory or the queues.
+func (m *Mirror) touchAll() {
+	m.structural = true
+	m.signal()
+}
+
 // SetMe records the signed-in user and whether they are an admin.
 func (m *Mirror) SetMe(id ID, admin bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.me, m.admin = id, admin
-	m.touch("")
+	m.store.me, m.store.admin = id, admin
+	m.touchAll()
 }
 
 // Me returns the signed-in user's id and admin flag.
 func (m *Mirror) Me() (ID, bool) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return m.me, m.admin
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.store.me, m.store.admin
 }
 
 // AddExtensions adds or updates directory records (a page of the list).
 func (m *Mirror) AddExtensions(exts []rc.Extension) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, x := range exts {
-		id := ID(x.ID)
-		i, ok := m.index[id]
-		if !ok {
-			i = len(m.entries)
-			m.entries = append(m.entries, Entry{ID: id})
-			m.index[id] = i
-		}
-		e := &m.entries[i]
-		e.Number, e.Name, e.Type = x.ExtensionNumber, x.Name, x.Type
-		e.Department, e.Site, e.Email = x.Contact.Department, x.Site.Name, x.Contact.Email
-		e.Admin = x.Permissions.Admin.Enabled
-		e.Availability = derive(e)
-		e.search = strings.ToLower(e.Name + "\x00" + e.Number + "\x00" + e.Department)
-		e.nameKey, e.deptKey = strings.ToLower(e.Name), strings.ToLower(e.Department)
-		e.numKey = numberKey(e.Number)
-		refreshKeys(e)
-	}
-	m.touch("")
-}
-
-// numberKey orders extension numbers numerically; non-numeric ones sort
-// after every number (then by text).
-func numberKey(s string) int64 {
-	if s == "" || len(s) > 18 {
-		return math.MaxInt64
-	}
-	var n int64
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return math.MaxInt64
-		}
-		n = n*10 + int64(c-'0')
-	}
-	return n
-}
-
-// refreshKeys recomputes the keys that follow presence.
-func refreshKeys(e *Entry) {
-	var b strings.Builder
-	b.WriteString(e.Availability.String())
-	b.WriteString("\x00" + e.UserStatus + "\x00" + e.DNDStatus + "\x00" + e.Message)
-	for _, c := range e.Calls {
-		name, num := c.Party()
-		b.WriteString("\x00" + name + "\x00" + num)
-	}
-	e.dyn = strings.ToLower(b.String())
-	e.msgKey = strings.ToLower(e.Message)
+	m.store.addExtensions(exts)
+	m.touchAll()
 }
 
 // SetQueues replaces the call queues and their membership.
 func (m *Mirror) SetQueues(qs []Queue) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.queues = nil
-	m.qindex = map[ID]int{}
-	member := map[ID][]ID{}
-	for _, q := range qs {
-		if q.Accept == nil {
-			q.Accept = map[ID]bool{}
-		}
-		m.qindex[q.ID] = len(m.queues)
-		m.queues = append(m.queues, q)
-		for _, id := range q.Members {
-			member[id] = append(member[id], q.ID)
-		}
-	}
-	for i := range m.entries {
-		m.entries[i].Queues = member[m.entries[i].ID]
-	}
-	m.touch("")
+	m.store.setQueues(qs)
+	m.touchAll()
 }
 
 // SetLink records a change of the WebSocket link.
 func (m *Mirror) SetLink(l rc.Link) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	now := m.now()
-	switch l.State {
-	case rc.LinkLive:
-		m.linkDown = time.Time{}
-		m.health.Conn = ConnLive
-		m.health.Err = ""
-		m.health.Down = time.Time{}
-		if !m.logAll && m.health.Loaded {
-			// Recovered with nothing missed: what we hold is current.
-			m.gapStart = time.Time{}
-			m.health.Resync = ""
-		}
-	case rc.LinkConnecting:
-		m.health.Conn = ConnConnecting
-	case rc.LinkRecovering:
-		if m.linkDown.IsZero() {
-			m.linkDown = now
-			if m.gapStart.IsZero() {
-				m.gapStart = now
-			}
-		}
-		m.health.Conn = ConnRecovering
-		m.health.Down = m.linkDown
-	case rc.LinkClosed:
-		m.health.Conn = ConnClosed
-	}
-	if l.Err != nil {
-		m.health.Err = oneLine(l.Err.Error())
-	}
-	m.touch("")
-}
-
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > 160 {
-		s = string(r[:160]) + "…"
-	}
-	return s
+	m.link.setLink(l, m.now(), m.jn.reloading)
+	m.signal()
 }
 
 // SetDisabled records filters the server would not grant.
 func (m *Mirror) SetDisabled(filters []string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.health.Disabled = filters
-	m.touch("")
+	out := make([]string, len(filters))
+	for i, f := range filters {
+		out[i] = Sanitize(f)
+	}
+	m.link.h.Disabled = out
+	m.signal()
 }
 
 // Health returns the connection state, with "offline since" once the link
 // has been down for a while and "resyncing" while a resync runs.
 func (m *Mirror) Health() Health {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	h := m.health
-	h.Disabled = slices.Clone(h.Disabled)
-	if h.Conn == ConnRecovering && m.now().Sub(m.linkDown) >= offlineAfter {
-		h.Conn = ConnOffline
-	}
-	if h.Conn == ConnLive && m.logAll {
-		h.Conn = ConnResyncing
-	}
-	return h
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.link.health(m.now(), m.jn.reloading)
 }
 
-// Stale reports whether e may be out of date: events were lost or the
-// link has been down past the grace, and nothing has confirmed e since.
+// Stale reports whether e may be out of date.
 func (m *Mirror) Stale(e *Entry) bool {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return m.staleLocked(e)
-}
-
-func (m *Mirror) staleLocked(e *Entry) bool {
-	if m.gapStart.IsZero() || !e.Confirmed.Before(m.gapStart) {
-		return false
-	}
-	if !m.linkDown.IsZero() && m.now().Sub(m.linkDown) < staleGrace && !m.logAll {
-		return false
-	}
-	return true
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.link.stale(e, m.now(), m.jn.reloading)
 }
 
 // StartResync begins a full reload: until FinishResync every event is
-// also logged, and each snapshot record is replayed over with the events
-// of its extension logged since.
+// also kept, and each snapshot record gets the events of its extension
+// kept since laid over it.
 func (m *Mirror) StartResync(why string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if !m.logAll {
-		m.logAll = true
-		m.done = map[ID]bool{}
-	}
-	if m.gapStart.IsZero() && m.health.Loaded {
-		m.gapStart = m.now()
-	}
-	m.health.Resync = why
-	m.touch("")
+	m.jn.startReload()
+	m.link.startResync(why, m.now())
+	m.signal()
 }
 
 // FinishResync ends a reload. complete reports whether every extension
@@ -331,21 +167,9 @@ func (m *Mirror) StartResync(why string) {
 func (m *Mirror) FinishResync(complete bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.logAll = false
-	for id := range m.logs {
-		if !m.fetching[id] && !strings.HasPrefix(string(id), "q:") {
-			delete(m.logs, id)
-		}
-	}
-	m.done = map[ID]bool{}
-	if complete {
-		m.health.Loaded = true
-		m.health.Resync = ""
-		if m.linkDown.IsZero() {
-			m.gapStart = time.Time{}
-		}
-	}
-	m.touch("")
+	m.jn.finishReload()
+	m.link.finishResync(complete)
+	m.signal()
 }
 
 // ApplyEvent merges a presence notification. detailed reports that the
@@ -354,10 +178,8 @@ func (m *Mirror) ApplyEvent(p *rc.Presence, at time.Time, detailed bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	id := ID(p.Who())
-	m.health.LastEvent = m.now()
-	if m.logAll && !m.done[id] || m.fetching[id] {
-		m.logs[id] = append(m.logs[id], loggedEvent{presence: p, at: at, detailed: detailed})
-	}
+	m.link.h.LastEvent = m.now()
+	m.jn.record(id, p)
 	m.applyLocked(p, at, detailed, true)
 }
 
@@ -365,117 +187,26 @@ func (m *Mirror) ApplyEvent(p *rc.Presence, at time.Time, detailed bool) {
 // below the last applied; otherwise only the fields present overlay.
 func (m *Mirror) applyLocked(p *rc.Presence, at time.Time, detailed, live bool) {
 	id := ID(p.Who())
-	i, ok := m.index[id]
-	if !ok {
+	e, fetch := m.store.merge(p, at, detailed, live)
+	if e == nil {
 		return
 	}
-	e := &m.entries[i]
-	if p.Sequence != nil {
-		if *p.Sequence < e.seq {
-			return
-		}
-		e.seq = *p.Sequence
-		if m.onSeq != nil {
-			m.onSeq(id, e.seq, false)
-		}
+	if m.onSeq != nil && p.Sequence != nil {
+		m.onSeq(id, e.seq, false)
 	}
-	before := *e
-	setIf(&e.PresenceStatus, p.PresenceStatus)
-	setIf(&e.UserStatus, p.UserStatus)
-	setIf(&e.DNDStatus, p.DNDStatus)
-	setIf(&e.TelephonyStatus, p.TelephonyStatus)
-	setIf(&e.MeetingStatus, p.MeetingStatus)
-	setIf(&e.Message, p.Message)
-	switch {
-	case p.ActiveCalls != nil:
-		e.Calls = convertCalls(p.ActiveCalls)
-		e.TotalCalls = len(e.Calls)
-		e.CallsUnsure = false
-		if p.TotalActiveCalls != nil && *p.TotalActiveCalls > len(p.ActiveCalls) {
-			e.TotalCalls = *p.TotalActiveCalls
-			e.CallsUnsure = true
-			m.fetch[id] = true
-		}
-	case detailed:
-		switch {
-		case p.TotalActiveCalls != nil && *p.TotalActiveCalls == 0, e.TelephonyStatus == "NoCall":
-			e.Calls, e.TotalCalls, e.CallsUnsure = nil, 0, false
-		case p.TelephonyStatus != nil || p.TotalActiveCalls != nil:
-			// A detailed body without its calls: ask for them.
-			e.CallsUnsure = true
-			m.fetch[id] = true
-		}
+	if fetch {
+		m.jn.fetch[id] = true
 	}
-	if e.TelephonyStatus == "NoCall" && p.ActiveCalls == nil && !detailed {
-		e.Calls, e.TotalCalls = nil, 0
+	if live && m.link.consistent() {
+		m.store.confirm(id, m.now())
 	}
-	e.Known = true
-	m.settle(e, &before, at, live)
-	if live && m.gapStart.IsZero() {
-		e.Confirmed = m.now()
-	}
-	m.confirmWrites(e)
+	m.confirmWrites()
 	m.touch(id)
 }
 
-// settle recomputes what derives from the raw fields and stamps the
-// changes: time in state from the server's timestamp (unknown when the
-// change happened unseen), Changed for the highlight.
-func (m *Mirror) settle(e, before *Entry, at time.Time, seen bool) {
-	e.Availability = derive(e)
-	refreshKeys(e)
-	if e.ID == m.me && (e.DNDStatus == dndTakeAll || e.DNDStatus == dndNoDepartment) {
-		m.lastNonDND = e.DNDStatus
-	}
-	if e.Availability != before.Availability {
-		if seen && before.Known && !at.IsZero() {
-			e.AvailSince = at
-		} else {
-			e.AvailSince = time.Time{}
-		}
-	}
-	if e.TelephonyStatus != before.TelephonyStatus {
-		if seen && before.Known && !at.IsZero() {
-			e.TelSince = at
-		} else {
-			e.TelSince = time.Time{}
-		}
-	}
-	if e.Availability != before.Availability || e.Message != before.Message || e.DNDStatus != before.DNDStatus ||
-		e.UserStatus != before.UserStatus || !slices.Equal(e.Calls, before.Calls) {
-		e.Changed = m.now()
-	}
-}
-
-func setIf(dst *string, v *string) {
-	if v != nil {
-		*dst = *v
-	}
-}
-
-// convertCalls keeps the calls still active (an ended call is reported
-// once with NoCall or terminationType final).
-func convertCalls(in []rc.ActiveCall) []Call {
-	out := make([]Call, 0, len(in))
-	for _, c := range in {
-		if c.TelephonyStatus == "NoCall" || c.TerminationType == "final" {
-			continue
-		}
-		out = append(out, Call{
-			ID: c.ID, Direction: c.Direction, From: c.From, FromName: c.FromName, To: c.To, ToName: c.ToName,
-			Status: c.TelephonyStatus, Start: c.StartTime.Time, Queue: c.QueueCall,
-			SessionID: c.TelephonySessionID, PartyID: c.PartyID,
-		})
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
-}
-
 // ApplySnapshot replaces extensions' presence with REST records (which
-// carry no sequence), then replays the events logged for each since its
-// fetch began. detailed reports that the records carry activeCalls.
+// carry no sequence), then lays over each the events kept for it since
+// its fetch began. detailed reports that the records carry activeCalls.
 func (m *Mirror) ApplySnapshot(records []rc.Presence, detailed bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -483,176 +214,140 @@ func (m *Mirror) ApplySnapshot(records []rc.Presence, detailed bool) {
 	for k := range records {
 		p := &records[k]
 		id := ID(p.Who())
-		i, ok := m.index[id]
-		if !ok {
+		if m.store.replace(p, detailed, now) == nil {
 			continue
 		}
-		e := &m.entries[i]
-		before := *e
-		e.PresenceStatus = deref(p.PresenceStatus)
-		e.UserStatus = deref(p.UserStatus)
-		e.DNDStatus = deref(p.DNDStatus)
-		e.TelephonyStatus = deref(p.TelephonyStatus)
-		e.MeetingStatus = deref(p.MeetingStatus)
-		e.Message = deref(p.Message)
 		if detailed {
-			e.Calls = convertCalls(p.ActiveCalls)
-			e.TotalCalls = len(e.Calls)
-			e.CallsUnsure = false
-			delete(m.fetch, id)
+			delete(m.jn.fetch, id)
 		}
-		delete(m.fetching, id)
-		e.seq = 0
 		if m.onSeq != nil {
 			m.onSeq(id, 0, true)
 		}
-		e.Known = true
-		m.settle(e, &before, time.Time{}, false)
-		e.Confirmed = now
-		for _, ev := range m.logs[id] {
-			if ev.presence != nil {
-				m.applyLocked(ev.presence, ev.at, ev.detailed, false)
-			}
+		if kept := m.jn.take(id); kept != nil {
+			m.applyLocked(kept, time.Time{}, true, false)
 		}
-		delete(m.logs, id)
-		if m.logAll {
-			m.done[id] = true
-		}
-		m.confirmWrites(e)
+		m.confirmWrites()
 		m.touch(id)
 	}
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 // TakeFetches returns up to max extensions whose presence must be
-// fetched, and logs their events until the answer is applied.
+// fetched, and keeps their events until the answer is applied.
 func (m *Mirror) TakeFetches(max int) []ID {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var out []ID
-	for id := range m.fetch {
-		if m.fetching[id] {
-			continue
-		}
-		out = append(out, id)
-		if len(out) == max {
-			break
-		}
-	}
-	slices.Sort(out)
-	m.beginFetchLocked(out)
-	return out
+	return m.jn.takeFetches(max)
 }
 
-// BeginFetch logs ids' events until a snapshot of them is applied.
+// BeginFetch keeps ids' events until a snapshot of them is applied.
 func (m *Mirror) BeginFetch(ids []ID) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.beginFetchLocked(ids)
-}
-
-func (m *Mirror) beginFetchLocked(ids []ID) {
-	for _, id := range ids {
-		delete(m.fetch, id)
-		m.fetching[id] = true
-		if _, ok := m.logs[id]; !ok {
-			m.logs[id] = []loggedEvent{}
-		}
-	}
+	m.jn.beginFetch(ids)
 }
 
 // FetchFailed puts ids back to be fetched again later.
 func (m *Mirror) FetchFailed(ids []ID) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, id := range ids {
-		delete(m.fetching, id)
-		m.fetch[id] = true
-		if !m.logAll {
-			delete(m.logs, id)
-		}
-	}
+	m.jn.fetchFailed(ids)
 }
 
 // ApplyQueueSnapshot sets members' availability in a queue from REST.
 func (m *Mirror) ApplyQueueSnapshot(queue ID, accept map[ID]bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	qi, ok := m.qindex[queue]
-	if !ok {
+	q := m.store.queue(queue)
+	kept := m.jn.takeQueue(queue)
+	if q == nil {
 		return
 	}
-	q := &m.queues[qi]
 	q.Accept = map[ID]bool{}
 	for id, v := range accept {
 		q.Accept[id] = v
 	}
-	key := "q:" + queue
-	for _, ev := range m.logs[ID(key)] {
-		q.Accept[ID(ev.queue.ExtensionID)] = ev.queue.Accept
+	for id, v := range kept {
+		q.Accept[id] = v
 	}
-	delete(m.logs, ID(key))
-	m.confirmQueueWrites()
-	m.touch("")
+	m.queueChanged(q.Members)
 }
 
-// StartQueueFetch logs a queue's events until its snapshot is applied.
+// StartQueueFetch keeps a queue's events until its snapshot is applied.
 func (m *Mirror) StartQueueFetch(queue ID) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	key := ID("q:" + queue)
-	if _, ok := m.logs[key]; !ok {
-		m.logs[key] = []loggedEvent{}
-	}
+	m.jn.startQueueFetch(queue)
 }
 
 // ApplyQueueEvent merges a call-queue presence notification.
 func (m *Mirror) ApplyQueueEvent(changes []rc.QueueMemberChange) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.health.LastEvent = m.now()
-	for k := range changes {
-		c := changes[k]
-		key := ID("q:" + string(c.QueueID))
-		if log, ok := m.logs[key]; ok {
-			m.logs[key] = append(log, loggedEvent{queue: &c})
+	m.link.h.LastEvent = m.now()
+	var ids []ID
+	for _, c := range changes {
+		q, member := ID(c.QueueID), ID(c.ExtensionID)
+		m.jn.recordQueue(q, member, c.Accept)
+		if qq := m.store.queue(q); qq != nil {
+			qq.Accept[member] = c.Accept
+			ids = append(ids, member)
 		}
-		qi, ok := m.qindex[ID(c.QueueID)]
-		if !ok {
-			continue
-		}
-		m.queues[qi].Accept[ID(c.ExtensionID)] = c.Accept
-		m.touch(ID(c.ExtensionID))
 	}
-	m.confirmQueueWrites()
-	m.touch("")
+	m.queueChanged(ids)
+}
+
+// ApplyMyQueues records ext's availability in each of their queues from
+// REST, with each queue's editableMemberStatus.
+func (m *Mirror) ApplyMyQueues(ext ID, recs []rc.MyQueuePresence) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range recs {
+		if q := m.store.queue(ID(r.CallQueue.ID)); q != nil {
+			q.EditableMemberStatus = r.CallQueue.EditableMemberStatus
+			q.Accept[ext] = r.AcceptCalls
+		}
+	}
+	m.queueChanged([]ID{ext})
+}
+
+// queueChanged marks members whose queue availability changed: their rows
+// show it (the IN QUEUE column, the details).
+func (m *Mirror) queueChanged(ids []ID) {
+	m.confirmWrites()
+	for _, id := range ids {
+		m.touch(id)
+	}
+	m.signal()
+}
+
+// confirmWrites drops the pending writes the mirror now agrees with.
+func (m *Mirror) confirmWrites() {
+	if m.wr.confirmAll(&m.store) {
+		m.signal()
+	}
 }
 
 // Version increases with every change.
 func (m *Mirror) Version() uint64 {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	return m.version
 }
 
+// Changed is signalled (coalesced) whenever the mirror changes.
+func (m *Mirror) Changed() <-chan struct{} { return m.changed }
+
 // Get returns a copy of one extension's entry.
 func (m *Mirror) Get(id ID) (Entry, bool) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	i, ok := m.index[id]
-	if !ok {
-		return Entry{}, false
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if e := m.store.entry(id); e != nil {
+		return *e, true
 	}
-	return m.entries[i], true
+	return Entry{}, false
 }
 
-// Row is an entry with its freshness, as the grid shows it.
+// Row is an entry with its freshness.
 type Row struct {
 	Entry
 	Stale bool
@@ -660,13 +355,13 @@ type Row struct {
 
 // Rows returns copies of the given extensions with their freshness.
 func (m *Mirror) Rows(ids []ID) []Row {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
 	out := make([]Row, 0, len(ids))
 	for _, id := range ids {
-		if i, ok := m.index[id]; ok {
-			e := &m.entries[i]
-			out = append(out, Row{Entry: *e, Stale: m.staleLocked(e)})
+		if e := m.store.entry(id); e != nil {
+			out = append(out, Row{Entry: *e, Stale: m.link.stale(e, now, m.jn.reloading)})
 		}
 	}
 	return out
@@ -674,28 +369,29 @@ func (m *Mirror) Rows(ids []ID) []Row {
 
 // All returns every entry in directory order.
 func (m *Mirror) All() []Row {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	out := make([]Row, len(m.entries))
-	for i := range m.entries {
-		out[i] = Row{Entry: m.entries[i], Stale: m.staleLocked(&m.entries[i])}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	out := make([]Row, len(m.store.entries))
+	for i, e := range m.store.entries {
+		out[i] = Row{Entry: *e, Stale: m.link.stale(e, now, m.jn.reloading)}
 	}
 	return out
 }
 
 // Len is the number of extensions.
 func (m *Mirror) Len() int {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return len(m.entries)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.store.entries)
 }
 
 // Queues returns copies of the call queues.
 func (m *Mirror) Queues() []Queue {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	out := make([]Queue, len(m.queues))
-	for i, q := range m.queues {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Queue, len(m.store.queues))
+	for i, q := range m.store.queues {
 		out[i] = copyQueue(q)
 	}
 	return out
@@ -703,13 +399,12 @@ func (m *Mirror) Queues() []Queue {
 
 // Queue returns a copy of one queue.
 func (m *Mirror) Queue(id ID) (Queue, bool) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	qi, ok := m.qindex[id]
-	if !ok {
-		return Queue{}, false
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if q := m.store.queue(id); q != nil {
+		return copyQueue(*q), true
 	}
-	return copyQueue(m.queues[qi]), true
+	return Queue{}, false
 }
 
 func copyQueue(q Queue) Queue {
@@ -722,37 +417,228 @@ func copyQueue(q Queue) Queue {
 	return q
 }
 
-// Counts tallies the extensions with presence by availability.
-func (m *Mirror) Counts() map[Availability]int {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	out := map[Availability]int{}
-	for i := range m.entries {
-		out[m.entries[i].Availability]++
+// Counts tallies the extensions by availability.
+func (m *Mirror) Counts() Counts {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.store.counts
+}
+
+// Writes returns the pending writes and the recently failed ones.
+func (m *Mirror) Writes() []Write {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	var out []Write
+	for t := range m.wr.writes {
+		if w, ok := m.wr.shown(t, now); ok {
+			out = append(out, w)
+		}
 	}
 	return out
 }
 
-// ChangeSet is what changed since the last Drain.
-type ChangeSet struct {
-	Version    uint64
-	IDs        []ID
-	Structural bool
-}
-
-// Changed is signalled (coalesced) whenever the mirror changes.
-func (m *Mirror) Changed() <-chan struct{} { return m.changed }
-
-// Drain returns and clears the changes since the last call.
-func (m *Mirror) Drain() ChangeSet {
+// Write returns the write of t as it shows now.
+func (m *Mirror) Write(t Target) (Write, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	cs := ChangeSet{Version: m.version, Structural: m.structural}
-	cs.IDs = make([]ID, 0, len(m.dirty))
-	for id := range m.dirty {
-		cs.IDs = append(cs.IDs, id)
+	return m.wr.shown(t, m.now())
+}
+
+// MyStatus is the signed-in user's status as they should see it: the
+// latest choice while it is pending, otherwise the server's.
+func (m *Mirror) MyStatus() (status Status, pending bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	me := m.meLocked(m.store.me, m.now())
+	return me.Status, me.StatusWrite != nil && me.StatusWrite.Pending()
+}
+
+// meLocked is ext as they should see themselves at now.
+func (m *Mirror) meLocked(ext ID, now time.Time) Me {
+	s := &m.store
+	me := Me{ID: ext, Admin: ext != "" && ext == s.me && s.admin}
+	e := s.entry(ext)
+	me.Entry = e
+	if e != nil && ext != s.me {
+		me.Admin = e.Admin
+	}
+	write := func(k WriteKind) *Write {
+		if w, ok := m.wr.shown(Target{Kind: k, Ext: ext}, now); ok {
+			return &w
+		}
+		return nil
+	}
+	me.StatusWrite, me.MessageWrite, me.QueueCallsWrite = write(WriteStatus), write(WriteMessage), write(WriteQueueCalls)
+	if e != nil && e.Known {
+		me.Status, me.InDND, me.QueueCalls = e.Status(), e.InDND(), e.AcceptsQueueCalls()
+	}
+	if w := me.StatusWrite; w != nil && w.Pending() {
+		me.Status, me.InDND = w.Status, w.Status == StatusDND
+	}
+	if w := me.QueueCallsWrite; w != nil && w.Pending() {
+		me.QueueCalls = w.Accept
+	}
+	if e != nil {
+		me.Queues = m.queuesOf(e, ext, now)
+	}
+	return me
+}
+
+// queuesOf lists e's queues with e's availability in each, as the viewer
+// me sees them.
+func (m *Mirror) queuesOf(e *Entry, me ID, now time.Time) []MyQueue {
+	out := make([]MyQueue, 0, len(e.Queues))
+	for _, qid := range e.Queues {
+		q := m.store.queue(qid)
+		if q == nil {
+			continue
+		}
+		out = append(out, MyQueue{ID: q.ID, Name: q.Name, Number: q.Number, Editable: q.EditableMemberStatus,
+			QueueCell: m.queueCell(q.ID, e.ID, me, now)})
+	}
+	return out
+}
+
+// queueCell is member's availability in queue q with a change of it in
+// flight, as the viewer me sees it.
+func (m *Mirror) queueCell(q, member, me ID, now time.Time) QueueCell {
+	var c QueueCell
+	c.Accept, c.Known = m.store.queueAccept(q, member)
+	if w, ok := m.wr.shown(Target{Kind: WriteMember, Ext: member, Queue: q}, now); ok {
+		c.Write = &w
+	} else if w, ok := m.wr.shown(Target{Kind: WriteMyQueue, Ext: member, Queue: q}, now); ok && member == me {
+		c.Write = &w
+	}
+	return c
+}
+
+// nextChange is when what the mirror shows will change with no event.
+func (m *Mirror) nextChange(now time.Time) time.Time {
+	next := m.link.nextChange(now)
+	if t := m.wr.nextChange(now); !t.IsZero() && (next.IsZero() || t.Before(next)) {
+		next = t
+	}
+	return next
+}
+
+// queryKey identifies a query, so that views with the same one share an
+// index.
+func queryKey(q Query) string {
+	states := slices.Clone(q.States)
+	slices.Sort(states)
+	var b strings.Builder
+	b.WriteString(strings.ToLower(strings.TrimSpace(q.Text)))
+	b.WriteByte(0)
+	for _, s := range states {
+		b.WriteString(strconv.Itoa(int(s)) + ",")
+	}
+	b.WriteString("\x00" + strconv.FormatBool(q.All) + strconv.FormatBool(q.Stale) + strconv.Itoa(int(q.Sort)) +
+		strconv.FormatBool(q.Desc) + strconv.Itoa(int(q.By)))
+	return b.String()
+}
+
+// acquireIndex returns the shared index of q, built if new (lock held).
+func (m *Mirror) acquireIndex(q Query) *index {
+	k := queryKey(q)
+	ix := m.indexes[k]
+	if ix == nil {
+		q.States = slices.Clone(q.States)
+		ix = newIndex(q)
+		now := m.now()
+		ix.rebuild(&m.store, m.staleFn(now), m.phase(now))
+		m.indexes[k] = ix
+	}
+	ix.refs++
+	return ix
+}
+
+// releaseIndex drops a view's hold on an index (lock held).
+func (m *Mirror) releaseIndex(ix *index) {
+	ix.refs--
+	if ix.refs <= 0 {
+		delete(m.indexes, queryKey(ix.q))
+	}
+}
+
+func (m *Mirror) staleFn(now time.Time) func(*Entry) bool {
+	return func(e *Entry) bool { return m.link.stale(e, now, m.jn.reloading) }
+}
+
+// phase is the staleness phase now.
+func (m *Mirror) phase(now time.Time) stalePhase {
+	l := &m.link
+	return stalePhase{gap: l.gapStart.UnixNano(), down: l.linkDown.UnixNano(),
+		graceOver: !l.linkDown.IsZero() && now.Sub(l.linkDown) >= staleGrace, reloading: m.jn.reloading}
+}
+
+// Publish brings every index and view up to date with what changed since
+// the last call, and hands each view a new frame when what it shows
+// changed.
+func (m *Mirror) Publish() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.publishLocked()
+}
+
+func (m *Mirror) publishLocked() {
+	now := m.now()
+	stale := m.staleFn(now)
+	phase := m.phase(now)
+	for _, ix := range m.indexes {
+		switch {
+		case m.structural || ix.q.Stale && ix.phase != phase || len(ix.was) != len(m.store.entries):
+			ix.rebuild(&m.store, stale, phase)
+		default:
+			for i := range m.dirty {
+				ix.update(i, &m.store, stale)
+			}
+		}
 	}
 	clear(m.dirty)
 	m.structural = false
-	return cs
+	for v := range m.views {
+		v.relocate()
+		v.publishLocked(false)
+	}
+}
+
+// MinFrameInterval is the least time between two publishes: under a storm
+// of events each frame carries a batch of them, and a change waits at
+// most this long to be published.
+const MinFrameInterval = 8 * time.Millisecond
+
+// Run publishes as changes arrive, at most once per MinFrameInterval, and
+// when a frame would read differently with no event (a link turning
+// stale, a failure expiring), until ctx ends.
+func (m *Mirror) Run(ctx context.Context) {
+	var last time.Time
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		m.mu.Lock()
+		wait := lastEventEvery
+		if next := m.nextChange(m.now()); !next.IsZero() {
+			wait = min(wait, next.Sub(m.now()))
+		}
+		m.mu.Unlock()
+		timer.Reset(max(wait, time.Millisecond))
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.changed:
+			if d := MinFrameInterval - time.Since(last); d > 0 {
+				pace := time.NewTimer(d)
+				select {
+				case <-ctx.Done():
+					pace.Stop()
+					return
+				case <-pace.C:
+				}
+			}
+		case <-timer.C:
+		}
+		last = time.Now()
+		m.Publish()
+	}
 }

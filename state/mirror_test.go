@@ -293,38 +293,42 @@ func TestProjections(t *testing.T) {
 func TestIntentBookkeeping(t *testing.T) {
 	m, c := testMirror(t, 3)
 	m.ApplySnapshot([]rc.Presence{*ev(t, `{"extension":{"id":1},"userStatus":"Available","dndStatus":"TakeAllCalls","telephonyStatus":"NoCall"}`)}, true)
-	dnd := func(m *Mirror) bool { return m.entryLocked("1").DNDStatus == "DoNotAcceptAnyCalls" }
-	avail := func(m *Mirror) bool {
-		e := m.entryLocked("1")
-		return e.UserStatus == "Available" && e.DNDStatus != "DoNotAcceptAnyCalls"
+	status := func(s Status) Write { return Write{Target: Target{Kind: WriteStatus, Ext: "1"}, Status: s} }
+	presence := slot{kind: slotPresence, ext: "1"}
+	writes := func() map[Target]Write {
+		out := map[Target]Write{}
+		for _, w := range m.Writes() {
+			out[w.Target] = w
+		}
+		return out
 	}
+	statusT, messageT := Target{Kind: WriteStatus, Ext: "1"}, Target{Kind: WriteMessage, Ext: "1"}
 	// Choosing what the server already has sends nothing.
-	m.recordIntent(IntentStatus, StatusAvailable, "presence", avail)
-	if len(m.Writes()) != 0 {
+	if m.recordWrite(status(StatusAvailable)) || len(m.Writes()) != 0 {
 		t.Fatalf("a no-op choice must not be pending")
 	}
-	m.recordIntent(IntentStatus, StatusDND, "presence", dnd)
-	batch := m.unsent("presence")
-	if len(batch) != 1 || batch[0].Value != StatusDND {
+	m.recordWrite(status(StatusDND))
+	batch := m.unsent(presence)
+	if len(batch) != 1 || batch[0].Status != StatusDND {
 		t.Fatalf("unsent: %+v", batch)
 	}
 	// While DND is in flight the user goes back to Available: it must be
 	// sent afterwards even though the server still says Available.
-	m.recordIntent(IntentStatus, StatusAvailable, "presence", avail)
-	if w := m.Writes()[IntentStatus]; w.Value != StatusAvailable || !w.Pending() {
+	m.recordWrite(status(StatusAvailable))
+	if w := writes()[statusT]; w.Status != StatusAvailable || !w.Pending() {
 		t.Fatalf("the latest choice must show pending: %+v", w)
 	}
-	if len(m.unsent("presence")) != 0 {
+	if len(m.unsent(presence)) != 0 {
 		t.Fatalf("a key whose request is in flight must not be handed out again")
 	}
 	m.sent(batch, nil)
 	// The DND notification lands: it must not confirm the newer choice.
 	m.ApplyEvent(ev(t, `{"extensionId":"1","sequence":1,"dndStatus":"DoNotAcceptAnyCalls"}`), c.Now(), true)
-	if _, ok := m.Writes()[IntentStatus]; !ok {
+	if _, ok := writes()[statusT]; !ok {
 		t.Fatalf("an older choice's notification confirmed the newer one")
 	}
-	batch = m.unsent("presence")
-	if len(batch) != 1 || batch[0].Value != StatusAvailable {
+	batch = m.unsent(presence)
+	if len(batch) != 1 || batch[0].Status != StatusAvailable {
 		t.Fatalf("the last choice must be sent next: %+v", batch)
 	}
 	m.sent(batch, nil)
@@ -333,22 +337,22 @@ func TestIntentBookkeeping(t *testing.T) {
 		t.Fatalf("the matching notification must confirm: %+v", m.Writes())
 	}
 	// A failure rolls back with the error, visible for a while.
-	m.recordIntent(IntentMessage, "x", "presence", func(m *Mirror) bool { return m.entryLocked("1").Message == "x" })
-	batch = m.unsent("presence")
+	m.recordWrite(Write{Target: messageT, Message: "x"})
+	batch = m.unsent(presence)
 	m.sent(batch, errors.New("RingCentral answered 403 CMN-408: nope"))
-	w := m.Writes()[IntentMessage]
+	w := writes()[messageT]
 	if !w.Failed || w.Err == "" {
 		t.Fatalf("failure not recorded: %+v", w)
 	}
 	c.Advance(failedShown + time.Second)
-	if _, ok := m.Writes()[IntentMessage]; ok {
+	if _, ok := writes()[messageT]; ok {
 		t.Fatalf("a failed write must disappear after a while")
 	}
 }
 
-func TestDrainCoalesces(t *testing.T) {
+func TestChangesCoalesceUntilPublished(t *testing.T) {
 	m, c := testMirror(t, 3)
-	m.Drain()
+	m.Publish()
 	select {
 	case <-m.Changed():
 	default:
@@ -361,12 +365,21 @@ func TestDrainCoalesces(t *testing.T) {
 	default:
 		t.Fatalf("no change signal")
 	}
-	cs := m.Drain()
-	slices.Sort(cs.IDs)
-	if !slices.Equal(cs.IDs, []ID{"1", "2"}) {
-		t.Fatalf("100 changes of 2 extensions must drain as those 2: %v", cs.IDs)
+	m.mu.Lock()
+	var dirty []ID
+	for i := range m.dirty {
+		dirty = append(dirty, m.store.entries[i].ID)
 	}
-	if cs := m.Drain(); len(cs.IDs) != 0 {
-		t.Fatalf("a second drain must be empty")
+	m.mu.Unlock()
+	slices.Sort(dirty)
+	if !slices.Equal(dirty, []ID{"1", "2"}) {
+		t.Fatalf("100 changes of 2 extensions must be 2 to publish: %v", dirty)
+	}
+	m.Publish()
+	m.mu.Lock()
+	left := len(m.dirty)
+	m.mu.Unlock()
+	if left != 0 {
+		t.Fatalf("a publish must take every change")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"math"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -55,7 +54,7 @@ type Group struct {
 	Key    ID
 	Title  string
 	IDs    []ID
-	Counts map[Availability]int
+	Counts Counts
 }
 
 // Projection is the rows a query selects, in order, in groups (one
@@ -65,53 +64,41 @@ type Projection struct {
 	Total  int
 }
 
-// Project filters, sorts and groups the extensions. Sorting is stable and
-// ties go by extension number, so rows never jump among equals.
+// Project filters, sorts and groups every extension from scratch. It is
+// the reference the incremental views are checked against (and what a
+// one-shot snapshot prints): views never call it. Ties go by extension
+// number, then directory order, so rows never jump among equals.
 func (m *Mirror) Project(q Query) Projection {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	text := strings.ToLower(strings.TrimSpace(q.Text))
-	var states [NoPresence + 1]bool
-	for _, s := range q.States {
-		if s >= 0 && s <= NoPresence {
-			states[s] = true
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := &m.store
+	now := m.now()
+	ix := newIndex(q) // for its filter only
+	idx := make([]int32, 0, len(s.entries))
+	keys := make([]sortKey, len(s.entries))
+	for i, e := range s.entries {
+		if !ix.includes(e, m.link.stale(e, now, m.jn.reloading)) {
+			continue
 		}
+		keys[i] = keyOf(e, q.Sort)
+		idx = append(idx, int32(i))
 	}
-	idx := make([]int, 0, len(m.entries))
-	for i := range m.entries {
-		e := &m.entries[i]
-		if !q.All && e.Type != TypeUser {
-			continue
-		}
-		if len(q.States) > 0 && !states[e.Availability] {
-			continue
-		}
-		if text != "" && !matches(e, text) {
-			continue
-		}
-		if q.Stale && !m.staleLocked(e) {
-			continue
-		}
-		idx = append(idx, i)
-	}
-	// Ties go by the (unique) extension number, so the order is total: an
-	// unstable sort gives the same stable result, faster.
-	m.sortIndices(idx, q.Sort, q.Desc)
+	slices.SortFunc(idx, func(a, b int32) int { return compareKeys(&keys[a], &keys[b], q.Sort, q.Desc, a, b) })
 
 	var p Projection
 	p.Total = len(idx)
 	switch q.By {
 	case GroupNone:
-		g := Group{IDs: make([]ID, len(idx)), Counts: map[Availability]int{}}
+		g := Group{IDs: make([]ID, len(idx))}
 		for k, i := range idx {
-			g.IDs[k] = m.entries[i].ID
-			g.Counts[m.entries[i].Availability]++
+			g.IDs[k] = s.entries[i].ID
+			g.Counts[s.entries[i].Availability]++
 		}
 		p.Groups = []Group{g}
 	case GroupQueue:
 		p.Groups = m.groupBy(idx, func(e *Entry) []string { return idsToStrings(e.Queues) }, func(k string) string {
-			if qi, ok := m.qindex[ID(k)]; ok {
-				return m.queues[qi].Name
+			if q := s.queue(ID(k)); q != nil {
+				return q.Name
 			}
 			return k
 		}, "Not in a queue")
@@ -135,28 +122,31 @@ func idsToStrings(ids []ID) []string {
 }
 
 // groupBy puts each row in every group keyFn names (or the rest group),
-// groups ordered by title, rows in the projection's order.
-func (m *Mirror) groupBy(idx []int, keyFn func(*Entry) []string, title func(string) string, rest string) []Group {
+// groups ordered by title as people expect, rows in the projection's
+// order.
+func (m *Mirror) groupBy(idx []int32, keyFn func(*Entry) []string, title func(string) string, rest string) []Group {
 	byKey := map[string]*Group{}
+	titleKeys := map[string]string{}
 	var order []*Group
 	get := func(key, t string) *Group {
 		g := byKey[key]
 		if g == nil {
-			g = &Group{Key: ID(key), Title: t, Counts: map[Availability]int{}}
+			g = &Group{Key: ID(key), Title: t}
 			byKey[key] = g
+			titleKeys[key] = m.store.col.key(t)
 			order = append(order, g)
 		}
 		return g
 	}
 	for _, i := range idx {
-		e := &m.entries[i]
+		e := m.store.entries[i]
 		keys := keyFn(e)
 		if len(keys) == 0 {
-			keys = []string{"\xff"}
+			keys = []string{restKey}
 		}
 		for _, k := range keys {
 			t := rest
-			if k != "\xff" {
+			if k != restKey {
 				t = title(k)
 			}
 			g := get(k, t)
@@ -165,100 +155,25 @@ func (m *Mirror) groupBy(idx []int, keyFn func(*Entry) []string, title func(stri
 		}
 	}
 	slices.SortStableFunc(order, func(a, b *Group) int {
-		if (a.Key == "\xff") != (b.Key == "\xff") {
-			if a.Key == "\xff" {
+		if (a.Key == restKey) != (b.Key == restKey) {
+			if a.Key == restKey {
 				return 1
 			}
 			return -1
 		}
-		return cmp.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title))
+		if c := cmp.Compare(titleKeys[string(a.Key)], titleKeys[string(b.Key)]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Key, b.Key)
 	})
 	out := make([]Group, len(order))
 	for i, g := range order {
-		if g.Key == "\xff" {
+		if g.Key == restKey {
 			g.Key = ""
 		}
 		out[i] = *g
 	}
 	return out
-}
-
-// matches reports whether e contains text anywhere a receptionist would
-// look.
-func matches(e *Entry, text string) bool {
-	return strings.Contains(e.search, text) || strings.Contains(e.dyn, text)
-}
-
-// compareNumbers orders extension numbers numerically (shorter first).
-func compareNumbers(a, b string) int {
-	if len(a) != len(b) {
-		return cmp.Compare(len(a), len(b))
-	}
-	return strings.Compare(a, b)
-}
-
-// sortItem is an entry's sort key in a compact, contiguous array, so a
-// sort over 100k entries does not chase pointers into the entries.
-type sortItem struct {
-	s   string // string key (name, message, ...)
-	k   int64  // numeric key (availability, a time)
-	n   int64  // extension number as a number, the tie-break
-	num string // extension number, for the rare non-numeric one
-	i   int32
-}
-
-// sortIndices orders entry indices by column; ties by extension number.
-// desc reverses the column order but never the tie-break.
-func (m *Mirror) sortIndices(idx []int, col Column, desc bool) {
-	items := make([]sortItem, len(idx))
-	for n, i := range idx {
-		e := &m.entries[i]
-		it := sortItem{n: e.numKey, num: e.Number, i: int32(i)}
-		switch col {
-		case ColName:
-			it.s = e.nameKey
-		case ColNumber:
-		case ColAvailability:
-			it.k = int64(e.Availability)
-		case ColTelephony:
-			it.s = e.TelephonyStatus
-		case ColDND:
-			it.s = e.DNDStatus
-		case ColStatus:
-			it.s = e.UserStatus + "\x00" + e.msgKey
-		case ColSince:
-			it.k = sinceKey(e.AvailSince)
-		case ColCall:
-			it.k = sinceKey(firstCallStart(e))
-		case ColDepartment:
-			it.s = e.deptKey
-		}
-		items[n] = it
-	}
-	sign := 1
-	if desc {
-		sign = -1
-	}
-	slices.SortFunc(items, func(a, b sortItem) int {
-		c := strings.Compare(a.s, b.s)
-		if c == 0 {
-			c = cmp.Compare(a.k, b.k)
-		}
-		if c != 0 {
-			return sign * c
-		}
-		c = cmp.Compare(a.n, b.n)
-		if c == 0 {
-			c = compareNumbers(a.num, b.num)
-		}
-		if col == ColNumber {
-			return sign * c
-		}
-		return c
-	})
-	for n := range items {
-		idx[n] = int(items[n].i)
-	}
 }
 
 // sinceKey orders the longest in state first and unknown last.
@@ -294,33 +209,3 @@ func firstCallStart(e *Entry) time.Time {
 	}
 	return t
 }
-
-// FindNumber looks in ids for the extension whose number is prefix, else
-// the lowest number that starts with prefix (typing digits jumps there).
-// It returns its position in ids and its number, or -1.
-func (m *Mirror) FindNumber(ids []ID, prefix string) (int, string) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	best, bestNum := -1, ""
-	for k, id := range ids {
-		i, ok := m.index[id]
-		if !ok {
-			continue
-		}
-		num := m.entries[i].Number
-		if !strings.HasPrefix(num, prefix) {
-			continue
-		}
-		if num == prefix {
-			return k, num
-		}
-		if best < 0 || compareNumbers(num, bestNum) < 0 {
-			best, bestNum = k, num
-		}
-	}
-	return best, bestNum
-}
-
-// CompareNumbers orders extension numbers as the grid does: shorter first,
-// then digit by digit.
-func CompareNumbers(a, b string) int { return compareNumbers(a, b) }

@@ -12,15 +12,16 @@ import (
 	"github.com/rchud/rchud/rc"
 )
 
-// referenceOrder is the projection's order as first written: a stable sort
-// of the directory order by the column, with lowered copies of the text,
-// ties by extension number.
+// referenceOrder is the projection's order written plainly: a stable sort
+// of the directory order by the column (names and departments as the
+// collator orders them), ties by extension number.
 func referenceOrder(m *Mirror, idx []int, col Column, desc bool) []int {
 	out := slices.Clone(idx)
+	coll := newCollator("")
 	key := func(x, y *Entry) int {
 		switch col {
 		case ColName:
-			return cmp.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name))
+			return cmp.Compare(coll.key(x.Name), coll.key(y.Name))
 		case ColNumber:
 			return compareNumbers(x.Number, y.Number)
 		case ColAvailability:
@@ -39,12 +40,12 @@ func referenceOrder(m *Mirror, idx []int, col Column, desc bool) []int {
 		case ColCall:
 			return compareSince(firstCallStart(x), firstCallStart(y))
 		case ColDepartment:
-			return cmp.Compare(strings.ToLower(x.Department), strings.ToLower(y.Department))
+			return cmp.Compare(coll.key(x.Department), coll.key(y.Department))
 		}
 		return 0
 	}
 	slices.SortStableFunc(out, func(a, b int) int {
-		x, y := &m.entries[a], &m.entries[b]
+		x, y := m.store.entries[a], m.store.entries[b]
 		c := key(x, y)
 		if desc {
 			c = -c
@@ -52,16 +53,19 @@ func referenceOrder(m *Mirror, idx []int, col Column, desc bool) []int {
 		if c != 0 {
 			return c
 		}
-		return compareNumbers(x.Number, y.Number)
+		c = compareNumbers(x.Number, y.Number)
+		if desc && col == ColNumber {
+			c = -c
+		}
+		return c
 	})
 	return out
 }
 
 // TestSortMatchesTheStableReference checks every column, both ways,
-// against the comparator the projection was first written with, on a
-// directory with equal names in different cases, equal statuses and
-// messages, and unknown times (extension numbers are unique and numeric,
-// as the sort assumes).
+// against the plain comparator, on a directory with equal names in
+// different cases and accents, equal statuses and messages, and unknown
+// times (extension numbers are unique and numeric, as the sort assumes).
 func TestSortMatchesTheStableReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	m := NewMirror(nil)
@@ -97,15 +101,17 @@ func TestSortMatchesTheStableReference(t *testing.T) {
 				base.Add(time.Duration(r.IntN(4))*time.Minute), true)
 		}
 	}
-	idx := make([]int, len(m.entries))
+	idx := make([]int, len(m.store.entries))
 	for i := range idx {
 		idx[i] = i
 	}
 	for col := ColName; col <= ColDepartment; col++ {
 		for _, desc := range []bool{false, true} {
 			want := referenceOrder(m, idx, col, desc)
-			got := slices.Clone(idx)
-			m.sortIndices(got, col, desc)
+			var got []int
+			for _, id := range m.Project(Query{Sort: col, Desc: desc}).Groups[0].IDs {
+				got = append(got, m.store.index[id])
+			}
 			if !slices.Equal(got, want) {
 				t.Fatalf("column %d desc %v: order differs from the stable reference", col, desc)
 			}
@@ -113,23 +119,67 @@ func TestSortMatchesTheStableReference(t *testing.T) {
 	}
 }
 
-func TestFindNumber(t *testing.T) {
+// TestNamesSortAsPeopleExpect: accents and case do not split the
+// alphabet, and the language of LANG decides where its letters go.
+func TestNamesSortAsPeopleExpect(t *testing.T) {
+	order := func(locale string, names ...string) []string {
+		m := NewMirrorIn(locale, nil)
+		var exts []rc.Extension
+		for i, n := range names {
+			var x rc.Extension
+			x.ID, x.ExtensionNumber, x.Name, x.Type = rc.ID(fmt.Sprint(i)), fmt.Sprint(100+i), n, TypeUser
+			exts = append(exts, x)
+		}
+		m.AddExtensions(exts)
+		var out []string
+		for _, id := range m.Project(Query{Sort: ColName}).Groups[0].IDs {
+			e, _ := m.Get(id)
+			out = append(out, e.Name)
+		}
+		return out
+	}
+	if got := order("en_US.UTF-8", "Zed", "Joshua", "Émile", "João", "eve", "Frank"); !slices.Equal(got,
+		[]string{"Émile", "eve", "Frank", "João", "Joshua", "Zed"}) {
+		t.Errorf("English order: %q", got)
+	}
+	if got := order("C", "Émile", "Zed", "Eve"); !slices.Equal(got, []string{"Émile", "Eve", "Zed"}) {
+		t.Errorf("C falls back to English: %q", got)
+	}
+	// Swedish puts Ö after Z; German puts it with O.
+	if got := order("sv_SE.UTF-8", "Örjan", "Zlatan", "Olle"); !slices.Equal(got, []string{"Olle", "Zlatan", "Örjan"}) {
+		t.Errorf("Swedish order: %q", got)
+	}
+	if got := order("de_DE", "Örjan", "Zlatan", "Olle"); !slices.Equal(got, []string{"Olle", "Örjan", "Zlatan"}) {
+		t.Errorf("German order: %q", got)
+	}
+}
+
+func TestJumpToNumber(t *testing.T) {
 	m := NewMirror(nil)
 	var exts []rc.Extension
 	for i, n := range []string{"1420", "142", "14", "205", "1499"} {
 		var x rc.Extension
-		x.ID, x.ExtensionNumber, x.Type = rc.ID(fmt.Sprint(i)), n, TypeUser
+		x.ID, x.ExtensionNumber, x.Type, x.Name = rc.ID(fmt.Sprint(i)), n, TypeUser, "P"+n
 		exts = append(exts, x)
 	}
 	m.AddExtensions(exts)
-	ids := []ID{"0", "1", "2", "3", "4", "missing"}
-	for prefix, want := range map[string]string{"14": "14", "142": "142", "149": "1499", "1": "14", "2": "205", "3": ""} {
-		k, num := m.FindNumber(ids, prefix)
-		if num != want || (want == "") != (k < 0) || (k >= 0 && ids[k] == "missing") {
-			t.Errorf("FindNumber(%q) = %d %q, want %q", prefix, k, num, want)
+	v := m.NewView(ViewOptions{Query: Query{Sort: ColName}, Height: 10})
+	defer v.Close()
+	var seq uint64
+	for _, c := range []struct{ prefix, want string }{{"14", "14"}, {"142", "142"}, {"149", "1499"}, {"1", "14"}, {"2", "205"}} {
+		seq++
+		f := v.Apply(seq, JumpTo(c.prefix))
+		l, ok := f.Selected()
+		if !ok || !f.Jump.Found || l.Entry.Number != c.want {
+			t.Errorf("JumpTo(%q) selected %+v (found %v), want %s", c.prefix, l.Entry, f.Jump.Found, c.want)
 		}
 	}
-	if k, _ := m.FindNumber([]ID{"3", "4"}, "14"); k != 1 {
-		t.Errorf("only the given ids count: got %d", k)
+	seq++
+	if f := v.Apply(seq, JumpTo("3")); f.Jump.Found {
+		t.Errorf("no number starts with 3")
+	}
+	seq++
+	if f := v.Apply(seq, SetQuery(Query{Text: "P2"}), JumpTo("14")); f.Jump.Found {
+		t.Errorf("only the rows shown count")
 	}
 }

@@ -475,8 +475,8 @@ func TestSoak429Trap(t *testing.T) {
 	path := "/restapi/v1.0/account/~/extension/" + string(me) + "/presence"
 	s.e.SetFaults(emulator.Faults{Rules: []emulator.FaultRule{{Method: "PUT", PathPrefix: path, Status: 429, RetryAfter: retry, Count: 1}}})
 	before := sequenceOf(s.e, string(me))
-	w, _ := s.r.s.Writer(context.Background())
-	if err := w.SetStatus(StatusDND); err != nil {
+	wr, _ := s.r.s.Writer(context.Background())
+	if err := wr.Me().SetStatus(StatusDND); err != nil {
 		t.Fatal(err)
 	}
 	var refused time.Time
@@ -525,13 +525,14 @@ func TestSoakStatusRaces(t *testing.T) {
 	d := soakLen(25 * time.Second)
 	s := newSoak(t, emulator.Config{Users: 40,
 		Faults: emulator.Faults{DropInterval: 1500 * time.Millisecond, DropJitter: 700 * time.Millisecond}}, syncConfig{agent: 0})
-	w, _ := s.r.s.Writer(context.Background())
+	wr, _ := s.r.s.Writer(context.Background())
+	w := wr.Me()
 	me, _ := s.r.m.Me()
-	statuses := []string{StatusAvailable, StatusBusy, StatusInvisible, StatusDND}
+	statuses := []Status{StatusAvailable, StatusBusy, StatusInvisible, StatusDND}
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
 	start, runs, flips := time.Now(), 0, 0
 	for runs < 3 || time.Since(start) < d {
-		var last string
+		var last Status
 		for i := 0; i < 20; i++ {
 			last = statuses[r.IntN(len(statuses))]
 			if err := w.SetStatus(last); err != nil {
@@ -560,8 +561,8 @@ func TestSoakStatusRaces(t *testing.T) {
 		for _, x := range s.e.Truth().Extensions {
 			if ID(x.ID) == me {
 				var en Entry
-				en.UserStatus, en.DNDStatus = x.Presence.UserStatus, x.Presence.DNDStatus
-				if got := StatusOf(&en); got != last {
+				en.UserStatus, en.DNDStatus = x.Presence.UserStatus, DNDStatus(x.Presence.DNDStatus)
+				if got := en.Status(); got != last {
 					t.Fatalf("run %d: the server holds %s, the last choice was %s", runs, got, last)
 				}
 			}

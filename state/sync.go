@@ -40,7 +40,10 @@ type Sync struct {
 	// onNote, when set by a test, sees every notification applied.
 	onNote func(n *rc.Notification)
 
-	rsMu     sync.Mutex // serializes startResync
+	rsMu sync.Mutex // serializes startResync
+	// wg holds every goroutine Run starts: Run returns only once they
+	// have all ended.
+	wg       sync.WaitGroup
 	mu       sync.Mutex
 	resyncs  int // resyncs started, for tests and figures
 	cancelRS context.CancelFunc
@@ -91,6 +94,10 @@ func (s *Sync) Run(ctx context.Context) error {
 		return err
 	}
 	defer s.shutdown()
+	// Cancelled first on the way out, so every goroutine below ends before
+	// shutdown waits for them.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	self, err := s.c.GetExtension(ctx, "~")
 	if err != nil {
 		return err
@@ -113,17 +120,17 @@ func (s *Sync) Run(ctx context.Context) error {
 	}
 
 	s.stream = s.c.Stream(s.filters(ID(me), admin, queues), s.opts.Stream)
-	go s.fetcher(ctx)
-	go func() {
+	s.goRun(func() { s.fetcher(ctx) })
+	s.goRun(func() {
 		<-ctx.Done()
 		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		s.stream.Close(cctx) // deletes the subscription; Events then closes
-	}()
+	})
 
 	first := make(chan struct{})
 	var firstOnce sync.Once
-	go func() {
+	s.goRun(func() {
 		// The first load waits (briefly) for the subscription, so nothing
 		// changes between the snapshot and the first notification.
 		t := time.NewTimer(s.opts.LiveWait)
@@ -136,7 +143,7 @@ func (s *Sync) Run(ctx context.Context) error {
 			return
 		}
 		s.startResync(ctx, "first load", admin)
-	}()
+	})
 	late := false // the first load began before the subscription was live
 	for ev := range s.stream.Events() {
 		switch {
@@ -283,9 +290,18 @@ func (s *Sync) startResync(ctx context.Context, why string, admin bool) {
 	s.resyncs++
 	s.mu.Unlock()
 	s.m.StartResync(why)
-	go func() {
+	s.goRun(func() {
 		defer close(done)
 		s.resync(rctx, admin)
+	})
+}
+
+// goRun runs f in a goroutine that Run waits for.
+func (s *Sync) goRun(f func()) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f()
 	}()
 }
 
@@ -439,6 +455,7 @@ func (s *Sync) shutdown() {
 		s.cancelRS()
 	}
 	s.mu.Unlock()
+	s.wg.Wait()
 	rctx, rcancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer rcancel()
 	s.c.Revoke(rctx)

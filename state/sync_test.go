@@ -148,12 +148,12 @@ func diffTruth(m *Mirror, truth emulator.Truth, queues bool) []string {
 			"userStatus":      p.UserStatus,
 			"dndStatus":       p.DNDStatus,
 			"telephonyStatus": p.TelephonyStatus,
-			"message":         deref(p.Message),
+			"message":         sanitized(p.Message),
 		}
 		got := map[string]string{
 			"presenceStatus":  e.PresenceStatus,
 			"userStatus":      e.UserStatus,
-			"dndStatus":       e.DNDStatus,
+			"dndStatus":       string(e.DNDStatus),
 			"telephonyStatus": e.TelephonyStatus,
 			"message":         e.Message,
 		}
@@ -353,21 +353,23 @@ func TestSyncRecoveryWithAndWithoutResync(t *testing.T) {
 func TestSyncWritesAreConfirmedOrRolledBack(t *testing.T) {
 	e := startEmu(t, emulator.Config{Users: 40, RateLimitsOff: true})
 	r := startSync(t, e, 0)
-	w, err := r.s.Writer(context.Background())
+	wr, err := r.s.Writer(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
+	w := wr.Me()
 	me, _ := r.m.Me()
+	statusT := Target{Kind: WriteStatus, Ext: me}
 	if err := w.SetStatus(StatusDND); err != nil {
 		t.Fatal(err)
 	}
-	if wr, ok := r.m.Writes()[IntentStatus]; !ok || wr.Value != StatusDND || !wr.Pending() {
+	if wr, ok := r.m.Write(statusT); !ok || wr.Status != StatusDND || !wr.Pending() {
 		t.Fatalf("the change must show pending at once: %+v", r.m.Writes())
 	}
 	waitUntil(t, 5*time.Second, "DND confirmed", func() bool {
 		en, _ := r.m.Get(me)
-		_, pending := r.m.Writes()[IntentStatus]
-		return en.DNDStatus == "DoNotAcceptAnyCalls" && !pending
+		_, pending := r.m.Write(statusT)
+		return en.DNDStatus == DoNotDisturb && !pending
 	})
 	if err := w.SetMessage(strings.Repeat("x", 76)); err == nil {
 		t.Fatalf("a 76-character message must be refused before sending")
@@ -392,7 +394,7 @@ func TestSyncWritesAreConfirmedOrRolledBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitUntil(t, 5*time.Second, "the rollback", func() bool {
-		wr, ok := r.m.Writes()[IntentQueue(locked.ID)]
+		wr, ok := r.m.Write(Target{Kind: WriteMyQueue, Ext: me, Queue: locked.ID})
 		return ok && wr.Failed && strings.Contains(wr.Err, "403")
 	})
 	if q, _ := r.m.Queue(locked.ID); q.Accept[me] != was {
@@ -403,9 +405,10 @@ func TestSyncWritesAreConfirmedOrRolledBack(t *testing.T) {
 func TestSyncLastChoiceWins(t *testing.T) {
 	e := startEmu(t, emulator.Config{Users: 40, RateLimitsOff: true})
 	r := startSync(t, e, 0)
-	w, _ := r.s.Writer(context.Background())
+	wr, _ := r.s.Writer(context.Background())
+	w := wr.Me()
 	me, _ := r.m.Me()
-	choices := []string{StatusBusy, StatusDND, StatusAvailable, StatusInvisible, StatusDND, StatusBusy,
+	choices := []Status{StatusBusy, StatusDND, StatusAvailable, StatusInvisible, StatusDND, StatusBusy,
 		StatusAvailable, StatusDND, StatusInvisible, StatusBusy}
 	for _, c := range choices {
 		if err := w.SetStatus(c); err != nil {

@@ -1,7 +1,8 @@
 // Package state is the account's live mirror: the directory of extensions
 // and call queues, presence per extension merged from REST and
-// notifications, time in state, freshness, projections for the grid, the
-// sync loop that drives the rc client, and the user's own writes. It does
+// notifications, time in state, freshness, the user's own writes, the sync
+// loop that drives the rc client, and each viewer's live view of it, which
+// it keeps ordered incrementally and publishes as immutable frames. It does
 // not import the UI.
 package state
 
@@ -34,7 +35,7 @@ const (
 var availabilityNames = [...]string{"Unknown", "Available", "Ringing", "On call", "On hold", "Parked", "Busy", "DND", "Offline", "No presence"}
 
 func (a Availability) String() string {
-	if int(a) < len(availabilityNames) {
+	if a >= 0 && int(a) < len(availabilityNames) {
 		return availabilityNames[a]
 	}
 	return "Unknown"
@@ -45,8 +46,84 @@ func Availabilities() []Availability {
 	return []Availability{Available, Ringing, OnCall, OnHold, Parked, Busy, DND, Offline, Unknown, NoPresence}
 }
 
+// Counts tallies extensions by availability.
+type Counts [NoPresence + 1]int
+
+// People is how many of the counted have presence (NoPresence excluded).
+func (c *Counts) People() int {
+	n := 0
+	for a := Unknown; a < NoPresence; a++ {
+		n += c[a]
+	}
+	return n
+}
+
 // Extension types with presence.
 const TypeUser = "User"
+
+// DNDStatus is an extension's dndStatus (rc-api.md §4.3): which calls reach
+// them. Values from the server that are not listed pass through sanitised.
+type DNDStatus string
+
+// The dndStatus values.
+const (
+	TakeAllCalls         DNDStatus = "TakeAllCalls"
+	NoQueueCalls         DNDStatus = "DoNotAcceptDepartmentCalls"
+	QueueCallsOnly       DNDStatus = "TakeDepartmentCallsOnly"
+	DoNotDisturb         DNDStatus = "DoNotAcceptAnyCalls"
+	DNDStatusUnknown     DNDStatus = "Unknown"
+	DNDStatusNotReported DNDStatus = ""
+)
+
+// Limits reports whether the status keeps some calls away: what a DND
+// column shows (taking every call is the normal case, not news).
+func (d DNDStatus) Limits() bool {
+	return d == NoQueueCalls || d == QueueCallsOnly || d == DoNotDisturb
+}
+
+// Label names the status in a few words.
+func (d DNDStatus) Label() string {
+	switch d {
+	case TakeAllCalls:
+		return "all calls"
+	case NoQueueCalls:
+		return "no queue calls"
+	case QueueCallsOnly:
+		return "queue only"
+	case DoNotDisturb:
+		return "DND"
+	case DNDStatusNotReported:
+		return "–"
+	case DNDStatusUnknown:
+		return "unknown"
+	}
+	return string(d)
+}
+
+// Status is my status as RingCentral's own apps name their four buttons
+// (rc-api.md §4.4).
+type Status string
+
+// My statuses.
+const (
+	StatusAvailable Status = "Available"
+	StatusBusy      Status = "Busy"
+	StatusInvisible Status = "Invisible"
+	StatusDND       Status = "DND"
+)
+
+// userStatus is the userStatus a status puts (none for DND).
+func (s Status) userStatus() string {
+	switch s {
+	case StatusAvailable:
+		return "Available"
+	case StatusBusy:
+		return "Busy"
+	case StatusInvisible:
+		return "Offline"
+	}
+	return ""
+}
 
 // Call is one active call of an extension, from its side.
 type Call struct {
@@ -59,6 +136,9 @@ type Call struct {
 	Status    string // Ringing, CallConnected, OnHold, ParkedCall
 	Start     time.Time
 	Queue     bool
+	// QueueName is the call queue a queue call came through, when the call
+	// says (callInfo QueueName, else toName).
+	QueueName string
 	SessionID string
 	PartyID   string
 }
@@ -72,9 +152,29 @@ func (c Call) Party() (name, number string) {
 	return c.FromName, c.From
 }
 
-// Entry is one extension as the mirror knows it. Entries are values: the
-// mirror replaces slices instead of editing them, so a copy is safe to read
-// without the lock.
+// Who is the other party as shown: a name, else a number.
+func (c Call) Who() string {
+	name, num := c.Party()
+	switch {
+	case name != "":
+		return name
+	case num != "":
+		return num
+	}
+	return "unknown caller"
+}
+
+// Inbound reports whether the other party called in.
+func (c Call) Inbound() bool { return c.Direction != "Outbound" }
+
+// callRank orders a person's calls by what matters most: ringing, then
+// talking, then on hold, then parked.
+var callRank = map[string]int{"Ringing": 0, "CallConnected": 1, "OnHold": 2, "ParkedCall": 3}
+
+// Entry is one extension as the mirror knows it. Entries are immutable
+// once published: the mirror replaces an entry instead of editing it, so
+// a frame can hand the same *Entry to every viewer. Every string in it has
+// been sanitised (Sanitize) on its way in.
 type Entry struct {
 	ID         ID
 	Number     string
@@ -90,7 +190,7 @@ type Entry struct {
 	Known           bool
 	PresenceStatus  string
 	UserStatus      string
-	DNDStatus       string
+	DNDStatus       DNDStatus
 	TelephonyStatus string
 	MeetingStatus   string
 	Message         string
@@ -111,15 +211,76 @@ type Entry struct {
 	Confirmed time.Time
 
 	seq int64 // last applied notification sequence (0: none since a snapshot)
-	// Keys precomputed when the entry changes, so that projections over
+	// Keys precomputed when the entry changes, so that orderings over
 	// 100k entries neither lowercase nor allocate per comparison.
-	search  string // name, number, department
-	dyn     string // availability, statuses, message, call parties
-	nameKey string
-	deptKey string
-	msgKey  string
-	numKey  int64 // the extension number, when it is all digits
+	search  string // name, number, department (lowered)
+	dyn     string // availability, statuses, message, call parties (lowered)
+	nameKey string // collation key of the name
+	deptKey string // collation key of the department
+	msgKey  string // lowered message
+	numKey  int64  // the extension number, when it is all digits
 }
+
+// Person reports whether the extension is a person (a User), the only
+// kind with presence.
+func (e *Entry) Person() bool { return e.Type == TypeUser || e.Type == "" }
+
+// Status is the status the person chose, as RingCentral's apps show it:
+// DND, else Invisible, else Busy, else Available (rc-api.md §4.4).
+func (e *Entry) Status() Status {
+	switch {
+	case e.DNDStatus == DoNotDisturb:
+		return StatusDND
+	case e.UserStatus == "Offline":
+		return StatusInvisible
+	case e.UserStatus == "Busy":
+		return StatusBusy
+	}
+	return StatusAvailable
+}
+
+// InDND reports whether the person takes no calls at all.
+func (e *Entry) InDND() bool { return e.DNDStatus == DoNotDisturb }
+
+// AcceptsQueueCalls is the global queue availability that follows
+// dndStatus.
+func (e *Entry) AcceptsQueueCalls() bool {
+	return e.DNDStatus == TakeAllCalls || e.DNDStatus == QueueCallsOnly || e.DNDStatus == DNDStatusNotReported
+}
+
+// StatusText is the user status and the message, as a row shows them.
+func (e *Entry) StatusText() string {
+	if !e.Known {
+		return ""
+	}
+	s := e.UserStatus
+	if e.Message != "" {
+		if s != "" {
+			s += ": "
+		}
+		s += e.Message
+	}
+	return s
+}
+
+// PrimaryCall is the call that matters most (nil when there is none).
+func (e *Entry) PrimaryCall() *Call {
+	if len(e.Calls) == 0 {
+		return nil
+	}
+	best := &e.Calls[0]
+	for i := range e.Calls {
+		ri, ok := callRank[e.Calls[i].Status]
+		rb, okb := callRank[best.Status]
+		if ok && (!okb || ri < rb) {
+			best = &e.Calls[i]
+		}
+	}
+	return best
+}
+
+// MoreCalls is how many calls there are besides the primary one.
+func (e *Entry) MoreCalls() int { return max(len(e.Calls), e.TotalCalls) - 1 }
 
 // Queue is a call queue with its members and their availability in it.
 type Queue struct {
@@ -135,7 +296,7 @@ type Queue struct {
 // derive computes the availability from the raw fields: telephony first
 // (what someone is doing now), then DND, invisible, busy (rc-api.md §4.4).
 func derive(e *Entry) Availability {
-	if e.Type != TypeUser && e.Type != "" {
+	if !e.Person() {
 		return NoPresence
 	}
 	if !e.Known {
@@ -163,7 +324,7 @@ func derive(e *Entry) Availability {
 		return OnHold
 	case parked || e.TelephonyStatus == "ParkedCall":
 		return Parked
-	case e.DNDStatus == "DoNotAcceptAnyCalls":
+	case e.DNDStatus == DoNotDisturb:
 		return DND
 	case e.UserStatus == "Offline" || (e.UserStatus == "" && e.PresenceStatus == "Offline"):
 		return Offline
@@ -171,9 +332,4 @@ func derive(e *Entry) Availability {
 		return Busy
 	}
 	return Available
-}
-
-// AcceptsQueueCalls is the global queue availability that follows dndStatus.
-func (e *Entry) AcceptsQueueCalls() bool {
-	return e.DNDStatus == "TakeAllCalls" || e.DNDStatus == "TakeDepartmentCallsOnly" || e.DNDStatus == ""
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -31,7 +30,7 @@ type Writer struct {
 	MinInterval time.Duration
 
 	mu      sync.Mutex
-	running map[string]bool
+	running map[slot]bool
 	wg      sync.WaitGroup
 }
 
@@ -44,7 +43,7 @@ func NewWriter(ctx context.Context, m *Mirror, c *rc.Client, log *slog.Logger) *
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	return &Writer{m: m, c: c, log: log, ctx: wctx, cancel: cancel, stop: make(chan struct{}),
-		ConfirmAfter: 8 * time.Second, MinInterval: 500 * time.Millisecond, running: map[string]bool{}}
+		ConfirmAfter: 8 * time.Second, MinInterval: 500 * time.Millisecond, running: map[slot]bool{}}
 }
 
 // Close waits up to grace for the requests in flight, then cancels them.
@@ -71,120 +70,107 @@ func (w *Writer) Close(grace time.Duration) {
 	<-done
 }
 
-const (
-	dndTakeAll      = "TakeAllCalls"
-	dndNoDepartment = "DoNotAcceptDepartmentCalls"
-	dndNoCalls      = "DoNotAcceptAnyCalls"
-)
-
 // ErrNotSignedIn is returned before the sync has signed in.
 var ErrNotSignedIn = errors.New("not signed in yet")
-
-// SetStatus sets my status: Available, Busy, Invisible or DND.
-func (w *Writer) SetStatus(status string) error {
-	me, _ := w.m.Me()
-	if me == "" {
-		return ErrNotSignedIn
-	}
-	user := map[string]string{StatusAvailable: "Available", StatusBusy: "Busy", StatusInvisible: "Offline"}
-	var confirm func(m *Mirror) bool
-	switch status {
-	case StatusDND:
-		confirm = func(m *Mirror) bool {
-			e := m.entryLocked(me)
-			return e != nil && e.DNDStatus == dndNoCalls
-		}
-	case StatusAvailable, StatusBusy, StatusInvisible:
-		want := user[status]
-		confirm = func(m *Mirror) bool {
-			e := m.entryLocked(me)
-			return e != nil && e.UserStatus == want && e.DNDStatus != dndNoCalls
-		}
-	default:
-		return fmt.Errorf("unknown status %q", status)
-	}
-	w.m.recordIntent(IntentStatus, status, "presence", confirm)
-	w.kick("presence")
-	return nil
-}
-
-// SetMessage sets my status message (at most 75 characters).
-func (w *Writer) SetMessage(msg string) error {
-	me, _ := w.m.Me()
-	if me == "" {
-		return ErrNotSignedIn
-	}
-	if n := len([]rune(msg)); n > MaxMessage {
-		return fmt.Errorf("the message is %d characters, at most %d", n, MaxMessage)
-	}
-	w.m.recordIntent(IntentMessage, msg, "presence", func(m *Mirror) bool {
-		e := m.entryLocked(me)
-		return e != nil && e.Message == msg
-	})
-	w.kick("presence")
-	return nil
-}
 
 // MaxMessage is the longest status message RingCentral accepts.
 const MaxMessage = 75
 
-// SetAcceptQueueCalls sets my global queue availability (dndStatus
+// Actor makes changes for one person: the signed-in user's own (the
+// HUD), or a viewer's (a hub that serves many). Each call only records the
+// choice and returns; the change shows pending until the server confirms
+// it.
+type Actor struct {
+	w   *Writer
+	ext ID // "": the signed-in user
+}
+
+// Me is the actor for the signed-in user.
+func (w *Writer) Me() Actor { return Actor{w: w} }
+
+// For is the actor for ext.
+func (w *Writer) For(ext ID) Actor { return Actor{w: w, ext: ext} }
+
+func (a Actor) who() (ID, error) {
+	if a.ext != "" {
+		return a.ext, nil
+	}
+	me, _ := a.w.m.Me()
+	if me == "" {
+		return "", ErrNotSignedIn
+	}
+	return me, nil
+}
+
+// SetStatus sets the status: Available, Busy, Invisible or DND.
+func (a Actor) SetStatus(s Status) error {
+	switch s {
+	case StatusAvailable, StatusBusy, StatusInvisible, StatusDND:
+	default:
+		return fmt.Errorf("unknown status %q", s)
+	}
+	ext, err := a.who()
+	if err != nil {
+		return err
+	}
+	a.w.record(Write{Target: Target{Kind: WriteStatus, Ext: ext}, Status: s})
+	return nil
+}
+
+// SetMessage sets the status message (at most MaxMessage characters).
+func (a Actor) SetMessage(msg string) error {
+	if n := len([]rune(msg)); n > MaxMessage {
+		return fmt.Errorf("the message is %d characters, at most %d", n, MaxMessage)
+	}
+	ext, err := a.who()
+	if err != nil {
+		return err
+	}
+	a.w.record(Write{Target: Target{Kind: WriteMessage, Ext: ext}, Message: msg})
+	return nil
+}
+
+// SetAcceptQueueCalls sets the global queue availability (dndStatus
 // TakeAllCalls or DoNotAcceptDepartmentCalls; rc-api.md §4.4).
-func (w *Writer) SetAcceptQueueCalls(accept bool) error {
-	me, _ := w.m.Me()
-	if me == "" {
-		return ErrNotSignedIn
+func (a Actor) SetAcceptQueueCalls(accept bool) error {
+	ext, err := a.who()
+	if err != nil {
+		return err
 	}
-	want, value := dndNoDepartment, "reject"
-	if accept {
-		want, value = dndTakeAll, "accept"
-	}
-	w.m.recordIntent(IntentQueues, value, "presence", func(m *Mirror) bool {
-		e := m.entryLocked(me)
-		return e != nil && e.DNDStatus == want
-	})
-	w.kick("presence")
+	a.w.record(Write{Target: Target{Kind: WriteQueueCalls, Ext: ext}, Accept: accept})
 	return nil
 }
 
-// SetMyQueue sets my availability in one queue.
-func (w *Writer) SetMyQueue(q ID, accept bool) error {
-	me, _ := w.m.Me()
-	if me == "" {
-		return ErrNotSignedIn
+// SetMyQueue sets the availability in one queue whose members may change
+// their own.
+func (a Actor) SetMyQueue(q ID, accept bool) error {
+	ext, err := a.who()
+	if err != nil {
+		return err
 	}
-	w.m.recordIntent(IntentQueue(q), onOff(accept), "myqueue:"+string(q), func(m *Mirror) bool {
-		v, ok := m.queueAcceptLocked(q, me)
-		return ok && v == accept
-	})
-	w.kick("myqueue:" + string(q))
+	a.w.record(Write{Target: Target{Kind: WriteMyQueue, Ext: ext, Queue: q}, Accept: accept})
 	return nil
 }
 
-// SetMember sets a member's availability in a queue (admins).
-func (w *Writer) SetMember(q, member ID, accept bool) error {
-	key := IntentMember(q, member)
-	w.m.recordIntent(key, onOff(accept), key, func(m *Mirror) bool {
-		v, ok := m.queueAcceptLocked(q, member)
-		return ok && v == accept
-	})
-	w.kick(key)
+// SetMember sets a member's availability in a queue, as a supervisor.
+func (a Actor) SetMember(q, member ID, accept bool) error {
+	a.w.record(Write{Target: Target{Kind: WriteMember, Ext: member, Queue: q}, Accept: accept})
 	return nil
 }
 
-func onOff(b bool) string {
-	if b {
-		return "accept"
+// record stores a choice and makes sure its slot's sender runs.
+func (w *Writer) record(choice Write) {
+	if w.m.recordWrite(choice) {
+		w.kick(choice.slot())
 	}
-	return "reject"
 }
 
 // kick starts the slot's sender unless it is running; it picks up the
 // latest choices itself.
-func (w *Writer) kick(slot string) {
+func (w *Writer) kick(sl slot) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.running[slot] {
+	if w.running[sl] {
 		return
 	}
 	select {
@@ -192,12 +178,12 @@ func (w *Writer) kick(slot string) {
 		return // shutting down: the change stays pending, visibly
 	default:
 	}
-	w.running[slot] = true
+	w.running[sl] = true
 	w.wg.Add(1)
-	go w.loop(slot)
+	go w.loop(sl)
 }
 
-func (w *Writer) loop(slot string) {
+func (w *Writer) loop(sl slot) {
 	defer w.wg.Done()
 	var last time.Time
 	for {
@@ -210,112 +196,100 @@ func (w *Writer) loop(slot string) {
 			}
 		}
 		w.mu.Lock()
-		batch := w.m.unsent(slot)
+		batch := w.m.unsent(sl)
 		if len(batch) == 0 {
-			w.running[slot] = false
+			w.running[sl] = false
 			w.mu.Unlock()
 			return
 		}
 		w.mu.Unlock()
 		last = time.Now()
-		err := w.send(slot, batch)
+		err := w.send(sl, batch)
 		if err != nil {
-			w.log.Info("write failed", "target", slot, "err", err)
+			w.log.Info("write failed", "target", sl.kind, "err", err)
 		}
 		w.m.sent(batch, err)
 		if err == nil {
 			w.wg.Add(1)
-			go w.confirmLater(slot, batch)
+			go w.confirmLater(sl, batch)
 		}
 	}
 }
 
 // send turns a slot's pending choices into one request.
-func (w *Writer) send(slot string, batch []Write) error {
+func (w *Writer) send(sl slot, batch []Write) error {
 	ctx := w.ctx
-	me, _ := w.m.Me()
-	values := map[string]string{}
-	for _, b := range batch {
-		values[b.Key] = b.Value
-	}
-	switch {
-	case slot == "presence":
-		_, err := w.c.PutPresence(ctx, rc.ID(me), w.presenceBody(values))
+	switch sl.kind {
+	case slotPresence:
+		_, err := w.c.PutPresence(ctx, rc.ID(sl.ext), w.presenceBody(sl.ext, batch))
 		return err
-	case strings.HasPrefix(slot, "myqueue:"):
-		q := ID(strings.TrimPrefix(slot, "myqueue:"))
-		_, err := w.c.PutMyQueuePresence(ctx, rc.ID(me), map[rc.ID]bool{rc.ID(q): values[IntentQueue(q)] == "accept"})
+	case slotMyQueue:
+		_, err := w.c.PutMyQueuePresence(ctx, rc.ID(sl.ext), map[rc.ID]bool{rc.ID(sl.queue): batch[len(batch)-1].Accept})
 		return err
-	case strings.HasPrefix(slot, "member:"):
-		parts := strings.SplitN(strings.TrimPrefix(slot, "member:"), ":", 2)
-		_, err := w.c.PutQueuePresence(ctx, rc.ID(parts[0]), map[rc.ID]bool{rc.ID(parts[1]): values[slot] == "accept"})
+	case slotMember:
+		_, err := w.c.PutQueuePresence(ctx, rc.ID(sl.queue), map[rc.ID]bool{rc.ID(sl.ext): batch[len(batch)-1].Accept})
 		return err
 	}
-	return fmt.Errorf("unknown write target %q", slot)
+	return fmt.Errorf("unknown write target %v", sl.kind)
 }
 
-// presenceBody builds the presence PUT for my pending choices, the way
+// presenceBody builds the presence PUT for ext's pending choices, the way
 // RingCentral's own apps map their buttons (rc-api.md §4.4): a status
-// keeps my queue choice, DND sets DoNotAcceptAnyCalls.
-func (w *Writer) presenceBody(values map[string]string) rc.PresenceUpdate {
+// keeps the queue choice, DND sets DoNotAcceptAnyCalls.
+func (w *Writer) presenceBody(ext ID, batch []Write) rc.PresenceUpdate {
 	var u rc.PresenceUpdate
-	status, hasStatus := values[IntentStatus]
-	queues, hasQueues := values[IntentQueues]
-	if msg, ok := values[IntentMessage]; ok {
-		u.Message = &msg
-	}
-	// The other intents of the slot still pending shape the body too.
-	pending := w.m.Writes()
-	if !hasStatus {
-		if p, ok := pending[IntentStatus]; ok && !p.Failed {
-			status, hasStatus = p.Value, true
+	var status, queues *Write
+	for i := range batch {
+		switch b := &batch[i]; b.Kind {
+		case WriteMessage:
+			msg := b.Message
+			u.Message = &msg
+		case WriteStatus:
+			status = b
+		case WriteQueueCalls:
+			queues = b
 		}
 	}
-	if !hasQueues {
-		if p, ok := pending[IntentQueues]; ok && !p.Failed {
-			queues, hasQueues = p.Value, true
+	// The other choices of the slot still pending shape the body too.
+	if status == nil {
+		if p, ok := w.m.Write(Target{Kind: WriteStatus, Ext: ext}); ok && p.Pending() {
+			status = &p
 		}
 	}
-	dnd := ""
+	if queues == nil {
+		if p, ok := w.m.Write(Target{Kind: WriteQueueCalls, Ext: ext}); ok && p.Pending() {
+			queues = &p
+		}
+	}
+	var dnd DNDStatus
 	switch {
-	case hasQueues && queues == "accept":
-		dnd = dndTakeAll
-	case hasQueues:
-		dnd = dndNoDepartment
+	case queues != nil && queues.Accept:
+		dnd = TakeAllCalls
+	case queues != nil:
+		dnd = NoQueueCalls
 	}
-	switch status {
-	case StatusDND:
-		dnd = dndNoCalls
-	case StatusAvailable, StatusBusy, StatusInvisible:
-		us := map[string]string{StatusAvailable: "Available", StatusBusy: "Busy", StatusInvisible: "Offline"}[status]
-		u.UserStatus = &us
-		if dnd == "" {
-			dnd = w.m.restingDND()
+	if status != nil {
+		switch status.Status {
+		case StatusDND:
+			dnd = DoNotDisturb
+		default:
+			us := status.Status.userStatus()
+			u.UserStatus = &us
+			if dnd == "" {
+				dnd = w.m.restingDND(ext)
+			}
 		}
 	}
 	if dnd != "" {
-		u.DNDStatus = &dnd
+		d := string(dnd)
+		u.DNDStatus = &d
 	}
 	return u
 }
 
-// restingDND is the dndStatus to leave DND with: the current one unless it
-// is DND, else the last one before DND, else TakeAllCalls.
-func (m *Mirror) restingDND() string {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if e := m.entryLocked(m.me); e != nil && (e.DNDStatus == dndTakeAll || e.DNDStatus == dndNoDepartment) {
-		return e.DNDStatus
-	}
-	if m.lastNonDND != "" {
-		return m.lastNonDND
-	}
-	return dndTakeAll
-}
-
 // confirmLater reads the state back when no notification has confirmed
 // the batch in time, and fails what the server did not apply.
-func (w *Writer) confirmLater(slot string, batch []Write) {
+func (w *Writer) confirmLater(sl slot, batch []Write) {
 	defer w.wg.Done()
 	t := time.NewTimer(w.ConfirmAfter)
 	defer t.Stop()
@@ -328,33 +302,31 @@ func (w *Writer) confirmLater(slot string, batch []Write) {
 	if len(left) == 0 {
 		return
 	}
-	me, _ := w.m.Me()
 	ctx := w.ctx
 	var err error
-	switch {
-	case slot == "presence":
-		w.m.BeginFetch([]ID{me})
+	switch sl.kind {
+	case slotPresence:
+		w.m.BeginFetch([]ID{sl.ext})
 		var p rc.Presence
-		if p, err = w.c.ExtensionPresence(ctx, rc.ID(me), true); err == nil {
+		if p, err = w.c.ExtensionPresence(ctx, rc.ID(sl.ext), true); err == nil {
 			w.m.ApplySnapshot([]rc.Presence{p}, true)
 		} else {
-			w.m.FetchFailed([]ID{me})
+			w.m.FetchFailed([]ID{sl.ext})
 		}
-	case strings.HasPrefix(slot, "myqueue:"):
+	case slotMyQueue:
 		var recs []rc.MyQueuePresence
-		if recs, err = w.c.MyQueuePresence(ctx, rc.ID(me)); err == nil {
-			w.m.ApplyMyQueues(me, recs)
+		if recs, err = w.c.MyQueuePresence(ctx, rc.ID(sl.ext)); err == nil {
+			w.m.ApplyMyQueues(sl.ext, recs)
 		}
-	case strings.HasPrefix(slot, "member:"):
-		q := ID(strings.SplitN(strings.TrimPrefix(slot, "member:"), ":", 2)[0])
-		w.m.StartQueueFetch(q)
+	case slotMember:
+		w.m.StartQueueFetch(sl.queue)
 		var recs []rc.QueueMemberPresence
-		if recs, err = w.c.QueuePresence(ctx, rc.ID(q)); err == nil {
-			w.m.ApplyQueueSnapshot(q, queueAccept(recs))
+		if recs, err = w.c.QueuePresence(ctx, rc.ID(sl.queue)); err == nil {
+			w.m.ApplyQueueSnapshot(sl.queue, queueAccept(recs))
 		}
 	}
 	if err != nil {
-		w.log.Info("could not read back a write", "target", slot, "err", err)
+		w.log.Info("could not read back a write", "target", sl.kind, "err", err)
 		return
 	}
 	w.m.unconfirmed(w.m.stillPending(left))
@@ -371,20 +343,50 @@ func queueAccept(recs []rc.QueueMemberPresence) map[ID]bool {
 	return out
 }
 
-// ApplyMyQueues records my availability in each of my queues from REST,
-// with each queue's editableMemberStatus.
-func (m *Mirror) ApplyMyQueues(me ID, recs []rc.MyQueuePresence) {
+// The mirror's side of the writes.
+
+// recordWrite stores the user's latest choice; it reports whether a
+// request must go.
+func (m *Mirror) recordWrite(choice Write) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, r := range recs {
-		qi, ok := m.qindex[ID(r.CallQueue.ID)]
-		if !ok {
-			continue
-		}
-		q := &m.queues[qi]
-		q.EditableMemberStatus = r.CallQueue.EditableMemberStatus
-		q.Accept[me] = r.AcceptCalls
+	ok := m.wr.record(choice, &m.store, m.now())
+	m.touch(choice.Ext)
+	return ok
+}
+
+func (m *Mirror) unsent(sl slot) []Write {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.wr.unsent(sl)
+}
+
+func (m *Mirror) sent(batch []Write, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.wr.sent(batch, err, &m.store, m.now())
+	for _, b := range batch {
+		m.touch(b.Ext)
 	}
-	m.confirmQueueWrites()
-	m.touch("")
+}
+
+func (m *Mirror) stillPending(batch []Write) []Write {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.wr.stillPending(batch)
+}
+
+func (m *Mirror) unconfirmed(batch []Write) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.wr.unconfirmed(batch, &m.store, m.now())
+	for _, b := range batch {
+		m.touch(b.Ext)
+	}
+}
+
+func (m *Mirror) restingDND(ext ID) DNDStatus {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.store.restingDND(ext)
 }

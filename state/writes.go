@@ -4,26 +4,57 @@ import (
 	"time"
 )
 
-// Intent keys: what the user is changing.
+// WriteKind is what a write changes.
+type WriteKind int
+
+// Write kinds.
 const (
-	IntentStatus  = "status"  // Available, Busy, Invisible or DND
-	IntentQueues  = "queues"  // accept or reject: global queue availability
-	IntentMessage = "message" // the status message
+	// WriteStatus is a person's status: Available, Busy, Invisible or DND.
+	WriteStatus WriteKind = iota
+	// WriteMessage is a person's status message.
+	WriteMessage
+	// WriteQueueCalls is a person's global queue availability (dndStatus
+	// TakeAllCalls or DoNotAcceptDepartmentCalls).
+	WriteQueueCalls
+	// WriteMyQueue is a person's availability in one queue, set through
+	// their own call-queue presence (queues whose members may edit it).
+	WriteMyQueue
+	// WriteMember is a member's availability in a queue, set as a
+	// supervisor through the queue's presence.
+	WriteMember
 )
 
-// IntentQueue is the key of my availability in one queue.
-func IntentQueue(q ID) string { return "queue:" + string(q) }
+// Target names what a write changes: its kind, whose, and which queue.
+type Target struct {
+	Kind  WriteKind
+	Ext   ID
+	Queue ID
+}
 
-// IntentMember is the key of a member's availability in a queue (admins).
-func IntentMember(q, m ID) string { return "member:" + string(q) + ":" + string(m) }
+// slotKind is which request carries a write.
+type slotKind int
 
-// My statuses, as RingCentral's own apps name their four buttons.
 const (
-	StatusAvailable = "Available"
-	StatusBusy      = "Busy"
-	StatusInvisible = "Invisible"
-	StatusDND       = "DND"
+	slotPresence slotKind = iota // PUT extension presence
+	slotMyQueue                  // PUT extension call-queue presence
+	slotMember                   // PUT call-queue presence
 )
+
+// slot is one request target: at most one request per slot is in flight.
+type slot struct {
+	kind       slotKind
+	ext, queue ID
+}
+
+func (t Target) slot() slot {
+	switch t.Kind {
+	case WriteMyQueue:
+		return slot{slotMyQueue, t.Ext, t.Queue}
+	case WriteMember:
+		return slot{slotMember, t.Ext, t.Queue}
+	}
+	return slot{kind: slotPresence, ext: t.Ext}
+}
 
 // failedShown is how long a failed write stays visible.
 const failedShown = 10 * time.Second
@@ -31,51 +62,88 @@ const failedShown = 10 * time.Second
 // Write is a change the user asked for: pending until the server confirms
 // it, or failed (rolled back) with the error.
 type Write struct {
-	Key    string
-	Value  string // the choice, as shown
+	Target
+	// The choice: Status for WriteStatus, Message for WriteMessage, Accept
+	// for the queue kinds.
+	Status  Status
+	Message string
+	Accept  bool
+
 	Since  time.Time
 	Failed bool
-	Err    string
+	Err    string // one line, sanitised
 
-	slot    string
 	gen     uint64 // bumped by every new choice
 	sentGen uint64 // the gen last sent successfully
 	inGen   uint64 // the gen of the request in flight (0: none)
-	confirm func(m *Mirror) bool
 }
 
 // Pending reports whether the write still waits for the server.
 func (w Write) Pending() bool { return !w.Failed }
 
-// recordIntent stores the user's latest choice for key.
-func (m *Mirror) recordIntent(key, value, slot string, confirm func(m *Mirror) bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	w := m.writes[key]
-	fresh := w == nil || w.Failed
-	if w == nil {
-		w = &Write{Key: key}
-		m.writes[key] = w
+// confirmed reports whether the server's state (in s) is the choice.
+func (w *Write) confirmed(s *store) bool {
+	switch w.Kind {
+	case WriteMyQueue, WriteMember:
+		v, ok := s.queueAccept(w.Queue, w.Ext)
+		return ok && v == w.Accept
 	}
-	m.genCounter++
-	w.Value, w.slot, w.confirm = value, slot, confirm
-	w.gen = m.genCounter
-	w.Since, w.Failed, w.Err = m.now(), false, ""
-	if fresh && confirm(m) && w.inGen == 0 {
-		// Already so on the server and nothing earlier on its way: no request.
-		delete(m.writes, key)
+	e := s.entry(w.Ext)
+	if e == nil {
+		return false
 	}
-	m.touch("")
+	switch w.Kind {
+	case WriteStatus:
+		if w.Status == StatusDND {
+			return e.DNDStatus == DoNotDisturb
+		}
+		return e.UserStatus == w.Status.userStatus() && e.DNDStatus != DoNotDisturb
+	case WriteMessage:
+		return e.Message == Sanitize(w.Message)
+	case WriteQueueCalls:
+		if w.Accept {
+			return e.DNDStatus == TakeAllCalls
+		}
+		return e.DNDStatus == NoQueueCalls
+	}
+	return false
 }
 
-// unsent returns the writes of slot whose latest choice has not been
-// sent, and marks them in flight.
-func (m *Mirror) unsent(slot string) []Write {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// writeBook holds the user's changes in flight. The Mirror's lock guards
+// it.
+type writeBook struct {
+	writes map[Target]*Write
+	gen    uint64
+}
+
+func newWriteBook() writeBook { return writeBook{writes: map[Target]*Write{}} }
+
+// record stores the latest choice for its target; it reports false when
+// nothing need be sent (already so on the server, nothing on its way).
+func (b *writeBook) record(choice Write, s *store, now time.Time) bool {
+	w := b.writes[choice.Target]
+	fresh := w == nil || w.Failed
+	if w == nil {
+		w = &Write{Target: choice.Target}
+		b.writes[choice.Target] = w
+	}
+	b.gen++
+	w.Status, w.Message, w.Accept = choice.Status, choice.Message, choice.Accept
+	w.gen = b.gen
+	w.Since, w.Failed, w.Err = now, false, ""
+	if fresh && w.confirmed(s) && w.inGen == 0 {
+		delete(b.writes, choice.Target)
+		return false
+	}
+	return true
+}
+
+// unsent returns the writes of sl whose latest choice has not been sent,
+// and marks them in flight.
+func (b *writeBook) unsent(sl slot) []Write {
 	var out []Write
-	for _, w := range m.writes {
-		if w.slot == slot && !w.Failed && w.gen != w.sentGen && w.inGen == 0 {
+	for _, w := range b.writes {
+		if w.slot() == sl && !w.Failed && w.gen != w.sentGen && w.inGen == 0 {
 			w.inGen = w.gen
 			out = append(out, *w)
 		}
@@ -84,37 +152,32 @@ func (m *Mirror) unsent(slot string) []Write {
 }
 
 // sent records the outcome of a request that carried batch.
-func (m *Mirror) sent(batch []Write, err error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, b := range batch {
-		w := m.writes[b.Key]
-		if w == nil || w.inGen != b.gen {
+func (b *writeBook) sent(batch []Write, err error, s *store, now time.Time) {
+	for _, sb := range batch {
+		w := b.writes[sb.Target]
+		if w == nil || w.inGen != sb.gen {
 			continue
 		}
 		w.inGen = 0
-		if w.gen != b.gen {
+		if w.gen != sb.gen {
 			continue // a newer choice follows; this one's fate no longer matters
 		}
 		if err != nil {
-			w.Failed, w.Err, w.Since = true, oneLine(err.Error()), m.now()
+			w.Failed, w.Err, w.Since = true, oneLine(err.Error()), now
 			continue
 		}
-		w.sentGen = b.gen
-		if w.confirm(m) {
-			delete(m.writes, b.Key)
+		w.sentGen = sb.gen
+		if w.confirmed(s) {
+			delete(b.writes, sb.Target)
 		}
 	}
-	m.touch("")
 }
 
 // stillPending returns the writes of batch that wait for confirmation.
-func (m *Mirror) stillPending(batch []Write) []Write {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+func (b *writeBook) stillPending(batch []Write) []Write {
 	var out []Write
-	for _, b := range batch {
-		if w := m.writes[b.Key]; w != nil && w.gen == b.gen && !w.Failed {
+	for _, sb := range batch {
+		if w := b.writes[sb.Target]; w != nil && w.gen == sb.gen && !w.Failed {
 			out = append(out, *w)
 		}
 	}
@@ -123,90 +186,44 @@ func (m *Mirror) stillPending(batch []Write) []Write {
 
 // unconfirmed fails writes the server answered but a fresh read shows
 // were not applied.
-func (m *Mirror) unconfirmed(batch []Write) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, b := range batch {
-		if w := m.writes[b.Key]; w != nil && w.gen == b.gen && !w.confirm(m) {
-			w.Failed, w.Err, w.Since = true, "the server did not apply the change", m.now()
-		}
-	}
-	m.touch("")
-}
-
-// confirmWrites drops pending writes the mirror now agrees with; the
-// mirror lock is held.
-func (m *Mirror) confirmWrites(*Entry) { m.confirmAll() }
-
-func (m *Mirror) confirmQueueWrites() { m.confirmAll() }
-
-func (m *Mirror) confirmAll() {
-	for k, w := range m.writes {
-		if !w.Failed && w.inGen == 0 && w.sentGen == w.gen && w.confirm(m) {
-			delete(m.writes, k)
-			m.touch("")
+func (b *writeBook) unconfirmed(batch []Write, s *store, now time.Time) {
+	for _, sb := range batch {
+		if w := b.writes[sb.Target]; w != nil && w.gen == sb.gen && !w.confirmed(s) {
+			w.Failed, w.Err, w.Since = true, "the server did not apply the change", now
 		}
 	}
 }
 
-// Writes returns the pending writes and the recently failed ones.
-func (m *Mirror) Writes() map[string]Write {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	out := make(map[string]Write, len(m.writes))
-	now := m.now()
-	for k, w := range m.writes {
-		if w.Failed && now.Sub(w.Since) > failedShown {
-			continue
+// confirmAll drops the sent writes the server now agrees with; it reports
+// whether any went.
+func (b *writeBook) confirmAll(s *store) bool {
+	any := false
+	for k, w := range b.writes {
+		if !w.Failed && w.inGen == 0 && w.sentGen == w.gen && w.confirmed(s) {
+			delete(b.writes, k)
+			any = true
 		}
-		out[k] = *w
 	}
-	return out
+	return any
 }
 
-// entryLocked returns the entry of id (mirror lock held).
-func (m *Mirror) entryLocked(id ID) *Entry {
-	if i, ok := m.index[id]; ok {
-		return &m.entries[i]
+// shown returns the write of t as it should show at now: pending, or
+// failed within failedShown.
+func (b *writeBook) shown(t Target, now time.Time) (Write, bool) {
+	w := b.writes[t]
+	if w == nil || w.Failed && now.Sub(w.Since) > failedShown {
+		return Write{}, false
 	}
-	return nil
+	return *w, true
 }
 
-// queueAcceptLocked reports member's availability in queue q.
-func (m *Mirror) queueAcceptLocked(q, member ID) (bool, bool) {
-	qi, ok := m.qindex[q]
-	if !ok {
-		return false, false
+// nextChange is when a failed write will stop showing (zero: none).
+func (b *writeBook) nextChange(now time.Time) time.Time {
+	var next time.Time
+	for _, w := range b.writes {
+		if t := w.Since.Add(failedShown); w.Failed && t.After(now) && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
 	}
-	v, ok := m.queues[qi].Accept[member]
-	return v, ok
-}
-
-// MyStatus is my status as the user should see it: the latest choice while
-// it is pending, otherwise the server's (Available, Busy, Invisible, DND).
-func (m *Mirror) MyStatus() (status string, pending bool) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if w := m.writes[IntentStatus]; w != nil && !w.Failed {
-		return w.Value, true
-	}
-	e := m.entryLocked(m.me)
-	if e == nil || !e.Known {
-		return "", false
-	}
-	return StatusOf(e), false
-}
-
-// StatusOf maps presence onto the four statuses RingCentral's apps show
-// (rc-api.md §4.4): DND, else Invisible, else Busy, else Available.
-func StatusOf(e *Entry) string {
-	switch {
-	case e.DNDStatus == dndNoCalls:
-		return StatusDND
-	case e.UserStatus == "Offline":
-		return StatusInvisible
-	case e.UserStatus == "Busy":
-		return StatusBusy
-	}
-	return StatusAvailable
+	return next
 }

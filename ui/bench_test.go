@@ -66,52 +66,88 @@ func bigMirror(b testing.TB, n int, now func() time.Time) *state.Mirror {
 	m.ApplySnapshot(recs, true)
 	m.FinishResync(true)
 	m.SetLink(rc.Link{State: rc.LinkLive})
-	m.Drain()
+	m.Publish()
 	return m
 }
 
 // BenchmarkView draws the HUD at 200x50 over 1k, 10k and 100k extensions:
-// View reads only the snapshot of the rows on screen, so it must not grow
-// with the directory.
+// View reads only the frame's lines on screen, so it must not grow with
+// the directory.
 func BenchmarkView(b *testing.B) {
 	now := func() time.Time { return time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC) }
 	for _, n := range []int{1000, 10000, 100000} {
-		m := New(Options{Mirror: bigMirror(b, n, now), Account: "bench", Profile: colorprofile.TrueColor, Now: now})
-		m.SetWriter(&fakeWriter{})
-		m.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
+		h := benchHUD(b, bigMirror(b, n, now), now)
 		for _, c := range []struct {
 			name string
 			keys []string
 		}{{"grid", nil}, {"by-queue+detail", []string{"g", "enter"}}} {
 			for _, k := range c.keys {
-				m.Update(keyMsg(k))
+				h.press(k)
 			}
 			b.Run(fmt.Sprintf("n=%d/%s", n, c.name), func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					_ = m.View()
+					_ = h.m.View()
 				}
 			})
 		}
 	}
 }
 
-// BenchmarkChange is what one ChangesMsg costs in Update (reprojection,
-// counts, reading the rows on screen) at 1k, 10k and 100k extensions.
-func BenchmarkChange(b *testing.B) {
-	now := func() time.Time { return time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC) }
+// benchHUD is a model at 200x50 over mirror whose commands run at once.
+func benchHUD(b *testing.B, mirror *state.Mirror, now func() time.Time) *hud {
+	m := newModel(b, mirror, Options{Account: "bench", Profile: colorprofile.TrueColor, Now: now})
+	m.timer = func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }
+	m.SetWriter(&fakeWriter{})
+	h := &hud{m: m, f: &fixture{m: mirror}}
+	h.update(tea.WindowSizeMsg{Width: 200, Height: 50})
+	return h
+}
+
+// BenchmarkChangeToView is the state and UI part of one presence change
+// reaching the screen, at 1k, 10k and 100k extensions: the notification
+// applied to the mirror, the publish (the view's ordered index updated
+// incrementally, its frame built), the model taking the frame and drawing
+// it. "on-screen" changes a row on screen (a frame always follows);
+// "anywhere" changes anyone (a frame follows only when the screen changes,
+// the header counts included). Network decoding and the terminal renderer
+// are not in it (BenchmarkNotificationToFrame and the e2e benchmarks
+// measure those).
+func BenchmarkChangeToView(b *testing.B) {
+	c := &clock{t: time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)}
 	for _, n := range []int{1000, 10000, 100000} {
-		mirror := bigMirror(b, n, now)
-		m := New(Options{Mirror: mirror, Account: "bench", Profile: colorprofile.TrueColor, Now: now})
-		m.timer = func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }
-		m.Update(tea.WindowSizeMsg{Width: 200, Height: 50})
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				m.projectedAt = time.Time{} // never throttled: the full cost
-				m.Update(ChangesMsg{})
-			}
-		})
+		mirror := bigMirror(b, n, c.Now)
+		h := benchHUD(b, mirror, c.Now)
+		all := mirror.Project(state.Query{Sort: state.ColName}).Groups[0].IDs
+		var onScreen []state.ID
+		for _, l := range h.m.frame.Visible() {
+			onScreen = append(onScreen, l.Entry.ID)
+		}
+		statuses := []string{"Available", "Busy", "Offline"}
+		var seq int64 = 1000
+		for _, c2 := range []struct {
+			name string
+			ids  []state.ID
+		}{{"on-screen", onScreen}, {"anywhere", all}} {
+			b.Run(fmt.Sprintf("%s/n=%d", c2.name, n), func(b *testing.B) {
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					id := c2.ids[i%len(c2.ids)]
+					i++
+					seq++
+					st := statuses[i%len(statuses)]
+					mirror.ApplyEvent(&rc.Presence{ExtensionID: rc.ID(id), Sequence: &seq, UserStatus: &st}, c.Now(), true)
+					mirror.Publish()
+					select {
+					case f := <-h.m.view.Frames():
+						h.m.Update(FrameMsg{Frame: f})
+						_ = h.m.View()
+					default:
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -154,16 +190,17 @@ func (w *frameWriter) settle() {
 }
 
 // BenchmarkBadgeChangeBytes drives a real program at 120x40 over 1,000
-// extensions and counts the bytes written to the terminal for the frame
-// after one extension's availability changes (its badge, its highlight,
-// the counts in the header), in 256 colours and in truecolor.
+// extensions and counts the bytes written to the terminal for one
+// extension's availability changing on screen: the frame that shows it
+// (its badge, its one-cell "just changed" mark, the counts in the header)
+// and the frame that clears the mark, in 256 colours and in truecolor.
 func BenchmarkBadgeChangeBytes(b *testing.B) {
 	for _, profile := range []colorprofile.Profile{colorprofile.ANSI256, colorprofile.TrueColor} {
 		b.Run(profile.String(), func(b *testing.B) {
 			c := &clock{t: time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)}
 			mirror := bigMirror(b, 1000, c.Now)
 			out := &frameWriter{frames: make(chan frame, 1024)}
-			m := New(Options{Mirror: mirror, Account: "bench", Profile: profile, Now: c.Now})
+			m := newModel(b, mirror, Options{Account: "bench", Profile: profile, Now: c.Now})
 			p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(out), tea.WithWindowSize(120, 40),
 				tea.WithColorProfile(profile), tea.WithoutSignals())
 			ctx, cancel := context.WithCancel(context.Background())
@@ -172,20 +209,16 @@ func BenchmarkBadgeChangeBytes(b *testing.B) {
 				defer close(done)
 				_, _ = p.Run()
 			}()
-			go Pump(ctx, mirror, p.Send, Frame)
+			go mirror.Run(ctx)
+			go Pump(ctx, m.view, p.Send)
 			out.next(b)
 			out.settle()
 			proj := mirror.Project(state.Query{Sort: state.ColName})
 			visible := proj.Groups[0].IDs[:30]
 			var seq int64 = 100
-			total := 0
+			change, clear := 0, 0
 			b.ResetTimer()
 			for i := range b.N {
-				b.StopTimer()
-				c.Advance(10 * time.Second) // the last highlight is over
-				p.Send(ChangesMsg{})
-				out.settle()
-				b.StartTimer()
 				id := visible[i%len(visible)]
 				e, _ := mirror.Get(id)
 				st := "Busy"
@@ -196,10 +229,21 @@ func BenchmarkBadgeChangeBytes(b *testing.B) {
 				tel := "NoCall"
 				mirror.ApplyEvent(&rc.Presence{ExtensionID: rc.ID(id), Sequence: &seq, UserStatus: &st, TelephonyStatus: &tel,
 					ActiveCalls: []rc.ActiveCall{}}, c.Now(), true)
-				total += out.next(b).n
+				change += out.next(b).n
+				b.StopTimer()
+				out.settle()
+				c.Advance(highlightFor + time.Millisecond) // the mark is over
+				b.StartTimer()
+				p.Send(tickMsg{})
+				clear += out.next(b).n
+				b.StopTimer()
+				out.settle()
+				b.StartTimer()
 			}
 			b.StopTimer()
-			b.ReportMetric(float64(total)/float64(b.N), "bytes/frame")
+			b.ReportMetric(float64(change)/float64(b.N), "change-bytes")
+			b.ReportMetric(float64(clear)/float64(b.N), "clear-bytes")
+			b.ReportMetric(float64(change+clear)/float64(b.N), "bytes/change")
 			cancel()
 			p.Quit()
 			<-done
@@ -243,7 +287,7 @@ func (l *latencyModel) View() tea.View {
 func BenchmarkNotificationToFrame(b *testing.B) {
 	d := startDemo(b, false, false, 1000)
 	out := &frameWriter{frames: make(chan frame, 1<<16)}
-	lm := &latencyModel{Model: New(Options{Mirror: d.m, Account: "bench", Profile: colorprofile.ANSI256}), seen: map[string]time.Time{}}
+	lm := &latencyModel{Model: newModel(b, d.m, Options{Account: "bench", Profile: colorprofile.ANSI256}), seen: map[string]time.Time{}}
 	p := tea.NewProgram(lm, tea.WithInput(nil), tea.WithOutput(out), tea.WithWindowSize(200, 50),
 		tea.WithColorProfile(colorprofile.ANSI256), tea.WithoutSignals())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -252,7 +296,8 @@ func BenchmarkNotificationToFrame(b *testing.B) {
 		defer close(done)
 		_, _ = p.Run()
 	}()
-	go Pump(ctx, d.m, p.Send, Frame)
+	go d.m.Run(ctx)
+	go Pump(ctx, lm.view, p.Send)
 	var frames []time.Time
 	var fmu sync.Mutex
 	go func() {

@@ -76,12 +76,12 @@ func TestPaletteIsReadableOnLightAndDark(t *testing.T) {
 				t.Errorf("dark=%v: %s text contrast %.2f on the terminal background", dark, name, r)
 			}
 		}
-		h, ok := sgrColor(s.row[rowChanged].pre, 48)
+		h, ok := sgrColor(s.Changed.pre, 48)
 		if !ok {
 			t.Fatalf("no highlight colour")
 		}
 		if r := contrast(h, text); r < 4.5 {
-			t.Errorf("dark=%v: changed-row highlight contrast %.2f with the default text", dark, r)
+			t.Errorf("dark=%v: changed-row mark contrast %.2f with the default text", dark, r)
 		}
 	}
 }

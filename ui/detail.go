@@ -8,69 +8,39 @@ import (
 	"github.com/rchud/rchud/state"
 )
 
-// queueInfo is one queue as a pane shows it for one member.
-type queueInfo struct {
-	ID       state.ID
-	Name     string
-	Number   string
-	Editable bool
-	Known    bool // whether the member's availability in it is known
-	Accept   bool
-	Write    state.Write // a pending or failed change of it
-	Writing  bool
-}
-
-// shown is the availability as shown: the pending choice, else the known.
-func (q queueInfo) shown() (accept, known bool) {
-	if q.Writing && !q.Write.Failed {
-		return q.Write.Value == "accept", true
-	}
-	return q.Accept, q.Known
-}
-
 // queueState tells a member's availability in a queue, with a pending or
 // failed change in place.
-func queueState(st *Styles, q queueInfo) string {
+func queueState(st *Styles, q state.QueueCell) string {
 	s := "unknown"
 	if q.Known {
-		s = map[bool]string{true: "on", false: "off"}[q.Accept]
+		s = onOff(q.Accept)
 	}
-	if q.Writing {
-		v := q.Write
-		v.Value = map[string]string{"accept": "on", "reject": "off"}[v.Value]
-		return pendingText(st, v, true, s)
+	if w := q.Write; w != nil {
+		return writeText(st, w, onOff(w.Accept))
 	}
 	return s
 }
 
-// detailData is what the detail pane shows, read in Update.
-type detailData struct {
-	ok     bool
-	row    state.Row
-	me     bool
-	queues []queueInfo
-}
-
 // renderDetail draws every presence field of the selected extension, its
 // calls and its queues, in exactly w x h cells.
-func renderDetail(st *Styles, d *detailData, now time.Time, w, h int) []string {
+func renderDetail(st *Styles, d *state.Detail, now time.Time, w, h int) []string {
 	var lines []string
 	add := func(s string) { lines = append(lines, fitLine(s, w)) }
-	if !d.ok {
+	if d == nil {
 		add(st.Faint.wrap(" nothing selected"))
 		return padLines(lines, w, h)
 	}
-	r := &d.row
-	title := Sanitize(r.Name)
-	if d.me {
+	r := d.Entry
+	title := r.Name
+	if d.Me {
 		title += " (you)"
 	}
-	add(st.Bold.wrap(" " + title + " · ext " + Sanitize(r.Number)))
+	add(st.Bold.wrap(" " + title + " · ext " + r.Number))
 	since := func(t time.Time) string {
 		if t.IsZero() {
 			return " for –"
 		}
-		return " for " + FormatDuration(now.Sub(t))
+		return " for " + state.FormatDuration(now.Sub(t))
 	}
 	type field struct{ label, value string }
 	var fields []field
@@ -80,11 +50,11 @@ func renderDetail(st *Styles, d *detailData, now time.Time, w, h int) []string {
 		fields = append(fields,
 			field{"state", st.shortBadge(r.Availability) + since(r.AvailSince)},
 			field{"phone", TelephonyLabel(r.TelephonyStatus) + since(r.TelSince)},
-			field{"status", orDash(Sanitize(r.UserStatus))},
-			field{"presence", orDash(Sanitize(r.PresenceStatus))},
-			field{"DND", DNDLabel(r.DNDStatus)},
-			field{"meeting", orDash(Sanitize(r.MeetingStatus))},
-			field{"message", orDash(quoted(Sanitize(r.Message)))})
+			field{"status", orDash(r.UserStatus)},
+			field{"presence", orDash(r.PresenceStatus)},
+			field{"DND", r.DNDStatus.Label()},
+			field{"meeting", orDash(r.MeetingStatus)},
+			field{"message", orDash(quoted(r.Message))})
 	}
 	// Two fields a line when there is room, one otherwise; the message
 	// and the email always get a line of their own.
@@ -104,7 +74,7 @@ func renderDetail(st *Styles, d *detailData, now time.Time, w, h int) []string {
 			add(cell)
 		}
 	}
-	if r.Stale {
+	if d.Stale {
 		fields = append([]field{{"freshness", st.Error.wrap("~ stale: may be out of date")}}, fields...)
 	}
 	flow(fields)
@@ -116,38 +86,35 @@ func renderDetail(st *Styles, d *detailData, now time.Time, w, h int) []string {
 	for i := range r.Calls {
 		c := &r.Calls[i]
 		name, num := c.Party()
-		who := Sanitize(name)
-		if n := Sanitize(num); n != "" {
-			who = strings.TrimSpace(who + " " + n)
-		}
+		who := strings.TrimSpace(name + " " + num)
 		if who == "" {
 			who = "unknown caller"
 		}
-		add("  " + callArrow(c) + " " + strings.ToLower(orDash(Sanitize(c.Direction))) + " · " + who)
+		add("  " + callArrow(c) + " " + strings.ToLower(orDash(c.Direction)) + " · " + who)
 		line := "    " + TelephonyLabel(c.Status)
 		if !c.Start.IsZero() {
-			line += " " + FormatDuration(now.Sub(c.Start))
+			line += " " + state.FormatDuration(now.Sub(c.Start))
 		}
 		if c.Queue {
 			line += " · queue call"
 		}
 		add(line)
 	}
-	add(st.Bold.wrap(fmt.Sprintf(" Queues (%d)", len(d.queues))))
-	for _, q := range d.queues {
+	add(st.Bold.wrap(fmt.Sprintf(" Queues (%d)", len(d.Queues))))
+	for _, q := range d.Queues {
 		lock := ""
 		if !q.Editable {
 			lock = " · locked"
 		}
-		add("  " + Sanitize(q.Name) + " (" + Sanitize(q.Number) + ") " + queueState(st, q) + lock)
+		add("  " + q.Name + " (" + q.Number + ") " + queueState(st, q.QueueCell) + lock)
 	}
 	var who []field
-	who = append(who, field{"department", orDash(Sanitize(r.Department))})
+	who = append(who, field{"department", orDash(r.Department)})
 	if r.Site != "" {
-		who = append(who, field{"site", Sanitize(r.Site)})
+		who = append(who, field{"site", r.Site})
 	}
 	if r.Email != "" {
-		who = append(who, field{"email", Sanitize(r.Email)})
+		who = append(who, field{"email", r.Email})
 	}
 	if !r.Confirmed.IsZero() {
 		who = append(who, field{"confirmed", clockAt(r.Confirmed, now)})

@@ -169,19 +169,17 @@ type goldenCase struct {
 // checkGolden draws the HUD over a golden demo, 83 s after every clock
 // stopped, and compares the frame (ANSI stripped) with its golden file.
 func checkGolden(t *testing.T, d *demo, c goldenCase) {
-	m := New(Options{Mirror: d.m, Account: "demo call centre (emulator)", Profile: colorprofile.TrueColor,
+	m := newModel(t, d.m, Options{Account: "demo call centre (emulator)", Profile: colorprofile.TrueColor,
 		ReadOnly: c.readOnly, Now: func() time.Time { return goldenT.Add(83 * time.Second) }})
 	m.timer = func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }
 	w, err := d.s.Writer(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.SetWriter(w)
-	m.Update(ChangesMsg(d.m.Drain()))
-	m.Update(tea.WindowSizeMsg{Width: c.w, Height: c.h})
-	for _, k := range c.keys {
-		m.Update(keyMsg(k))
-	}
+	m.SetWriter(w.Me())
+	h := &hud{t: t, m: m, f: &fixture{m: d.m}}
+	h.update(tea.WindowSizeMsg{Width: c.w, Height: c.h})
+	h.press(c.keys...)
 	frame := m.View().Content
 	checkFrame(t, c.name, frame, c.w, c.h)
 	golden.RequireEqual(t, ansi.Strip(frame)+"\n")
@@ -261,17 +259,18 @@ func TestFlowFilterSortSetStatusConfirmedByTheEmulator(t *testing.T) {
 	d := startDemo(t, false, false, 60)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	o := &observed{Model: New(Options{Mirror: d.m, Account: "demo", Profile: colorprofile.ANSI256,
+	o := &observed{Model: newModel(t, d.m, Options{Account: "demo", Profile: colorprofile.ANSI256,
 		Writer: func() (Writer, error) {
 			w, err := d.s.Writer(ctx)
 			if err != nil {
 				return nil, err
 			}
-			return w, nil
+			return w.Me(), nil
 		}})}
 	tm := teatest.NewTestModel(t, o, teatest.WithInitialTermSize(120, 30),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI256)))
-	go Pump(ctx, d.m, tm.Send, Frame)
+	go d.m.Run(ctx)
+	go Pump(ctx, o.view, tm.Send)
 	wait := func(what string, cond func(frame string) bool) {
 		t.Helper()
 		waitFor(t, 15*time.Second, what, func() bool { return cond(o.last()) })

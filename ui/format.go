@@ -8,22 +8,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// FormatDuration renders a time in state or a call duration compactly:
-// 0:42, 12:05, 1h02m, 2d03h.
-func FormatDuration(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int64(d / time.Second)
-	switch {
-	case s < 3600:
-		return fmt.Sprintf("%d:%02d", s/60, s%60)
-	case s < 86400:
-		return fmt.Sprintf("%dh%02dm", s/3600, s%3600/60)
-	}
-	return fmt.Sprintf("%dd%02dh", s/86400, s%86400/3600)
-}
-
 // fit makes plain text exactly w cells wide: truncated with "…" or padded
 // with spaces. s must already be sanitised.
 func fit(s string, w int) string {
@@ -98,23 +82,6 @@ func fits(left, right string, w int) bool {
 	return ansi.StringWidth(left)+ansi.StringWidth(right)+1 <= w
 }
 
-// DNDLabel names a dndStatus in a few words.
-func DNDLabel(s string) string {
-	switch s {
-	case "TakeAllCalls":
-		return "all calls"
-	case "DoNotAcceptDepartmentCalls":
-		return "no queue calls"
-	case "TakeDepartmentCallsOnly":
-		return "queue only"
-	case "DoNotAcceptAnyCalls":
-		return "DND"
-	case "":
-		return "–"
-	}
-	return Sanitize(s)
-}
-
 // TelephonyLabel names a telephonyStatus in a word or two.
 func TelephonyLabel(s string) string {
 	switch s {
@@ -131,34 +98,36 @@ func TelephonyLabel(s string) string {
 	case "":
 		return "–"
 	}
-	return Sanitize(s)
+	return s
 }
 
-// formatAge says how long ago something was, as coarsely as the screen
-// needs: seconds for a minute, then minutes, then hours.
-func formatAge(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return "just now"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds ago", int(d/time.Second))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d/time.Minute))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d/time.Hour))
+// plural counts a noun: "1 match", "2 matches".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
 	}
-	return fmt.Sprintf("%dd ago", int(d/(24*time.Hour)))
+	return fmt.Sprintf("%d %s", n, many)
 }
 
-// nextAgeChange is how long until formatAge(d) reads differently.
-func nextAgeChange(d time.Duration) time.Duration {
+// formatSpan says a long span as coarsely as the header needs: minutes,
+// then hours, then days.
+func formatSpan(d time.Duration) string {
 	switch {
-	case d < time.Second:
-		return time.Second - d
-	case d < time.Minute:
-		return time.Second - d%time.Second
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+}
+
+// nextSpanChange is how long until formatSpan(d) reads differently.
+func nextSpanChange(d time.Duration) time.Duration {
+	switch {
 	case d < time.Hour:
 		return time.Minute - d%time.Minute
+	case d < 48*time.Hour:
+		return time.Hour - d%time.Hour
 	}
-	return time.Hour - d%time.Hour
+	return 24*time.Hour - d%(24*time.Hour)
 }

@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -11,224 +10,6 @@ import (
 
 	"github.com/rchud/rchud/state"
 )
-
-// grid is the virtualised list: the projection (ids only), the selection
-// (kept by extension id and group, never by row index), and the window of
-// lines on screen. Only the window is ever read from the mirror or drawn.
-type grid struct {
-	proj    state.Projection
-	grouped bool
-	starts  []int // first line of each group (its header when grouped)
-	lines   int
-	sel     int // selected line, always a row; -1 when there are no rows
-	selID   state.ID
-	selKey  state.ID // group key of the selection
-	top     int
-	height  int // rows on screen
-}
-
-// lineRef is a line of the list: a group header (row < 0) or a row.
-type lineRef struct{ group, row int }
-
-func (g *grid) headerLines() int {
-	if g.grouped {
-		return 1
-	}
-	return 0
-}
-
-// at maps a line to its group and row.
-func (g *grid) at(line int) lineRef {
-	gi := sort.Search(len(g.starts), func(i int) bool { return g.starts[i] > line }) - 1
-	return lineRef{gi, line - g.starts[gi] - g.headerLines()}
-}
-
-// lineOf is the line of row r of group gi.
-func (g *grid) lineOf(gi, r int) int { return g.starts[gi] + g.headerLines() + r }
-
-func (g *grid) id(ref lineRef) state.ID { return g.proj.Groups[ref.group].IDs[ref.row] }
-
-// rows is the number of rows (a person in two groups counts twice).
-func (g *grid) rows() int { return g.lines - len(g.starts)*g.headerLines() }
-
-// selected returns the selected extension and its group.
-func (g *grid) selected() (id state.ID, group *state.Group, ok bool) {
-	if g.sel < 0 {
-		return "", nil, false
-	}
-	ref := g.at(g.sel)
-	return g.id(ref), &g.proj.Groups[ref.group], true
-}
-
-// setProjection installs a new projection and finds the same person again
-// (in the same group if still there), keeping them at the same place on
-// screen when possible.
-func (g *grid) setProjection(p state.Projection, grouped bool) {
-	offset := g.sel - g.top
-	oldSel := g.sel
-	g.grouped = grouped
-	g.proj = p
-	if grouped {
-		// A group is drawn only with rows under it.
-		g.proj.Groups = make([]state.Group, 0, len(p.Groups))
-		for _, gr := range p.Groups {
-			if len(gr.IDs) > 0 {
-				g.proj.Groups = append(g.proj.Groups, gr)
-			}
-		}
-	}
-	g.starts = g.starts[:0]
-	line := 0
-	for _, gr := range g.proj.Groups {
-		g.starts = append(g.starts, line)
-		line += g.headerLines() + len(gr.IDs)
-	}
-	g.lines = line
-	if g.rows() == 0 {
-		g.sel, g.top = -1, 0
-		return
-	}
-	g.sel = g.find(g.selKey, g.selID, oldSel)
-	g.top = g.sel - max(0, offset)
-	g.remember()
-	g.clamp()
-}
-
-// reveal starts the window at a group header, so a new grouping or order
-// opens with its context: the header of the top row's group when the
-// selection still shows, else the selection's own.
-func (g *grid) reveal() {
-	if g.sel < 0 || !g.grouped || g.lines <= g.height {
-		return
-	}
-	for _, header := range []int{g.starts[g.at(g.top).group], g.starts[g.at(g.sel).group]} {
-		if header <= g.top && g.sel-header < g.height {
-			g.top = header
-			return
-		}
-	}
-	g.top = g.starts[g.at(g.sel).group] + 1 // the header is too far: start under it
-	g.clamp()
-}
-
-// find returns the line of id in group key, else of id anywhere, else the
-// row nearest the old line.
-func (g *grid) find(key, id state.ID, old int) int {
-	if id != "" {
-		any := -1
-		for gi, gr := range g.proj.Groups {
-			if r := slices.Index(gr.IDs, id); r >= 0 {
-				if gr.Key == key {
-					return g.lineOf(gi, r)
-				}
-				if any < 0 {
-					any = g.lineOf(gi, r)
-				}
-			}
-		}
-		if any >= 0 {
-			return any
-		}
-	}
-	return g.rowNear(max(0, old))
-}
-
-// rowNear is the row line at or after l (else before it).
-func (g *grid) rowNear(l int) int {
-	l = min(max(0, l), g.lines-1)
-	if g.at(l).row < 0 {
-		if l+1 < g.lines {
-			return l + 1
-		}
-		return l - 1
-	}
-	return l
-}
-
-func (g *grid) remember() {
-	if g.sel < 0 {
-		return
-	}
-	ref := g.at(g.sel)
-	g.selID, g.selKey = g.id(ref), g.proj.Groups[ref.group].Key
-}
-
-func (g *grid) setHeight(h int) {
-	g.height = max(1, h)
-	g.clamp()
-}
-
-// clamp keeps the window inside the list and the selection inside the
-// window, with a group's header above its first row.
-func (g *grid) clamp() {
-	if g.sel >= 0 {
-		if g.sel >= g.top+g.height {
-			g.top = g.sel - g.height + 1
-		}
-		if g.sel < g.top {
-			g.top = g.sel
-		}
-		if g.grouped && g.top == g.sel && g.at(g.sel).row == 0 && g.height > 1 {
-			g.top--
-		}
-	}
-	g.top = max(0, min(g.top, g.lines-g.height))
-}
-
-// move moves the selection by n rows, skipping group headers.
-func (g *grid) move(n int) {
-	if g.sel < 0 {
-		return
-	}
-	l := g.sel
-	for step := 0; step < abs(n); step++ {
-		next := l + sign(n)
-		if next >= 0 && next < g.lines && g.at(next).row < 0 {
-			next += sign(n)
-		}
-		if next < 0 || next >= g.lines {
-			break
-		}
-		l = next
-	}
-	g.selectLine(l)
-}
-
-func (g *grid) first() { g.selectLine(g.headerLines()) }
-func (g *grid) last()  { g.selectLine(g.lines - 1) }
-
-func (g *grid) selectLine(l int) {
-	if g.rows() == 0 {
-		return
-	}
-	g.sel = g.rowNear(l)
-	g.remember()
-	g.clamp()
-}
-
-// window lists the lines on screen.
-func (g *grid) window() []lineRef {
-	end := min(g.lines, g.top+g.height)
-	out := make([]lineRef, 0, max(0, end-g.top))
-	for l := g.top; l < end; l++ {
-		out = append(out, g.at(l))
-	}
-	return out
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
-}
-
-func sign(n int) int {
-	if n < 0 {
-		return -1
-	}
-	return 1
-}
 
 // Columns.
 
@@ -398,16 +179,6 @@ func (lay layout) has(id colID) bool {
 
 // Rows.
 
-// gridLine is one line on screen, read from the mirror in Update.
-type gridLine struct {
-	header  bool
-	group   *state.Group
-	row     state.Row
-	flags   int
-	me      bool
-	inQueue string // the IN QUEUE cell, when grouped by queue
-}
-
 // renderColumnHeader draws the column titles, the sorted one marked.
 func renderColumnHeader(st *Styles, lay layout, sortBy state.Column, desc bool) string {
 	var b strings.Builder
@@ -430,33 +201,35 @@ func renderColumnHeader(st *Styles, lay layout, sortBy state.Column, desc bool) 
 }
 
 // renderGroupHeader draws a group's title and its counts.
-func renderGroupHeader(st *Styles, g *state.Group, w int, hint string) string {
-	title := Sanitize(g.Title)
+func renderGroupHeader(st *Styles, g *state.Heading, w int, hint string) string {
+	title := g.Title
 	if title == "" {
 		title = "(no name)"
 	}
-	text := fmt.Sprintf("▾ %s · %d", title, len(g.IDs))
-	if c := countsText(g.Counts, false); c != "" {
+	text := fmt.Sprintf("▾ %s · %d", title, g.Rows)
+	if c := countsText(&g.Counts); c != "" {
 		text += " · " + c
 	}
 	return spread(st.Group.wrap(fit(text, max(0, w-ansi.StringWidth(hint)))), hint, w)
 }
 
 // renderRow draws one extension on one line of exactly lay.width cells.
-func renderRow(b *strings.Builder, st *Styles, lay layout, gl *gridLine, now time.Time) {
-	r := &gl.row
-	p := st.row[gl.flags&(rowFlags-1)]
+// A row that just changed is marked by one cell (a bright *), so marking
+// and unmarking it costs the terminal a few bytes, not a repaint.
+func renderRow(b *strings.Builder, st *Styles, lay layout, l *state.Line, flags int, now time.Time) {
+	e := l.Entry
+	p := st.row[flags&(rowSelected|rowStale)]
 	b.WriteString(p.pre)
 	mark := " "
-	if gl.flags&rowSelected != 0 {
+	if flags&rowSelected != 0 {
 		mark = "›"
 	}
 	b.WriteString(mark)
 	switch {
-	case r.Stale:
+	case l.Stale:
 		b.WriteByte('~')
-	case gl.flags&rowChanged != 0:
-		b.WriteByte('*')
+	case flags&rowChanged != 0:
+		b.WriteString(p.post + st.Changed.wrap("*") + p.pre)
 	default:
 		b.WriteByte(' ')
 	}
@@ -465,61 +238,89 @@ func renderRow(b *strings.Builder, st *Styles, lay layout, gl *gridLine, now tim
 			b.WriteByte(' ')
 		}
 		if c.spec.id == colState && c.w < BadgeWidth {
-			b.WriteString(fit(BadgeLabel(r.Availability), c.w))
+			b.WriteString(fit(BadgeLabel(e.Availability), c.w))
 			continue
 		}
 		if c.spec.id == colState {
 			b.WriteString(p.post)
-			b.WriteString(st.Badge(r.Availability))
+			b.WriteString(st.Badge(e.Availability))
 			b.WriteString(strings.Repeat(" ", max(0, c.w-BadgeWidth)))
 			b.WriteString(p.pre)
 			continue
 		}
-		b.WriteString(cellText(c, gl, now))
+		b.WriteString(cellText(c, l, now))
 	}
 	b.WriteString(p.post)
 }
 
-// cellText is a cell's sanitised text, exactly c.w cells wide.
-func cellText(c placed, gl *gridLine, now time.Time) string {
-	r := &gl.row
+// cellText is a cell's text (the entry's strings are sanitised on their
+// way into the mirror), exactly c.w cells wide.
+func cellText(c placed, l *state.Line, now time.Time) string {
+	e := l.Entry
 	switch c.spec.id {
 	case colName:
-		name := Sanitize(r.Name)
+		name := e.Name
 		if name == "" {
 			name = "(no name)"
 		}
-		if gl.me {
+		if l.Me {
 			return fitWithSuffix(name, " (you)", c.w)
 		}
 		return fit(name, c.w)
 	case colExt:
-		return fit(Sanitize(r.Number), c.w)
+		return fit(e.Number, c.w)
 	case colInQueue:
-		return fit(gl.inQueue, c.w)
+		if l.Group.Key == "" {
+			return fit("", c.w) // the rows in no queue
+		}
+		return fit(inQueueCell(l.InQueue), c.w)
 	case colSince:
-		if r.AvailSince.IsZero() || !r.Known {
+		if e.AvailSince.IsZero() || !e.Known {
 			return fit("–", c.w)
 		}
-		return fit(FormatDuration(now.Sub(r.AvailSince)), c.w)
+		return fit(state.FormatDuration(now.Sub(e.AvailSince)), c.w)
 	case colCall:
-		return callCell(r, now, c.w)
+		return callCell(e, now, c.w)
 	case colStatus:
-		return fit(statusText(r), c.w)
+		return fit(e.StatusText(), c.w)
 	case colDND:
-		if !r.Known {
+		if !e.Known {
 			return fit("", c.w)
 		}
-		return fit(DNDLabel(r.DNDStatus), c.w)
+		return fit(e.DNDStatus.Label(), c.w)
 	case colPhone:
-		if !r.Known {
+		if !e.Known {
 			return fit("", c.w)
 		}
-		return fit(TelephonyLabel(r.TelephonyStatus), c.w)
+		return fit(TelephonyLabel(e.TelephonyStatus), c.w)
 	case colDept:
-		return fit(Sanitize(r.Department), c.w)
+		return fit(e.Department, c.w)
 	}
 	return fit("", c.w)
+}
+
+// inQueueCell is a member's availability in a queue, for the IN QUEUE
+// column: on, off, ? (unknown), a pending choice (→off…) or a failed one
+// (✗on: the error is in the detail pane and the flash).
+func inQueueCell(c state.QueueCell) string {
+	cell := "?"
+	if c.Known {
+		cell = onOff(c.Accept)
+	}
+	switch w := c.Write; {
+	case w != nil && w.Failed:
+		return "✗ " + cell
+	case w != nil:
+		return "→" + onOff(w.Accept) + "…"
+	}
+	return cell
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
 }
 
 // fitWithSuffix keeps a suffix visible by cutting the text before it.
@@ -534,80 +335,37 @@ func fitWithSuffix(s, suffix string, w int) string {
 	return fit(s+suffix, w)
 }
 
-// statusText is the user status and the message.
-func statusText(r *state.Row) string {
-	if !r.Known {
-		return ""
-	}
-	s := Sanitize(r.UserStatus)
-	if msg := Sanitize(r.Message); msg != "" {
-		if s != "" {
-			s += ": "
-		}
-		s += msg
-	}
-	return s
-}
-
-// primaryCall is the call that matters most: ringing, then talking, then
-// on hold, then parked.
-func primaryCall(calls []state.Call) *state.Call {
-	rank := map[string]int{"Ringing": 0, "CallConnected": 1, "OnHold": 2, "ParkedCall": 3}
-	best := &calls[0]
-	for i := range calls {
-		ri, ok := rank[calls[i].Status]
-		rb, okb := rank[best.Status]
-		if ok && (!okb || ri < rb) {
-			best = &calls[i]
-		}
-	}
-	return best
-}
-
-// callWho is the other party: a name, else a number.
-func callWho(c *state.Call) string {
-	name, num := c.Party()
-	who := Sanitize(name)
-	if who == "" {
-		who = Sanitize(num)
-	}
-	if who == "" {
-		who = "unknown caller"
-	}
-	return who
-}
-
 // callArrow marks the direction: ← inbound, → outbound.
 func callArrow(c *state.Call) string {
-	if c.Direction == "Outbound" {
-		return "→"
+	if c.Inbound() {
+		return "←"
 	}
-	return "←"
+	return "→"
 }
 
 // callCell is the active call: direction, other party, running duration,
 // Q for a queue call, +n for more calls.
-func callCell(r *state.Row, now time.Time, w int) string {
-	if len(r.Calls) == 0 {
-		if r.CallsUnsure {
+func callCell(e *state.Entry, now time.Time, w int) string {
+	c := e.PrimaryCall()
+	if c == nil {
+		if e.CallsUnsure {
 			return fit("…", w)
 		}
 		return fit("", w)
 	}
-	c := primaryCall(r.Calls)
 	wide := w >= 26
 	right := ""
 	if !c.Start.IsZero() {
-		right = FormatDuration(now.Sub(c.Start))
+		right = state.FormatDuration(now.Sub(c.Start))
 	}
 	if c.Queue {
 		right = map[bool]string{false: "Q ", true: "queue "}[wide] + right
 	}
-	if more := max(len(r.Calls), r.TotalCalls) - 1; more > 0 {
+	if more := e.MoreCalls(); more > 0 {
 		calls := map[bool]string{false: "", true: map[bool]string{false: " calls", true: " call"}[more == 1]}[wide]
 		right = fmt.Sprintf("+%d%s %s", more, calls, right)
 	}
-	left := callArrow(c) + " " + callWho(c)
+	left := callArrow(c) + " " + c.Who()
 	rw := ansi.StringWidth(right)
 	if rw+2 > w {
 		return fit(left, w)

@@ -1,88 +1,9 @@
 package ui
 
 import (
-	"fmt"
 	"slices"
 	"testing"
-
-	"github.com/rchud/rchud/state"
 )
-
-func ids(prefix string, n int) []state.ID {
-	out := make([]state.ID, n)
-	for i := range out {
-		out[i] = state.ID(fmt.Sprintf("%s%d", prefix, i))
-	}
-	return out
-}
-
-func TestSelectionKeepsItsPlaceOnScreenThroughAResort(t *testing.T) {
-	var g grid
-	g.sel = -1
-	list := ids("x", 100)
-	g.setProjection(state.Projection{Groups: []state.Group{{IDs: list}}, Total: 100}, false)
-	g.setHeight(10)
-	g.selectLine(45)
-	g.top = 40
-	g.clamp()
-	// x45 moves to position 70 and everyone else shifts.
-	moved := slices.Delete(slices.Clone(list), 45, 46)
-	moved = slices.Insert(moved, 70, state.ID("x45"))
-	g.setProjection(state.Projection{Groups: []state.Group{{IDs: moved}}, Total: 100}, false)
-	if id, _, _ := g.selected(); id != "x45" || g.sel != 70 || g.sel-g.top != 5 {
-		t.Fatalf("selected %s at line %d, top %d: want x45 at 70, 5 lines down the window", id, g.sel, g.top)
-	}
-	// Gone: the selection stays at the same line, on another person.
-	gone := slices.Delete(slices.Clone(moved), 70, 71)
-	g.setProjection(state.Projection{Groups: []state.Group{{IDs: gone}}, Total: 99}, false)
-	if g.sel != 70 {
-		t.Fatalf("selection jumped to %d when its person left", g.sel)
-	}
-	// Empty, then back.
-	g.setProjection(state.Projection{Groups: []state.Group{{}}}, false)
-	if g.sel != -1 || len(g.window()) != 0 {
-		t.Fatalf("an empty list must have no selection")
-	}
-	g.setProjection(state.Projection{Groups: []state.Group{{IDs: list}}, Total: 100}, false)
-	if g.sel < 0 {
-		t.Fatalf("rows are back and nothing is selected")
-	}
-}
-
-func TestGroupedGridKeepsThePersonInTheirGroup(t *testing.T) {
-	var g grid
-	g.sel = -1
-	p := state.Projection{Groups: []state.Group{
-		{Key: "q1", Title: "A", IDs: []state.ID{"1", "2"}},
-		{Key: "q2", Title: "B", IDs: []state.ID{"2", "3"}},
-		{Key: "", Title: "None", IDs: nil},
-	}}
-	g.setProjection(p, true)
-	g.setHeight(20)
-	if len(g.proj.Groups) != 2 || g.lines != 6 {
-		t.Fatalf("empty groups must not be drawn: %d groups, %d lines", len(g.proj.Groups), g.lines)
-	}
-	g.last() // "3" in q2
-	g.move(-1)
-	if id, gr, _ := g.selected(); id != "2" || gr.Key != "q2" {
-		t.Fatalf("selected %s in %s, want 2 in q2", id, gr.Key)
-	}
-	g.move(-1) // skips q2's header
-	if id, gr, _ := g.selected(); id != "2" || gr.Key != "q1" {
-		t.Fatalf("selected %s in %s, want 2 in q1", id, gr.Key)
-	}
-	g.move(1)
-	// q1 loses "1": "2" in q2 is found in q2, not in q1.
-	p.Groups[0].IDs = []state.ID{"2"}
-	g.setProjection(p, true)
-	if id, gr, _ := g.selected(); id != "2" || gr.Key != "q2" {
-		t.Fatalf("after the change: %s in %s, want 2 in q2", id, gr.Key)
-	}
-	g.first()
-	if g.top != 0 || g.at(g.sel).row != 0 {
-		t.Fatalf("the first row must show with its group header above")
-	}
-}
 
 func TestLayoutDropsColumnsByPriority(t *testing.T) {
 	var prev []colID

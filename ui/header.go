@@ -23,7 +23,7 @@ var countWords = map[state.Availability]string{
 }
 
 // countsText tells counts by availability ("5 available · 3 on a call").
-func countsText(counts map[state.Availability]int, _ bool) string {
+func countsText(counts *state.Counts) string {
 	var parts []string
 	for _, a := range countOrder {
 		if n := counts[a]; n > 0 {
@@ -35,6 +35,9 @@ func countsText(counts map[state.Availability]int, _ bool) string {
 
 // clockAt is a time of day in the zone of now (the HUD's clock).
 func clockAt(t, now time.Time) string { return t.In(now.Location()).Format("15:04:05") }
+
+// quietAfter is how long without any event before the header says so.
+const quietAfter = time.Minute
 
 // connText tells the connection state, never more hopeful than it is.
 func connText(h state.Health, signedIn bool, now time.Time) string {
@@ -52,16 +55,29 @@ func connText(h state.Health, signedIn bool, now time.Time) string {
 	case h.Conn == state.ConnRecovering:
 		s = "recovering… (link lost " + clock(h.Down) + ")"
 	case h.Conn == state.ConnResyncing:
-		s = "resyncing: " + Sanitize(h.Resync)
+		s = "resyncing: " + h.Resync
 	case h.Conn == state.ConnOffline:
 		s = "offline since " + clock(h.Down)
 	case h.Conn == state.ConnClosed:
 		s = "closed"
 	}
 	if h.Err != "" && h.Conn != state.ConnLive && h.Conn != state.ConnResyncing {
-		s += ": " + Sanitize(h.Err)
+		s += ": " + h.Err
 	}
 	return s
+}
+
+// quietText tells a long silence ("quiet 5m"), or "" while events flow.
+func quietText(h state.Health, now time.Time) string {
+	switch {
+	case h.LastEvent.IsZero() && h.Loaded:
+		return "no events yet"
+	case h.LastEvent.IsZero():
+		return ""
+	case now.Sub(h.LastEvent) >= quietAfter:
+		return "quiet " + formatSpan(now.Sub(h.LastEvent))
+	}
+	return ""
 }
 
 // staleReason says why rows may be out of date.
@@ -70,38 +86,38 @@ func staleReason(h state.Health, now time.Time) string {
 	case state.ConnRecovering, state.ConnOffline:
 		return "link down since " + clockAt(h.Down, now)
 	case state.ConnResyncing:
-		return "reloading: " + Sanitize(h.Resync)
+		return "reloading: " + h.Resync
 	}
 	return "events were missed; reloading"
 }
 
-// titleLine is the bar on top: account, me, connection, last event.
+// titleLine is the bar on top: account, me, connection, long silences.
 func (m *Model) titleLine(w int) string {
-	s := &m.snap
+	f := m.frame
+	me := &f.Me
 	who := ""
 	switch {
-	case s.meOK:
-		who = Sanitize(s.me.Name) + " (ext " + Sanitize(s.me.Number) + ")"
-		if s.admin {
+	case me.Entry != nil:
+		who = me.Entry.Name + " (ext " + me.Entry.Number + ")"
+		if me.Admin {
 			who += " · supervisor"
 		}
-	case s.meID != "":
+	case me.ID != "":
 		who = "signed in"
 	}
 	if m.c.ReadOnly {
 		who += " · read-only"
 	}
-	right := connText(s.health, s.meID != "", m.c.Now())
-	if !s.health.LastEvent.IsZero() {
-		right += " · last event " + formatAge(m.c.Now().Sub(s.health.LastEvent))
-	} else if s.health.Loaded {
-		right += " · no events yet"
+	now := m.c.Now()
+	right := connText(f.Health, me.ID != "", now)
+	if q := quietText(f.Health, now); q != "" {
+		right += " · " + q
 	}
 	right += " "
 	if ansi.StringWidth(right) > w*2/3 {
 		right = fit(right, w*2/3)
 	}
-	left := " rchud · " + Sanitize(m.opts.Account) + " · " + who
+	left := " rchud · " + state.Sanitize(m.opts.Account) + " · " + who
 	if !fits(left, right, w) {
 		left = " rchud · " + who // the account goes first when narrow
 	}
@@ -117,18 +133,15 @@ var shortCountWords = map[state.Availability]string{
 // stale when some on screen are.
 func (m *Model) countsLine(w int) string {
 	st := m.c.Styles
-	s := &m.snap
-	people := 0
-	for _, a := range countOrder {
-		people += m.counts[a]
-	}
+	f := m.frame
+	people := f.Counts.People()
 	counts := func(words map[state.Availability]string, sep string) string {
 		var b strings.Builder
 		b.WriteByte(' ')
 		for _, a := range countOrder {
-			if n := m.counts[a]; n > 0 {
+			if n := f.Counts[a]; n > 0 {
 				word := words[a]
-				if a == state.Unknown && !s.health.Loaded {
+				if a == state.Unknown && !f.Health.Loaded {
 					word = "loading"
 				}
 				b.WriteString(st.badgePaint[a].wrap(fmt.Sprintf(" %d %s ", n, word)))
@@ -140,12 +153,13 @@ func (m *Model) countsLine(w int) string {
 		}
 		return b.String()
 	}
+	anyStale := m.anyStale()
 	var right string
 	switch {
-	case s.anyStale:
-		right = st.Error.wrap("~ stale: "+staleReason(s.health, m.c.Now())) + " "
-	case len(s.health.Disabled) > 0:
-		right = st.Error.wrap(fmt.Sprintf("%d presence filter(s) not granted", len(s.health.Disabled))) + " "
+	case anyStale:
+		right = st.Error.wrap("~ stale: "+staleReason(f.Health, m.c.Now())) + " "
+	case len(f.Health.Disabled) > 0:
+		right = st.Error.wrap(fmt.Sprintf("%d presence filter(s) not granted", len(f.Health.Disabled))) + " "
 	default:
 		right = fmt.Sprintf("%d people ", people)
 	}
@@ -153,95 +167,63 @@ func (m *Model) countsLine(w int) string {
 	if !fits(left, right, w) {
 		left = counts(shortCountWords, "")
 	}
-	if !fits(left, right, w) && !s.anyStale {
+	if !fits(left, right, w) && !anyStale {
 		right = ""
 	}
 	return spread(left, right, w)
 }
 
-// myStatus is the status I chose, as RingCentral's four buttons name it.
-func myStatus(e *state.Entry) string {
-	if e.DNDStatus == "DoNotAcceptAnyCalls" {
-		return state.StatusDND
+// anyStale reports whether a row on screen may be out of date.
+func (m *Model) anyStale() bool {
+	for _, l := range m.frame.Visible() {
+		if l.Stale {
+			return true
+		}
 	}
-	switch e.UserStatus {
-	case "Busy":
-		return state.StatusBusy
-	case "Offline":
-		return state.StatusInvisible
-	}
-	return state.StatusAvailable
+	return false
 }
 
-// inDND reports whether I am (or am about to be) in DND, when queue
-// calls cannot be turned on.
-func (m *Model) inDND() bool {
-	s := &m.snap
-	if w, ok := s.writes[state.IntentStatus]; ok && !w.Failed {
-		return w.Value == state.StatusDND
-	}
-	return s.meOK && s.me.DNDStatus == "DoNotAcceptAnyCalls"
-}
-
-// acceptingQueueCalls is my global queue availability as shown: the
-// pending choice, else the server's.
-func (m *Model) acceptingQueueCalls() bool {
-	s := &m.snap
-	if w, ok := s.writes[state.IntentQueues]; ok && !w.Failed {
-		return w.Value == "accept"
-	}
-	return s.meOK && s.me.AcceptsQueueCalls()
-}
-
-// pendingText shows a write in place: the choice while pending, the error
+// writeText shows a write in place: the choice while pending, the error
 // once failed.
-func pendingText(st *Styles, w state.Write, ok bool, settled string) string {
-	switch {
-	case !ok:
-		return settled
-	case w.Failed:
-		return st.Error.wrap("✗ " + Sanitize(w.Value) + " failed: " + Sanitize(w.Err))
+func writeText(st *Styles, w *state.Write, choice string) string {
+	if w.Failed {
+		return st.Error.wrap("✗ " + choice + " failed: " + w.Err)
 	}
-	return st.Pending.wrap("→ " + Sanitize(w.Value) + " (saving…)")
+	return st.Pending.wrap("→ " + choice + " (saving…)")
 }
 
 // youLine is my own status and how to change it: the keys are always on
 // screen, so a newcomer finds them without help.
 func (m *Model) youLine(w int) string {
 	st := m.c.Styles
-	s := &m.snap
-	if !s.meOK {
+	me := &m.frame.Me
+	if !me.Known() {
 		return fitLine(" You: "+st.Faint.wrap("signing in…"), w)
 	}
+	e := me.Entry
 	var b strings.Builder
 	b.WriteString(" You ")
-	b.WriteString(st.shortBadge(s.me.Availability))
-	mine := myStatus(&s.me)
-	ws, writing := s.writes[state.IntentStatus]
-	switch {
-	case writing:
-		b.WriteString(" " + pendingText(st, ws, true, ""))
-	case mine != BadgeLabel(s.me.Availability):
-		b.WriteString(" status " + mine) // e.g. on a call, and Busy for after it
+	b.WriteString(st.shortBadge(e.Availability))
+	switch ws := me.StatusWrite; {
+	case ws != nil:
+		b.WriteString(" " + writeText(st, ws, string(ws.Status)))
+	case string(e.Status()) != BadgeLabel(e.Availability):
+		b.WriteString(" status " + string(e.Status())) // e.g. on a call, and Busy for after it
 	}
-	if wm, ok := s.writes[state.IntentMessage]; ok {
-		v := wm
-		v.Value = "“" + wm.Value + "”"
-		b.WriteString(" · " + pendingText(st, v, true, ""))
-	} else if t := Sanitize(s.me.Message); t != "" {
-		b.WriteString(" · “" + t + "”")
+	if wm := me.MessageWrite; wm != nil {
+		b.WriteString(" · " + writeText(st, wm, "“"+state.Sanitize(wm.Message)+"”"))
+	} else if e.Message != "" {
+		b.WriteString(" · “" + e.Message + "”")
 	}
 	queue := "queue calls off"
 	switch {
-	case m.inDND():
+	case me.InDND:
 		queue = "queue calls off in DND"
-	case s.me.AcceptsQueueCalls():
+	case e.AcceptsQueueCalls():
 		queue = "queue calls on"
 	}
-	if wq, ok := s.writes[state.IntentQueues]; ok {
-		v := wq
-		v.Value = "queue calls " + map[string]string{"accept": "on", "reject": "off"}[wq.Value]
-		queue = pendingText(st, v, true, queue)
+	if wq := me.QueueCallsWrite; wq != nil {
+		queue = writeText(st, wq, "queue calls "+onOff(wq.Accept))
 	}
 	b.WriteString(" · " + queue)
 	left := b.String()
@@ -299,7 +281,7 @@ func (m *Model) viewLine(w int) string {
 	switch m.mode {
 	case modeFilter:
 		label := " Filter: "
-		tail := fmt.Sprintf("  %d match  %s keep · %s clear ", m.grid.proj.Total, st.Key.wrap("enter"), st.Key.wrap("esc"))
+		tail := fmt.Sprintf("  %s  %s keep · %s clear ", plural(m.frame.Shown, "match", "matches"), st.Key.wrap("enter"), st.Key.wrap("esc"))
 		room := w - ansi.StringWidth(label) - ansi.StringWidth(tail)
 		if room < 10 {
 			tail = ""
@@ -336,16 +318,12 @@ func (m *Model) viewLine(w int) string {
 		return fitLine(st.Bold.wrap(" "+m.confirm.question+" ")+st.Key.wrap("y")+"/"+st.Key.wrap("n"), w)
 	}
 	var parts []string
-	people := 0
-	for _, a := range countOrder {
-		people += m.counts[a]
-	}
-	parts = append(parts, fmt.Sprintf("%d of %d shown", m.grid.proj.Total, people))
+	parts = append(parts, fmt.Sprintf("%d of %d shown", m.frame.Shown, m.frame.Counts.People()))
 	if m.quick > 0 {
 		parts = append(parts, "only "+quickFilters[m.quick].name)
 	}
 	if m.query.Text != "" {
-		parts = append(parts, "filter “"+Sanitize(m.query.Text)+"”")
+		parts = append(parts, "filter “"+state.Sanitize(m.query.Text)+"”")
 	}
 	arrow := map[bool]string{false: "▲", true: "▼"}[m.query.Desc]
 	parts = append(parts, "sort "+strings.ToLower(columnBySort(m.query.Sort).title)+" "+arrow)
@@ -355,7 +333,7 @@ func (m *Model) viewLine(w int) string {
 	left := " " + strings.Join(parts, " · ")
 	var right string
 	switch {
-	case m.digits != "" && m.digitsOK:
+	case m.digits != "" && m.digitsFound():
 		right = st.Bold.wrap("ext " + m.digits + "_")
 	case m.digits != "":
 		right = st.Error.wrap("ext " + m.digits + "_: no extension " + m.digits + "… in view")

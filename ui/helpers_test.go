@@ -106,7 +106,7 @@ func newFixture(t testing.TB, people []person, admin bool) *fixture {
 	m.ApplyQueueSnapshot("q2", map[state.ID]bool{q2[0]: false, q2[len(q2)-1]: true})
 	m.FinishResync(true)
 	m.SetLink(rc.Link{State: rc.LinkLive})
-	m.Drain()
+	m.Publish()
 	return &fixture{m: m, clock: c}
 }
 
@@ -150,8 +150,8 @@ func (w *fakeWriter) record(s string) error {
 	return w.err
 }
 
-func (w *fakeWriter) SetStatus(s string) error  { return w.record("status " + s) }
-func (w *fakeWriter) SetMessage(s string) error { return w.record("message " + s) }
+func (w *fakeWriter) SetStatus(s state.Status) error { return w.record("status " + string(s)) }
+func (w *fakeWriter) SetMessage(s string) error      { return w.record("message " + s) }
 func (w *fakeWriter) SetAcceptQueueCalls(b bool) error {
 	return w.record(fmt.Sprint("queues ", b))
 }
@@ -168,6 +168,16 @@ func (w *fakeWriter) Calls() []string {
 	return append([]string(nil), w.calls...)
 }
 
+// newModel makes a model over a new view of mirror (closed with the
+// test).
+func newModel(t testing.TB, mirror *state.Mirror, o Options) *Model {
+	t.Helper()
+	v := mirror.NewView(state.ViewOptions{Query: state.Query{Sort: state.ColName}})
+	t.Cleanup(v.Close)
+	o.View = v
+	return New(o)
+}
+
 // hud is a model under test with its fixture and writer.
 type hud struct {
 	t *testing.T
@@ -178,14 +188,15 @@ type hud struct {
 
 func newHUD(t *testing.T, f *fixture, readOnly bool, w, h int) *hud {
 	t.Helper()
-	m := New(Options{Mirror: f.m, Account: "test", ReadOnly: readOnly, Profile: colorprofile.TrueColor, Now: f.clock.Now})
+	m := newModel(t, f.m, Options{Account: "test", ReadOnly: readOnly, Profile: colorprofile.TrueColor, Now: f.clock.Now})
 	m.timer = func(d time.Duration, _ func(time.Time) tea.Msg) tea.Cmd {
 		return func() tea.Msg { return timerSet{d} }
 	}
 	fw := &fakeWriter{}
 	m.SetWriter(fw)
-	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-	return &hud{t: t, m: m, f: f, w: fw}
+	hd := &hud{t: t, m: m, f: f, w: fw}
+	hd.update(tea.WindowSizeMsg{Width: w, Height: h})
+	return hd
 }
 
 // keyMsg makes the key press a terminal would send for a key name.
@@ -209,14 +220,27 @@ func keyMsg(k string) tea.KeyPressMsg {
 	return tea.KeyPressMsg{Code: r, Text: k}
 }
 
-// press sends keys and runs the writes they ask for; it returns the last
-// command.
+// press sends keys and runs what they ask for (view operations, writes);
+// it returns the last command.
 func (h *hud) press(keys ...string) tea.Cmd {
 	h.t.Helper()
 	var cmd tea.Cmd
 	for _, k := range keys {
-		_, cmd = h.m.Update(keyMsg(k))
-		h.runWrites(cmd)
+		cmd = h.update(keyMsg(k))
+	}
+	return cmd
+}
+
+// update sends a message and runs the commands it returns, feeding back
+// the frames and write answers (timers are stubbed to answer at once with
+// timerSet, which is not fed back).
+func (h *hud) update(msg tea.Msg) tea.Cmd {
+	_, cmd := h.m.Update(msg)
+	for _, msg := range run(cmd) {
+		switch msg.(type) {
+		case writeDoneMsg, FrameMsg:
+			h.update(msg)
+		}
 	}
 	return cmd
 }
@@ -229,16 +253,6 @@ func (h *hud) typeText(s string) {
 			continue
 		}
 		h.press(string(r))
-	}
-}
-
-// runWrites runs the commands an update returned (timers are stubbed to
-// answer at once with timerSet), feeding write answers back.
-func (h *hud) runWrites(cmd tea.Cmd) {
-	for _, msg := range run(cmd) {
-		if _, ok := msg.(writeDoneMsg); ok {
-			h.m.Update(msg)
-		}
 	}
 }
 
@@ -261,27 +275,37 @@ func run(cmd tea.Cmd) []tea.Msg {
 	return []tea.Msg{msg}
 }
 
-// changed tells the model the mirror changed, as the pump would.
+// changed publishes the mirror's changes and hands the model the view's
+// newest frame, as the publisher and the pump would.
 func (h *hud) changed() {
-	h.m.Update(ChangesMsg(h.f.m.Drain()))
+	h.f.m.Publish()
+	h.update(FrameMsg{Frame: h.m.view.Latest()})
 }
 
 // screen is the rendered screen without escape sequences.
 func (h *hud) screen() string { return ansi.Strip(h.m.Render()) }
 
 func (h *hud) selectedName() string {
-	id, _, ok := h.m.grid.selected()
+	l, ok := h.m.frame.Selected()
 	if !ok {
 		return ""
 	}
-	e, _ := h.f.m.Get(id)
-	return e.Name
+	return l.Entry.Name
 }
 
-// order lists the names in the projection, in order.
+// selectedGroup is the title of the selected row's group.
+func (h *hud) selectedGroup() string {
+	l, ok := h.m.frame.Selected()
+	if !ok {
+		return ""
+	}
+	return l.Group.Title
+}
+
+// order lists the names the view shows, in order.
 func (h *hud) order() []string {
 	var out []string
-	for _, g := range h.m.grid.proj.Groups {
+	for _, g := range h.f.m.Project(h.m.frame.Query).Groups {
 		for _, id := range g.IDs {
 			e, _ := h.f.m.Get(id)
 			out = append(out, e.Name)
@@ -318,9 +342,8 @@ var sgr = regexp.MustCompile("\x1b\\[[0-9;:]*m")
 func (h *hud) selectName(name, group string) {
 	h.t.Helper()
 	h.press("home")
-	for range h.m.grid.lines + 1 {
-		_, g, ok := h.m.grid.selected()
-		if ok && h.selectedName() == name && (group == "" || g.Title == group) {
+	for range h.m.frame.Lines + 1 {
+		if h.selectedName() == name && (group == "" || h.selectedGroup() == group) {
 			return
 		}
 		h.press("down")

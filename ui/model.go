@@ -1,5 +1,8 @@
-// Package ui is the HUD: a Bubble Tea program that draws the live mirror
-// as a keyboard-driven grid, and sends my status and queue changes.
+// Package ui is the HUD: a Bubble Tea program that draws the frames its
+// live view of the account publishes, as a keyboard-driven grid, and sends
+// my status and queue changes. It never reads the mirror: every screen is
+// drawn from the last frame it was given, and every change of what to show
+// (filter, order, grouping, scrolling) goes back to the view as a command.
 package ui
 
 import (
@@ -14,11 +17,22 @@ import (
 	"github.com/rchud/rchud/state"
 )
 
-// Writer sends my changes: a *state.Writer, or a fake in tests. Each call
-// only records the choice and returns; the mirror shows it pending until
+// Viewer is the HUD's live view of the account (a *state.View).
+type Viewer interface {
+	// Apply applies view operations as operation number seq, in order,
+	// and returns the newest frame.
+	Apply(seq uint64, ops ...state.Op) *state.Frame
+	// Frames delivers the newest frame whenever what it shows changes.
+	Frames() <-chan *state.Frame
+	// Latest is the newest frame.
+	Latest() *state.Frame
+}
+
+// Writer makes my changes (a state.Actor, or a fake in tests). Each call
+// only records the choice and returns; the frames show it pending until
 // the server confirms it.
 type Writer interface {
-	SetStatus(status string) error
+	SetStatus(s state.Status) error
 	SetMessage(msg string) error
 	SetAcceptQueueCalls(accept bool) error
 	SetMyQueue(q state.ID, accept bool) error
@@ -27,7 +41,7 @@ type Writer interface {
 
 // Options configure the HUD.
 type Options struct {
-	Mirror *state.Mirror
+	View Viewer
 	// Writer blocks until signed in and returns the writer; it runs in a
 	// tea.Cmd. Nil when there is none (tests set it with SetWriter).
 	Writer func() (Writer, error)
@@ -57,9 +71,9 @@ const (
 	paneQueues
 )
 
-// ChangesMsg carries what changed in the mirror since the last one; the
-// pump sends at most one a frame.
-type ChangesMsg state.ChangeSet
+// FrameMsg carries a frame of the view: the pump's, or the answer to a
+// view operation.
+type FrameMsg struct{ Frame *state.Frame }
 
 // FatalMsg ends the HUD with an error (the sync could not go on).
 type FatalMsg struct{ Err error }
@@ -70,15 +84,13 @@ type writerMsg struct {
 }
 
 // writeDoneMsg is the immediate answer of a write: only a refusal before
-// sending (the server's answer arrives through the mirror).
+// sending (the server's answer arrives through the frames).
 type writeDoneMsg struct {
 	what string
 	err  error
 }
 
 type tickMsg struct{ at time.Time }
-
-type reprojectMsg struct{}
 
 // confirmation is a question asked before a supervisor's change.
 type confirmation struct {
@@ -90,16 +102,17 @@ const (
 	highlightFor = 3 * time.Second         // a changed row stays marked
 	digitsFor    = 1500 * time.Millisecond // the jump buffer is forgotten
 	flashFor     = 5 * time.Second
-	// maxProjectEvery bounds how stale the order may get under a storm of
-	// changes at large N; visible rows are re-read on every message anyway.
-	maxProjectEvery = 250 * time.Millisecond
 )
 
 // Model is the root model of the HUD.
 type Model struct {
-	c      Common
-	mirror *state.Mirror
-	opts   Options
+	c    Common
+	view Viewer
+	opts Options
+	// frame is the newest frame; ops numbers the view operations sent.
+	frame *state.Frame
+	ops   uint64
+
 	writer Writer
 	// early holds writes asked for before the writer arrived, so no key
 	// pressed in the first instant is lost; writerGone ends the wait.
@@ -109,25 +122,18 @@ type Model struct {
 	mode    mode
 	pane    pane
 	help    bool
-	query   state.Query
+	query   state.Query // what the view is asked to show
 	quick   int
 	filter  lineInput
 	msgEdit lineInput
 	confirm confirmation
 	queues  queuePane
 
-	grid   grid
 	layout layout
-
-	counts      map[state.Availability]int
-	projectedAt time.Time
-	projCost    time.Duration
-	projWanted  bool
-	projTimer   bool
+	listH  int // the list's lines on screen, as last told to the view
 
 	digits   string
 	digitsAt time.Time
-	digitsOK bool // whether what was typed matches an extension in view
 	flash    string
 	flashErr bool
 	flashAt  time.Time
@@ -137,23 +143,6 @@ type Model struct {
 	timer    func(time.Duration, func(time.Time) tea.Msg) tea.Cmd // tea.Tick; tests stub it
 	quitting bool
 	fatal    error
-
-	snap snapshot
-}
-
-// snapshot is what View draws, read from the mirror in Update: View never
-// touches the mirror and never does work proportional to the directory.
-type snapshot struct {
-	health   state.Health
-	writes   map[string]state.Write
-	meID     state.ID
-	admin    bool
-	me       state.Entry
-	meOK     bool
-	lines    []gridLine
-	anyStale bool
-	detail   detailData
-	ticking  bool // something on screen counts seconds
 }
 
 // New makes the HUD's model.
@@ -168,15 +157,13 @@ func New(o Options) *Model {
 			ReadOnly: o.ReadOnly,
 			Now:      o.Now,
 		},
-		mirror: o.Mirror,
-		opts:   o,
-		query:  state.Query{Sort: state.ColName},
-		grid:   grid{sel: -1, height: 1},
-		counts: map[state.Availability]int{},
-		timer:  tea.Tick,
+		view:  o.View,
+		opts:  o,
+		frame: o.View.Latest(),
+		timer: tea.Tick,
 	}
-	m.reproject()
-	m.refresh()
+	m.query = m.frame.Query
+	m.onFrame()
 	m.updateKeys()
 	return m
 }
@@ -184,7 +171,6 @@ func New(o Options) *Model {
 // SetWriter installs the writer directly (tests).
 func (m *Model) SetWriter(w Writer) {
 	m.writer = w
-	m.refresh()
 	m.updateKeys()
 }
 
@@ -213,7 +199,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
-		m.resize()
+		cmds = append(cmds, m.resize())
 	case tea.ColorProfileMsg:
 		if msg.Profile != m.c.Styles.Profile {
 			m.c.Styles = NewStyles(msg.Profile, m.c.Styles.Dark)
@@ -222,12 +208,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if dark := msg.IsDark(); dark != m.c.Styles.Dark {
 			m.c.Styles = NewStyles(m.c.Styles.Profile, dark)
 		}
-	case ChangesMsg:
-		cmds = append(cmds, m.onChanges())
-	case reprojectMsg:
-		m.projTimer = false
-		if m.projWanted {
-			m.reproject()
+	case FrameMsg:
+		if msg.Frame != nil && msg.Frame.Seq > m.frame.Seq {
+			m.frame = msg.Frame
+			m.onFrame()
 		}
 	case tickMsg:
 		if msg.at.Equal(m.tickAt) {
@@ -248,14 +232,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(cmds...)
 	case writeDoneMsg:
 		if msg.err != nil {
-			m.setFlash(msg.what+": "+Sanitize(msg.err.Error()), true)
+			m.setFlash(msg.what+": "+state.Sanitize(msg.err.Error()), true)
 		}
 	case FatalMsg:
 		m.fatal = msg.Err
 		m.quitting = true
 		return m, tea.Quit
 	case tea.PasteMsg:
-		m.onPaste(msg.Content)
+		cmds = append(cmds, m.onPaste(msg.Content))
 	case tea.KeyPressMsg:
 		cmds = append(cmds, m.onKey(msg))
 		if m.quitting {
@@ -263,10 +247,27 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	}
 	m.expire()
-	m.refresh()
 	m.updateKeys()
 	cmds = append(cmds, m.schedule())
 	return m, tea.Batch(cmds...)
+}
+
+// onFrame takes in a new frame.
+func (m *Model) onFrame() {
+	f := m.frame
+	if f.Health.Loaded && m.loadedAt.IsZero() {
+		m.loadedAt = m.c.Now()
+	}
+	m.queues.items = f.Me.Queues
+	m.queues.move(0)
+}
+
+// do sends view operations to the view in a command; its answer is the
+// frame that shows them.
+func (m *Model) do(ops ...state.Op) tea.Cmd {
+	m.ops++
+	seq, v := m.ops, m.view
+	return func() tea.Msg { return FrameMsg{Frame: v.Apply(seq, ops...)} }
 }
 
 // geometry is where things go for the current size and panes.
@@ -274,7 +275,6 @@ type geometry struct {
 	bodyH          int
 	gridW, gridH   int // gridH counts the column header
 	paneW, paneH   int
-	paneX, paneY   int
 	paneBesideGrid bool
 }
 
@@ -301,167 +301,23 @@ func (m *Model) geom() geometry {
 	return g
 }
 
-func (m *Model) resize() {
+// resize fits the columns to the width and tells the view how many lines
+// the list has.
+func (m *Model) resize() tea.Cmd {
 	g := m.geom()
 	if m.layout.width != g.gridW || m.layout.inQueue != (m.query.By == state.GroupQueue) {
 		m.layout = newLayout(g.gridW, m.query.By == state.GroupQueue)
 	}
-	m.grid.setHeight(g.gridH - 1)
+	if h := max(1, g.gridH-1); h != m.listH {
+		m.listH = h
+		return m.do(state.Resize(h))
+	}
+	return nil
 }
 
-// onChanges reprojects, at once while that is cheap, else at most every
-// few times its cost (and never later than maxProjectEvery).
-func (m *Model) onChanges() tea.Cmd {
-	m.projWanted = true
-	every := min(maxProjectEvery, 8*m.projCost)
-	since := time.Since(m.projectedAt)
-	if since >= every {
-		m.reproject()
-		return nil
-	}
-	if m.projTimer {
-		return nil
-	}
-	m.projTimer = true
-	return m.timer(every-since, func(time.Time) tea.Msg { return reprojectMsg{} })
-}
-
-// rearrange reprojects after the user changed the filter, the order or
-// the grouping, and brings the selection's group header into view.
-func (m *Model) rearrange() {
-	m.reproject()
-	m.grid.reveal()
-}
-
-// reproject recomputes the rows and their order, and the counts.
-func (m *Model) reproject() {
-	start := time.Now()
-	m.grid.setProjection(m.mirror.Project(m.query), m.query.By != state.GroupNone)
-	m.counts = m.mirror.Counts()
-	delete(m.counts, state.NoPresence)
-	m.projectedAt = time.Now()
-	m.projCost = m.projectedAt.Sub(start)
-	m.projWanted = false
-	m.resize()
-}
-
-// refresh reads what View draws from the mirror: health, my entry, my
-// writes, and only the rows on screen.
-func (m *Model) refresh() {
-	now := m.c.Now()
-	s := &m.snap
-	s.health = m.mirror.Health()
-	if s.health.Loaded && m.loadedAt.IsZero() {
-		m.loadedAt = now
-	}
-	s.writes = m.mirror.Writes()
-	s.meID, s.admin = m.mirror.Me()
-	s.me, s.meOK = state.Entry{}, false
-	if s.meID != "" {
-		s.me, s.meOK = m.mirror.Get(s.meID)
-	}
-	s.ticking = false
-	for _, w := range s.writes {
-		if w.Failed {
-			s.ticking = true // a failure shows for a while, then goes
-		}
-	}
-	if s.health.Conn == state.ConnRecovering {
-		s.ticking = true // rows turn stale, then the link reads offline
-	}
-
-	win := m.grid.window()
-	ids := make([]state.ID, 0, len(win))
-	for _, ref := range win {
-		if ref.row >= 0 {
-			ids = append(ids, m.grid.id(ref))
-		}
-	}
-	rows := m.mirror.Rows(ids)
-	queues := map[state.ID]state.Queue{}
-	s.lines = s.lines[:0]
-	s.anyStale = false
-	k := 0
-	for _, ref := range win {
-		g := &m.grid.proj.Groups[ref.group]
-		if ref.row < 0 {
-			s.lines = append(s.lines, gridLine{header: true, group: g})
-			continue
-		}
-		id := m.grid.id(ref)
-		if k >= len(rows) || rows[k].ID != id {
-			continue // gone since the projection; the next one drops it
-		}
-		gl := gridLine{group: g, row: rows[k], me: id == s.meID}
-		k++
-		line := m.grid.lineOf(ref.group, ref.row)
-		if line == m.grid.sel {
-			gl.flags |= rowSelected
-		}
-		if gl.row.Stale {
-			gl.flags |= rowStale
-			s.anyStale = true
-		}
-		if !m.loadedAt.IsZero() && gl.row.Changed.After(m.loadedAt) && now.Sub(gl.row.Changed) < highlightFor {
-			gl.flags |= rowChanged
-		}
-		if !gl.row.AvailSince.IsZero() || len(gl.row.Calls) > 0 {
-			s.ticking = true
-		}
-		if m.query.By == state.GroupQueue && g.Key != "" {
-			q, ok := queues[g.Key]
-			if !ok {
-				q, _ = m.mirror.Queue(g.Key)
-				queues[g.Key] = q
-			}
-			gl.inQueue = m.memberCell(q, id)
-		}
-		s.lines = append(s.lines, gl)
-	}
-
-	s.detail = detailData{}
-	if m.pane == paneDetail {
-		if id, _, ok := m.grid.selected(); ok {
-			if rs := m.mirror.Rows([]state.ID{id}); len(rs) == 1 {
-				r := rs[0]
-				s.detail = detailData{ok: true, row: r, me: id == s.meID,
-					queues: myQueueItems(m.mirror, id, r.Queues, s.writes)}
-				if !r.AvailSince.IsZero() || !r.TelSince.IsZero() || len(r.Calls) > 0 {
-					s.ticking = true
-				}
-			}
-		}
-	}
-	if m.pane == paneQueues {
-		var mine []state.ID
-		if s.meOK {
-			mine = s.me.Queues
-		}
-		m.queues.items = myQueueItems(m.mirror, s.meID, mine, s.writes)
-		m.queues.move(0)
-	}
-}
-
-// memberCell is a member's availability in a queue, for the IN QUEUE
-// column: on, off, ? (unknown), a pending choice (→off…) or a failed one
-// (✗on: the error is in the detail pane and the flash).
-func (m *Model) memberCell(q state.Queue, id state.ID) string {
-	accept, known := q.Accept[id]
-	cell := "?"
-	if known {
-		cell = map[bool]string{true: "on", false: "off"}[accept]
-	}
-	w, ok := m.snap.writes[state.IntentMember(q.ID, id)]
-	if !ok && id == m.snap.meID {
-		w, ok = m.snap.writes[state.IntentQueue(q.ID)]
-	}
-	switch {
-	case ok && w.Failed:
-		return "✗ " + cell
-	case ok:
-		return "→" + map[string]string{"accept": "on", "reject": "off"}[w.Value] + "…"
-	}
-	return cell
+// rearrange asks the view for what the user now wants shown.
+func (m *Model) rearrange() tea.Cmd {
+	return tea.Batch(m.do(state.SetQuery(m.query)), m.resize())
 }
 
 // expire forgets the jump buffer and flashes whose time is up.
@@ -479,8 +335,16 @@ func (m *Model) setFlash(s string, isErr bool) {
 	m.flash, m.flashErr, m.flashAt = s, isErr, m.c.Now()
 }
 
+// changed reports whether a row's entry changed a moment ago (after the
+// first load, so a fresh screen is not all marks).
+func (m *Model) changed(e *state.Entry, now time.Time) bool {
+	return !m.loadedAt.IsZero() && e.Changed.After(m.loadedAt) && now.Sub(e.Changed) < highlightFor
+}
+
 // schedule asks for one tick at the next moment something on screen will
-// read differently; nothing at all when nothing will.
+// read differently; nothing at all when nothing will. (What changes
+// without an event on the mirror's side, a link turning stale, arrives as
+// a frame.)
 func (m *Model) schedule() tea.Cmd {
 	now := m.c.Now()
 	var next time.Time
@@ -489,16 +353,30 @@ func (m *Model) schedule() tea.Cmd {
 			next = t
 		}
 	}
-	s := &m.snap
-	if s.ticking {
-		at(now.Truncate(time.Second).Add(time.Second))
+	second := now.Truncate(time.Second).Add(time.Second)
+	counts := func(e *state.Entry) bool { return e.Known && !e.AvailSince.IsZero() || len(e.Calls) > 0 }
+	for _, l := range m.frame.Visible() {
+		if l.Header {
+			continue
+		}
+		if counts(l.Entry) {
+			at(second)
+		}
+		if m.changed(l.Entry, now) {
+			at(l.Entry.Changed.Add(highlightFor))
+		}
 	}
-	if !s.health.LastEvent.IsZero() {
-		at(now.Add(nextAgeChange(now.Sub(s.health.LastEvent))))
+	if d := m.frame.Detail; m.pane == paneDetail && d != nil && (counts(d.Entry) || !d.Entry.TelSince.IsZero()) {
+		at(second)
 	}
-	for _, gl := range s.lines {
-		if gl.flags&rowChanged != 0 {
-			at(gl.row.Changed.Add(highlightFor))
+	if e := m.frame.Me.Entry; e != nil && len(e.Calls) > 0 {
+		at(second)
+	}
+	if last := m.frame.Health.LastEvent; !last.IsZero() {
+		if quiet := now.Sub(last); quiet < quietAfter {
+			at(last.Add(quietAfter))
+		} else {
+			at(now.Add(nextSpanChange(quiet)))
 		}
 	}
 	if m.digits != "" {
@@ -512,6 +390,20 @@ func (m *Model) schedule() tea.Cmd {
 	}
 	m.tickAt = next
 	return m.timer(next.Sub(now), func(time.Time) tea.Msg { return tickMsg{at: next} })
+}
+
+// inDND reports whether I am (or am about to be) in DND, when queue
+// calls cannot be turned on.
+func (m *Model) inDND() bool { return m.frame.Me.InDND }
+
+// acceptingQueueCalls is my global queue availability as shown.
+func (m *Model) acceptingQueueCalls() bool { return m.frame.Me.QueueCalls }
+
+// digitsFound reports whether the digits typed lead to an extension in
+// view (until the view has answered, they are taken to).
+func (m *Model) digitsFound() bool {
+	j := m.frame.Jump
+	return j == nil || j.Prefix != m.digits || j.Found
 }
 
 // updateKeys enables exactly the keys that do something now, so help and
@@ -537,10 +429,10 @@ func (m *Model) updateKeys() {
 		k.only(&k.Yes, &k.No)
 		return
 	}
-	s := &m.snap
-	rows := m.grid.rows() > 0
+	me := &m.frame.Me
+	rows := m.frame.Rows()
 	// The writer is here, or on its way (writes wait for it in m.early).
-	signed := (m.writer != nil || m.opts.Writer != nil && !m.writerGone) && s.meOK
+	signed := (m.writer != nil || m.opts.Writer != nil && !m.writerGone) && me.Known()
 	live := []*key.Binding{&k.Filter, &k.Quick, &k.Sort, &k.Group, &k.Help, &k.Quit}
 	if rows {
 		live = append(live, &k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End, &k.Detail, &k.Jump)
@@ -554,7 +446,7 @@ func (m *Model) updateKeys() {
 			live = append(live, &k.QueueCalls)
 		}
 	}
-	if s.meOK && len(s.me.Queues) > 0 || m.pane == paneQueues {
+	if me.Entry != nil && len(me.Entry.Queues) > 0 || m.pane == paneQueues {
 		live = append(live, &k.Queues)
 	}
 	if signed && m.toggleTarget() != "" {
@@ -584,18 +476,17 @@ func (m *Model) updateKeys() {
 // availability in the queue under the cursor of my queues, or (for a
 // supervisor) the selected member's in the queue whose group it is in.
 func (m *Model) toggleTarget() string {
-	s := &m.snap
 	if m.pane == paneQueues {
 		q, ok := m.queues.selected()
-		if ok && lockReason(q, s.admin, m.c.ReadOnly) == "" {
+		if ok && lockReason(q, m.frame.Me.Admin, m.c.ReadOnly) == "" {
 			return "toggle this queue"
 		}
 		return ""
 	}
-	if !s.admin || m.query.By != state.GroupQueue {
+	if !m.frame.Me.Admin || m.frame.Query.By != state.GroupQueue {
 		return ""
 	}
-	if _, g, ok := m.grid.selected(); ok && g.Key != "" {
+	if l, ok := m.frame.Selected(); ok && l.Group.Key != "" {
 		return "toggle member in queue"
 	}
 	return ""
@@ -648,37 +539,39 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Help):
 		m.help = true
 	case key.Matches(msg, k.Up):
-		m.grid.move(-1)
+		return m.do(state.MoveBy(-1))
 	case key.Matches(msg, k.Down):
-		m.grid.move(1)
+		return m.do(state.MoveBy(1))
 	case key.Matches(msg, k.PageUp):
-		m.grid.move(-m.grid.height)
+		return m.do(state.PageBy(-1))
 	case key.Matches(msg, k.PageDown):
-		m.grid.move(m.grid.height)
+		return m.do(state.PageBy(1))
 	case key.Matches(msg, k.Home):
-		m.grid.first()
+		return m.do(state.First())
 	case key.Matches(msg, k.End):
-		m.grid.last()
+		return m.do(state.Last())
 	case key.Matches(msg, k.Detail):
-		m.togglePane(paneDetail)
+		return m.togglePane(paneDetail)
 	case key.Matches(msg, k.Queues):
-		m.togglePane(paneQueues)
+		return m.togglePane(paneQueues)
 	case key.Matches(msg, k.Filter):
 		m.mode = modeFilter
 		m.filter = newInput(m.query.Text, 0)
 	case key.Matches(msg, k.Quick):
 		m.quick = (m.quick + 1) % len(quickFilters)
 		m.query.States, m.query.Stale = quickFilters[m.quick].states, quickFilters[m.quick].stale
-		m.rearrange()
+		return m.rearrange()
 	case key.Matches(msg, k.Sort):
 		m.mode = modeSort
 	case key.Matches(msg, k.Group):
 		m.query.By = (m.query.By + 1) % (state.GroupDepartment + 1)
-		m.rearrange()
+		return m.rearrange()
 	case key.Matches(msg, k.Jump):
-		m.jump(msg.String())
+		m.digits += msg.String()
+		m.digitsAt = m.c.Now()
+		return m.do(state.JumpTo(m.digits))
 	case key.Matches(msg, k.Back):
-		m.back()
+		return m.back()
 	case key.Matches(msg, k.Available):
 		return m.setStatus(state.StatusAvailable)
 	case key.Matches(msg, k.Busy):
@@ -689,9 +582,12 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.setStatus(state.StatusDND)
 	case key.Matches(msg, k.Message):
 		m.mode = modeMessage
-		msg := m.snap.me.Message
-		if w, ok := m.snap.writes[state.IntentMessage]; ok && !w.Failed {
-			msg = w.Value
+		msg := ""
+		if e := m.frame.Me.Entry; e != nil {
+			msg = e.Message
+		}
+		if w := m.frame.Me.MessageWrite; w != nil && w.Pending() {
+			msg = w.Message
 		}
 		m.msgEdit = newInput(msg, state.MaxMessage)
 	case key.Matches(msg, k.QueueCalls):
@@ -703,32 +599,34 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (m *Model) togglePane(p pane) {
+func (m *Model) togglePane(p pane) tea.Cmd {
 	if m.pane == p {
 		m.pane = paneNone
 	} else {
 		m.pane = p
 		m.queues.sel = 0
 	}
-	m.resize()
+	return tea.Batch(m.do(state.ShowDetail(m.pane == paneDetail)), m.resize())
 }
 
 // back backs out of one thing: the jump buffer, a pane, the text filter,
 // the quick filter.
-func (m *Model) back() {
+func (m *Model) back() tea.Cmd {
 	switch {
 	case m.digits != "":
 		m.digits = ""
+		return m.do(state.JumpTo(""))
 	case m.pane != paneNone:
-		m.togglePane(m.pane)
+		return m.togglePane(m.pane)
 	case m.query.Text != "":
 		m.query.Text = ""
-		m.rearrange()
+		return m.rearrange()
 	case m.quick != 0:
 		m.quick = 0
 		m.query.States, m.query.Stale = nil, false
-		m.rearrange()
+		return m.rearrange()
 	}
+	return nil
 }
 
 func (m *Model) keyFilter(msg tea.KeyPressMsg) tea.Cmd {
@@ -740,22 +638,19 @@ func (m *Model) keyFilter(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Cancel):
 		m.mode = modeGrid
 		m.query.Text = ""
-		m.rearrange()
-		return nil
+		return m.rearrange()
 	case key.Matches(msg, k.Up):
 		if msg.String() == "up" {
-			m.grid.move(-1)
-			return nil
+			return m.do(state.MoveBy(-1))
 		}
 	case key.Matches(msg, k.Down):
 		if msg.String() == "down" {
-			m.grid.move(1)
-			return nil
+			return m.do(state.MoveBy(1))
 		}
 	}
 	if m.filter.handle(msg) && m.filter.Value() != m.query.Text {
 		m.query.Text = m.filter.Value()
-		m.rearrange()
+		return m.rearrange()
 	}
 	return nil
 }
@@ -794,49 +689,21 @@ func (m *Model) keySort(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	m.mode = modeGrid
-	m.rearrange()
-	return nil
+	return m.rearrange()
 }
 
-func (m *Model) onPaste(s string) {
+func (m *Model) onPaste(s string) tea.Cmd {
 	switch m.mode {
 	case modeFilter:
 		m.filter.insert(s)
 		if m.filter.Value() != m.query.Text {
 			m.query.Text = m.filter.Value()
-			m.rearrange()
+			return m.rearrange()
 		}
 	case modeMessage:
 		m.msgEdit.insert(s) // the counter shows when the limit cut it
 	}
-}
-
-// jump adds a digit to the buffer and selects the extension whose number
-// is what was typed, else the lowest that starts with it.
-func (m *Model) jump(d string) {
-	m.digits += d
-	m.digitsAt = m.c.Now()
-	bestLine, bestNum := -1, ""
-	better := func(num string) bool {
-		switch {
-		case bestLine < 0:
-			return true
-		case bestNum == m.digits:
-			return false
-		case num == m.digits:
-			return true
-		}
-		return state.CompareNumbers(num, bestNum) < 0
-	}
-	for gi, g := range m.grid.proj.Groups {
-		if k, num := m.mirror.FindNumber(g.IDs, m.digits); k >= 0 && better(num) {
-			bestLine, bestNum = m.grid.lineOf(gi, k), num
-		}
-	}
-	m.digitsOK = bestLine >= 0
-	if m.digitsOK {
-		m.grid.selectLine(bestLine)
-	}
+	return nil
 }
 
 // earlyWrite is a write asked for before the writer arrived.
@@ -845,7 +712,7 @@ type earlyWrite struct {
 	f    func(Writer) error
 }
 
-// send runs a write in a Cmd; the mirror shows it pending from then on.
+// send runs a write in a Cmd; the frames show it pending from then on.
 func (m *Model) send(what string, f func(Writer) error) tea.Cmd {
 	w := m.writer
 	if w == nil {
@@ -857,7 +724,7 @@ func (m *Model) send(what string, f func(Writer) error) tea.Cmd {
 	return func() tea.Msg { return writeDoneMsg{what: what, err: f(w)} }
 }
 
-func (m *Model) setStatus(s string) tea.Cmd {
+func (m *Model) setStatus(s state.Status) tea.Cmd {
 	return m.send("status", func(w Writer) error { return w.SetStatus(s) })
 }
 
@@ -868,12 +735,12 @@ func (m *Model) toggleMyQueue() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	if why := lockReason(q, m.snap.admin, m.c.ReadOnly); why != "" {
-		m.setFlash(Sanitize(q.Name)+": "+why, true)
+	if why := lockReason(q, m.frame.Me.Admin, m.c.ReadOnly); why != "" {
+		m.setFlash(q.Name+": "+why, true)
 		return nil
 	}
-	accept, _ := q.shown()
-	me := m.snap.meID
+	accept, _ := q.Shown()
+	me := m.frame.Me.ID
 	if !q.Editable {
 		return m.send("queue", func(w Writer) error { return w.SetMember(q.ID, me, !accept) })
 	}
@@ -883,27 +750,20 @@ func (m *Model) toggleMyQueue() tea.Cmd {
 // askToggleMember asks a supervisor to confirm changing the selected
 // member's availability in the queue of its group.
 func (m *Model) askToggleMember() {
-	id, g, ok := m.grid.selected()
-	if !ok || g.Key == "" {
+	l, ok := m.frame.Selected()
+	if !ok || l.Group.Key == "" {
 		return
 	}
-	q, ok := m.mirror.Queue(g.Key)
-	if !ok {
-		return
-	}
-	e, _ := m.mirror.Get(id)
-	accept, known := q.Accept[id]
-	if w, ok := m.snap.writes[state.IntentMember(q.ID, id)]; ok && !w.Failed {
-		accept, known = w.Value == "accept", true
-	}
+	e, q := l.Entry, l.Group
+	accept, known := l.InQueue.Shown()
 	if !known {
-		m.setFlash("availability of "+Sanitize(e.Name)+" in "+Sanitize(q.Name)+" is not known yet", true)
+		m.setFlash("availability of "+e.Name+" in "+q.Title+" is not known yet", true)
 		return
 	}
 	to := map[bool]string{true: "available", false: "unavailable"}[!accept]
-	qid := q.ID
+	qid, id := q.Key, e.ID
 	m.confirm = confirmation{
-		question: fmt.Sprintf("Make %s %s in %s?", Sanitize(e.Name), to, Sanitize(q.Name)),
+		question: fmt.Sprintf("Make %s %s in %s?", e.Name, to, q.Title),
 		yes: func() tea.Cmd {
 			return m.send("member", func(w Writer) error { return w.SetMember(qid, id, !accept) })
 		},

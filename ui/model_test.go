@@ -37,7 +37,7 @@ func TestNavigationKeys(t *testing.T) {
 		}
 	}
 	// A window smaller than the list scrolls with the selection.
-	h.m.Update(tea.WindowSizeMsg{Width: 100, Height: MinHeight})
+	h.update(tea.WindowSizeMsg{Width: 100, Height: MinHeight})
 	h.press("end")
 	h.wantScreen("› Zoe Adams")
 	h.wantNoScreen("Adam Baker")
@@ -83,8 +83,8 @@ func TestSelectionFollowsThePersonThroughResorts(t *testing.T) {
 	row := 0
 	// Ben goes on a call: he moves down the list, the selection with him.
 	h.f.clock.Advance(time.Second)
-	h.f.event(t, "7", `{"sequence":5,"telephonyStatus":"CallConnected","activeCalls":[{"id":"x","direction":"Outbound","to":"+15550100","telephonyStatus":"CallConnected","startTime":"2026-05-04T09:00:01Z"}]}`)
 	before := h.order()
+	h.f.event(t, "7", `{"sequence":5,"telephonyStatus":"CallConnected","activeCalls":[{"id":"x","direction":"Outbound","to":"+15550100","telephonyStatus":"CallConnected","startTime":"2026-05-04T09:00:01Z"}]}`)
 	h.changed()
 	if slices.Equal(before, h.order()) {
 		t.Fatalf("the change did not re-sort: %v", before)
@@ -200,13 +200,12 @@ func TestGroupingCycles(t *testing.T) {
 	h.wantScreen("IN QUEUE")
 	// Moving skips group headers.
 	h.press("home")
-	first := h.m.grid.sel
-	if h.m.grid.at(first).row != 0 {
+	if l, ok := h.m.frame.Selected(); !ok || l.Header {
 		t.Fatalf("home must select a row, not a header")
 	}
 	h.press("down", "down") // Billing has 2 rows: the next is Support's first
-	if _, g, _ := h.m.grid.selected(); g.Title != "Support" {
-		t.Fatalf("moving past a group's end lands in %q", g.Title)
+	if g := h.selectedGroup(); g != "Support" {
+		t.Fatalf("moving past a group's end lands in %q", g)
 	}
 	h.press("g")
 	h.wantScreen("▾ Sales · 3")
@@ -229,7 +228,7 @@ func TestDigitsJumpToExtension(t *testing.T) {
 	}
 	// The buffer is forgotten after a pause.
 	h.f.clock.Advance(digitsFor)
-	h.m.Update(tickMsg{at: h.f.clock.Now()})
+	h.update(tickMsg{at: h.f.clock.Now()})
 	h.wantNoScreen("ext 1042_")
 	h.press("1", "0")
 	if h.selectedName() != "Omar Khan" {
@@ -259,7 +258,7 @@ func TestDetailPane(t *testing.T) {
 	h.press("enter")
 	h.wantNoScreen("Calls (")
 	// Narrow: below the grid.
-	h.m.Update(tea.WindowSizeMsg{Width: 80, Height: 30})
+	h.update(tea.WindowSizeMsg{Width: 80, Height: 30})
 	h.press("enter")
 	h.wantScreen("── details")
 	h.press("esc")
@@ -275,7 +274,7 @@ func TestMyStatusKeys(t *testing.T) {
 
 func TestStatusKeysNeedASignedInWriter(t *testing.T) {
 	f := newFixture(t, testPeople, false)
-	m := New(Options{Mirror: f.m, Account: "test", Now: f.clock.Now})
+	m := newModel(t, f.m, Options{Account: "test", Now: f.clock.Now})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 20})
 	for _, k := range []string{"a", "b", "i", "d", "c", "m"} {
 		_, cmd := m.Update(keyMsg(k))
@@ -314,7 +313,7 @@ func TestMessageEditor(t *testing.T) {
 		t.Fatalf("the editor holds %d characters", n)
 	}
 	h.wantScreen("75/75 max")
-	h.m.Update(tea.PasteMsg{Content: "more"})
+	h.update(tea.PasteMsg{Content: "more"})
 	if n := h.m.msgEdit.Len(); n != state.MaxMessage {
 		t.Fatalf("a paste went past the limit: %d characters", n)
 	}
@@ -481,7 +480,7 @@ func TestQuitKeys(t *testing.T) {
 
 func TestFatalErrorEndsTheHUD(t *testing.T) {
 	h := newHUD(t, newFixture(t, testPeople, false), false, 120, 20)
-	_, cmd := h.m.Update(FatalMsg{Err: errors.New("sign-in refused")})
+	cmd := h.update(FatalMsg{Err: errors.New("sign-in refused")})
 	if h.m.Err() == nil || !slices.ContainsFunc(run(cmd), func(m tea.Msg) bool { _, ok := m.(tea.QuitMsg); return ok }) {
 		t.Fatalf("a fatal error must quit with the error")
 	}
@@ -497,18 +496,21 @@ func TestPendingThenFailedInPlace(t *testing.T) {
 		rc.Options{RetryBase: time.Millisecond, RetryMax: 2 * time.Millisecond, Retries: 1})
 	w := state.NewWriter(context.Background(), f.m, c, nil)
 	t.Cleanup(func() { w.Close(time.Second) })
-	h.m.SetWriter(w)
+	h.m.SetWriter(w.Me())
 	h.press("d")
 	h.changed()
 	h.wantScreen("→ DND (saving…)")
-	waitFor(t, 10*time.Second, "the write to fail", func() bool { return f.m.Writes()[state.IntentStatus].Failed })
+	waitFor(t, 10*time.Second, "the write to fail", func() bool {
+		wr, _ := f.m.Write(state.Target{Kind: state.WriteStatus, Ext: "1"})
+		return wr.Failed
+	})
 	h.changed()
 	h.wantScreen("✗ DND failed:")
-	if len(h.m.snap.writes) == 0 || !h.m.snap.ticking {
-		t.Fatalf("a shown failure must schedule the tick that takes it away")
+	if h.m.frame.Next.IsZero() {
+		t.Fatalf("a shown failure must tell when it goes away")
 	}
 	f.clock.Advance(11 * time.Second)
-	h.m.Update(tickMsg{at: f.clock.Now()})
+	h.changed() // the publisher's timer at Next
 	h.wantNoScreen("DND failed")
 }
 
@@ -533,7 +535,7 @@ func TestRedrawsOnlyWhenSomethingOnScreenChanges(t *testing.T) {
 	}
 	f := newFixture(t, quiet, false)
 	h := newHUD(t, f, false, 120, 20)
-	_, cmd := h.m.Update(tea.WindowSizeMsg{Width: 120, Height: 20})
+	cmd := h.update(tea.WindowSizeMsg{Width: 120, Height: 20})
 	if ts := timers(cmd); len(ts) != 0 {
 		t.Fatalf("a quiet screen asked for timers %v", ts)
 	}
@@ -546,23 +548,24 @@ func TestRedrawsOnlyWhenSomethingOnScreenChanges(t *testing.T) {
 	// the last event's age runs.
 	f.clock.Advance(500 * time.Millisecond)
 	f.event(t, "2", `{"sequence":2,"userStatus":"Available"}`)
-	_, cmd = h.m.Update(ChangesMsg(f.m.Drain()))
+	f.m.Publish()
+	cmd = h.update(FrameMsg{Frame: h.m.view.Latest()})
 	ts := timers(cmd)
 	if len(ts) != 1 || ts[0] > time.Second {
 		t.Fatalf("a running time on screen wants one tick within a second, got %v", ts)
 	}
 	// The tick comes: the highlight is drawn off, times move on.
 	f.clock.Advance(ts[0])
-	h.m.Update(tickMsg{at: f.clock.Now()})
+	h.update(tickMsg{at: f.clock.Now()})
 	f.clock.Advance(highlightFor)
-	h.m.Update(tickMsg{at: f.clock.Now()})
+	h.update(tickMsg{at: f.clock.Now()})
 	h.wantNoScreen("*Zoe")
 	// Filtered out of view, nothing on screen runs: the timers stop, the
 	// header's "last event" aside (which counts in minutes after one).
 	h.press("/")
 	h.typeText("omar")
 	f.clock.Advance(2 * time.Minute)
-	_, cmd = h.m.Update(tickMsg{at: f.clock.Now()})
+	cmd = h.update(tickMsg{at: f.clock.Now()})
 	if ts := timers(cmd); len(ts) != 1 || ts[0] < 30*time.Second {
 		t.Fatalf("with only the last event's age running, one tick a minute, got %v", ts)
 	}
@@ -616,8 +619,8 @@ func TestFilterKeepsTheArrowsForMoving(t *testing.T) {
 func TestHeaderTellsTheConnectionAsItIs(t *testing.T) {
 	c := &clock{t: epoch}
 	m := state.NewMirror(c.Now)
-	h := &hud{t: t, m: New(Options{Mirror: m, Account: "test", Now: c.Now}), f: &fixture{m: m, clock: c}}
-	h.m.Update(tea.WindowSizeMsg{Width: 120, Height: 20})
+	h := &hud{t: t, m: newModel(t, m, Options{Account: "test", Now: c.Now}), f: &fixture{m: m, clock: c}}
+	h.update(tea.WindowSizeMsg{Width: 120, Height: 20})
 	h.wantScreen("signing in…")
 	h.wantScreen("Signing in and loading the directory…")
 	f := newFixture(t, testPeople, false) // a loaded, live mirror
@@ -628,7 +631,7 @@ func TestHeaderTellsTheConnectionAsItIs(t *testing.T) {
 	h.changed()
 	h.wantScreen("recovering… (link lost 09:00:01): read: connection reset by peer")
 	f.clock.Advance(20 * time.Second)
-	h.m.Update(tickMsg{at: f.clock.Now()})
+	h.changed() // the publisher's timer at Next
 	h.wantScreen("offline since 09:00:01")
 	h.wantScreen("~ stale: link down since 09:00:01")
 	f.m.SetLink(rc.Link{State: rc.LinkLive})
@@ -647,10 +650,9 @@ func TestHeaderTellsTheConnectionAsItIs(t *testing.T) {
 func TestKeysPressedBeforeTheWriterAreNotLost(t *testing.T) {
 	f := newFixture(t, testPeople, false)
 	fw := &fakeWriter{}
-	m := New(Options{Mirror: f.m, Account: "test", Profile: colorprofile.TrueColor, Now: f.clock.Now,
+	m := newModel(t, f.m, Options{Account: "test", Profile: colorprofile.TrueColor, Now: f.clock.Now,
 		Writer: func() (Writer, error) { return fw, nil }})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 20})
-	m.Update(ChangesMsg(f.m.Drain()))
 	m.Update(keyMsg("d"))
 	if len(fw.Calls()) != 0 {
 		t.Fatalf("nothing can be sent before the writer arrives")

@@ -8,12 +8,12 @@ import (
 
 // queuePane is my call queues with my availability in each.
 type queuePane struct {
-	items []queueInfo
+	items []state.MyQueue
 	sel   int
 }
 
 // lockReason says why I cannot change my availability in q, or "".
-func lockReason(q queueInfo, admin, readOnly bool) string {
+func lockReason(q state.MyQueue, admin, readOnly bool) string {
 	switch {
 	case readOnly:
 		return "read-only"
@@ -34,9 +34,9 @@ func (p *queuePane) move(n int) {
 }
 
 // selected returns the queue under the cursor.
-func (p *queuePane) selected() (queueInfo, bool) {
+func (p *queuePane) selected() (state.MyQueue, bool) {
 	if p.sel < 0 || p.sel >= len(p.items) {
-		return queueInfo{}, false
+		return state.MyQueue{}, false
 	}
 	return p.items[p.sel], true
 }
@@ -64,19 +64,19 @@ func (p *queuePane) render(st *Styles, admin, readOnly bool, global string, titl
 			mark = "› "
 			selAt = len(rows)
 		}
-		accept, known := q.shown()
+		accept, known := q.Shown()
 		box := "[ ? ]"
 		if known {
 			box = map[bool]string{true: "[on ]", false: "[off]"}[accept]
 		}
-		line := mark + box + " " + Sanitize(q.Name) + " (" + Sanitize(q.Number) + ")"
+		line := mark + box + " " + q.Name + " (" + q.Number + ")"
 		if i == p.sel {
 			line = st.row[rowSelected].wrap(fit(line, w))
 		}
 		rows = append(rows, line)
 		var notes []string
-		if q.Writing {
-			notes = append(notes, queueState(st, q))
+		if q.Write != nil {
+			notes = append(notes, queueState(st, q.QueueCell))
 		}
 		if why := lockReason(q, admin, readOnly); why != "" {
 			notes = append(notes, st.Faint.wrap(why))
@@ -94,24 +94,4 @@ func (p *queuePane) render(st *Styles, admin, readOnly bool, global string, titl
 		add(r)
 	}
 	return padLines(lines, w, h)
-}
-
-// myQueueItems builds my queues for the pane.
-func myQueueItems(m *state.Mirror, me state.ID, mine []state.ID, writes map[string]state.Write) []queueInfo {
-	out := make([]queueInfo, 0, len(mine))
-	for _, id := range mine {
-		q, ok := m.Queue(id)
-		if !ok {
-			continue
-		}
-		accept, known := q.Accept[me]
-		item := queueInfo{ID: q.ID, Name: q.Name, Number: q.Number, Editable: q.EditableMemberStatus, Known: known, Accept: accept}
-		if w, ok := writes[state.IntentQueue(q.ID)]; ok {
-			item.Write, item.Writing = w, true
-		} else if w, ok := writes[state.IntentMember(q.ID, me)]; ok {
-			item.Write, item.Writing = w, true
-		}
-		out = append(out, item)
-	}
-	return out
 }

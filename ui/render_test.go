@@ -21,7 +21,7 @@ import (
 // hostile: escape sequences, bidi overrides, wide characters, huge text.
 func hostilePeople() []person {
 	wide := []string{"王伟王伟王伟王伟王伟王伟王伟王伟王伟王伟王伟", "Zoë Ñuño 王伟 محمد", "🙂🙂🙂 emoji 🙂"}
-	corpus := append(append([]string(nil), hostile...), wide...)
+	corpus := append(append([]string(nil), hostileStrings...), wide...)
 	var out []person
 	for i := range 40 {
 		call := ""
@@ -56,7 +56,7 @@ func hostileFixture(t testing.TB) *fixture {
 		members = append(members, state.ID(fmt.Sprint(i)))
 	}
 	f.m.SetQueues([]state.Queue{
-		{ID: "q1", Number: "\x1b[31m801", Name: hostile[1], EditableMemberStatus: true, Members: members},
+		{ID: "q1", Number: "\x1b[31m801", Name: hostileStrings[1], EditableMemberStatus: true, Members: members},
 		{ID: "q2", Number: "802", Name: "王伟王伟王伟王伟王伟王伟王伟王伟王伟王伟王伟王伟王伟", Members: members[:5]},
 	})
 	acc := map[state.ID]bool{}
@@ -65,7 +65,7 @@ func hostileFixture(t testing.TB) *fixture {
 	}
 	f.m.ApplyQueueSnapshot("q1", acc)
 	f.m.ApplyQueueSnapshot("q2", acc)
-	f.m.Drain()
+	f.m.Publish()
 	return f
 }
 
@@ -119,7 +119,7 @@ func TestRenderInvariantsOverSizes(t *testing.T) {
 		h.press(sc.keys...)
 		for _, w := range widths {
 			for _, ht := range heights {
-				h.m.Update(tea.WindowSizeMsg{Width: w, Height: ht})
+				h.update(tea.WindowSizeMsg{Width: w, Height: ht})
 				checkFrame(t, sc.name, h.m.Render(), w, ht)
 				if c := h.m.View().Content; c != h.m.Render() {
 					t.Fatalf("View content differs from Render")
@@ -133,11 +133,11 @@ func TestRenderInvariantsBelowTheMinimum(t *testing.T) {
 	h := newHUD(t, hostileFixture(t), false, 80, 24)
 	for w := 1; w <= MinWidth+2; w++ {
 		for _, ht := range []int{1, 2, 5, MinHeight - 1, MinHeight, MinHeight + 1} {
-			h.m.Update(tea.WindowSizeMsg{Width: w, Height: ht})
+			h.update(tea.WindowSizeMsg{Width: w, Height: ht})
 			checkFrame(t, "small", h.m.Render(), w, ht)
 		}
 	}
-	h.m.Update(tea.WindowSizeMsg{Width: 48, Height: 10})
+	h.update(tea.WindowSizeMsg{Width: 48, Height: 10})
 	h.wantScreen("terminal too small: 48x10, need 50x12")
 	h.press("q")
 	if !h.m.quitting {
@@ -154,11 +154,11 @@ func TestRenderInvariantsInEveryColourProfileAndWhileStale(t *testing.T) {
 	profiles := []colorprofile.Profile{colorprofile.NoTTY, colorprofile.ASCII, colorprofile.ANSI, colorprofile.ANSI256, colorprofile.TrueColor}
 	for p, profile := range profiles {
 		h := newHUD(t, f, false, 80, 24)
-		h.m.Update(tea.ColorProfileMsg{Profile: profile})
-		h.m.Update(tea.BackgroundColorMsg{Color: []color.Color{lipgloss.Color("#ffffff"), lipgloss.Color("#000000")}[p%2]})
+		h.update(tea.ColorProfileMsg{Profile: profile})
+		h.update(tea.BackgroundColorMsg{Color: []color.Color{lipgloss.Color("#ffffff"), lipgloss.Color("#000000")}[p%2]})
 		h.changed()
 		for _, w := range []int{60, 80, 130} {
-			h.m.Update(tea.WindowSizeMsg{Width: w, Height: 24})
+			h.update(tea.WindowSizeMsg{Width: w, Height: 24})
 			checkFrame(t, fmt.Sprint("profile ", p), h.m.Render(), w, 24)
 		}
 		h.wantScreen("~ stale")

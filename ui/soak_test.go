@@ -38,17 +38,18 @@ func runHUD(t *testing.T, d *demo, w, h int) (*observed, *teatest.TestModel) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	o := &observed{Model: New(Options{Mirror: d.m, Account: "demo", Profile: colorprofile.ANSI256,
+	o := &observed{Model: newModel(t, d.m, Options{Account: "demo", Profile: colorprofile.ANSI256,
 		Writer: func() (Writer, error) {
 			wr, err := d.s.Writer(ctx)
 			if err != nil {
 				return nil, err
 			}
-			return wr, nil
+			return wr.Me(), nil
 		}})}
 	tm := teatest.NewTestModel(t, o, teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ANSI256)))
-	go Pump(ctx, d.m, tm.Send, Frame)
+	go d.m.Run(ctx)
+	go Pump(ctx, o.view, tm.Send)
 	t.Cleanup(func() {
 		tm.Type("q")
 		tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
@@ -319,22 +320,32 @@ func TestSoakEscapeInjection(t *testing.T) {
 	if calls != len(hostileStrings) {
 		t.Fatalf("%d hostile calls placed of %d", calls, len(hostileStrings))
 	}
-	hostileShown := 0
-	for _, r := range d.m.All() {
-		if strings.ContainsAny(r.Name, "\x1b\u202e\u200b\x07") {
-			hostileShown++
+	// The server holds the hostile names; the mirror holds them cleaned
+	// at ingest, so nothing downstream ever sees an escape.
+	hostileSent := 0
+	for _, x := range d.e.Truth().Extensions {
+		if strings.ContainsAny(x.Name, "\x1b\u202e\u200b\x07") {
+			hostileSent++
 		}
 	}
-	if hostileShown < 10 {
-		t.Fatalf("the hostile names did not reach the mirror (%d)", hostileShown)
+	if hostileSent < 10 {
+		t.Fatalf("the hostile names did not reach the server (%d)", hostileSent)
+	}
+	for _, r := range d.m.All() {
+		for _, s := range []string{r.Name, r.Message} {
+			if strings.ContainsAny(s, "\x1b\u202e\u200b\x07\x9b") {
+				t.Fatalf("the mirror holds an unsanitised string: %q", s)
+			}
+		}
 	}
 	keys := []tea.KeyPressMsg{{Code: tea.KeyEnter}, {Code: tea.KeyDown}, {Code: 'g', Text: "g"},
 		{Code: 'g', Text: "g"}, {Code: tea.KeyDown}, {Code: '?', Text: "?"}}
 	for _, size := range [][2]int{{60, 20}, {80, 24}, {120, 40}, {250, 80}} {
 		w, h := size[0], size[1]
 		// The model's views: only SGR styling, every line exactly the width.
-		m := New(Options{Mirror: d.m, Account: "demo\x1b]0;acct\x07", Profile: colorprofile.TrueColor})
-		m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+		m := newModel(t, d.m, Options{Account: "demo\x1b]0;acct\x07", Profile: colorprofile.TrueColor})
+		hd := &hud{t: t, m: m, f: &fixture{m: d.m}}
+		hd.update(tea.WindowSizeMsg{Width: w, Height: h})
 		check := func(step string) {
 			v := m.View().Content
 			// The renderer drops much of what it meets, but that is no excuse.
@@ -353,14 +364,14 @@ func TestSoakEscapeInjection(t *testing.T) {
 		}
 		check("first frame")
 		for _, k := range keys {
-			m.Update(k)
+			hd.update(k)
 			check("after " + k.String())
 		}
 
 		// The bytes a real program writes to the terminal.
 		var mu sync.Mutex
 		var out bytes.Buffer
-		pm := New(Options{Mirror: d.m, Account: "demo\x1b]0;acct\x07", Profile: colorprofile.TrueColor})
+		pm := newModel(t, d.m, Options{Account: "demo\x1b]0;acct\x07", Profile: colorprofile.TrueColor})
 		p := tea.NewProgram(pm, tea.WithInput(nil), tea.WithOutput(writerFunc(func(b []byte) (int, error) {
 			mu.Lock()
 			defer mu.Unlock()

@@ -48,7 +48,10 @@ type Styles struct {
 	badge      [state.NoPresence + 1]string // rendered, BadgeWidth wide
 	badgePaint [state.NoPresence + 1]paint
 
-	row [rowFlags]paint // by row flags
+	row [rowFlags]paint // by row flags (selected and stale)
+
+	// Changed paints the one-cell mark of a row that just changed.
+	Changed paint
 
 	Title, Bold, Faint, ColumnHead, Group, Key, Error, Pending, OK, Cursor paint
 }
@@ -117,11 +120,9 @@ func NewStyles(p colorprofile.Profile, dark bool) *Styles {
 		lipgloss.Color(strconv.Itoa(pickInt(dark, 11, 8))),
 		lipgloss.Color(strconv.Itoa(pickInt(dark, 229, 58))),
 		ld(lipgloss.Color("#fff59d"), lipgloss.Color("#5c5200")))
+	s.Changed = paintOf(lipgloss.NewStyle().Background(highlight).Bold(true))
 	for f := range rowFlags {
 		st := lipgloss.NewStyle()
-		if f&rowChanged != 0 {
-			st = st.Background(highlight).Bold(true)
-		}
 		if f&rowStale != 0 {
 			st = st.Faint(true)
 		}

@@ -82,48 +82,57 @@ func (m *Model) renderPane(w, h int) []string {
 	}
 	st := m.c.Styles
 	if m.pane == paneQueues {
-		global := "All queue calls: " + map[bool]string{true: "on", false: "off"}[m.acceptingQueueCalls()]
-		if wq, ok := m.snap.writes[state.IntentQueues]; ok {
-			v := wq
-			v.Value = map[string]string{"accept": "on", "reject": "off"}[wq.Value]
-			global = "All queue calls: " + pendingText(st, v, true, "")
+		me := &m.frame.Me
+		global := "All queue calls: " + onOff(m.acceptingQueueCalls())
+		if wq := me.QueueCallsWrite; wq != nil {
+			global = "All queue calls: " + writeText(st, wq, onOff(wq.Accept))
 		}
 		if m.inDND() {
 			global = "All queue calls: off while in DND"
 		} else if m.c.Keys.QueueCalls.Enabled() {
 			global += " (" + st.Key.wrap("c") + " toggles)"
 		}
-		return m.queues.render(st, m.snap.admin, m.c.ReadOnly, global, !m.geom().paneBesideGrid, w, h)
+		return m.queues.render(st, me.Admin, m.c.ReadOnly, global, !m.geom().paneBesideGrid, w, h)
 	}
-	return renderDetail(st, &m.snap.detail, m.c.Now(), w, h)
+	return renderDetail(st, m.frame.Detail, m.c.Now(), w, h)
 }
 
 // renderGrid draws the column header and the rows on screen, in exactly
 // w x h cells.
 func (m *Model) renderGrid(w, h int) []string {
 	st := m.c.Styles
+	f := m.frame
 	lay := m.layout
-	if lay.width != w || lay.inQueue != (m.query.By == state.GroupQueue) {
-		lay = newLayout(w, m.query.By == state.GroupQueue)
+	if lay.width != w || lay.inQueue != (f.Query.By == state.GroupQueue) {
+		lay = newLayout(w, f.Query.By == state.GroupQueue)
 	}
 	lines := make([]string, 0, h)
-	lines = append(lines, renderColumnHeader(st, lay, m.query.Sort, m.query.Desc))
+	lines = append(lines, renderColumnHeader(st, lay, f.Query.Sort, f.Query.Desc))
 	now := m.c.Now()
 	var b strings.Builder
-	for i := range m.snap.lines {
+	for i, l := range f.Visible() {
 		if len(lines) == h {
 			break
 		}
-		gl := &m.snap.lines[i]
-		if gl.header {
-			lines = append(lines, renderGroupHeader(st, gl.group, w, ""))
+		if l.Header {
+			lines = append(lines, renderGroupHeader(st, l.Group, w, ""))
 			continue
 		}
+		flags := 0
+		if f.Top+i == f.Sel {
+			flags |= rowSelected
+		}
+		if l.Stale {
+			flags |= rowStale
+		}
+		if m.changed(l.Entry, now) {
+			flags |= rowChanged
+		}
 		b.Reset()
-		renderRow(&b, st, lay, gl, now)
+		renderRow(&b, st, lay, &l, flags, now)
 		lines = append(lines, b.String())
 	}
-	if len(m.snap.lines) == 0 && len(lines) < h {
+	if f.Lines == 0 && len(lines) < h {
 		lines = append(lines, fitLine(st.Faint.wrap("  "+m.emptyText()), w))
 	}
 	return padLines(lines, w, h)
@@ -132,10 +141,10 @@ func (m *Model) renderGrid(w, h int) []string {
 // emptyText says why the grid has no rows.
 func (m *Model) emptyText() string {
 	switch {
-	case m.mirror.Len() == 0:
+	case m.frame.Directory == 0:
 		return "Signing in and loading the directory…"
 	case m.query.Text != "":
-		return "No one matches “" + Sanitize(m.query.Text) + "” (esc clears the filter)"
+		return "No one matches “" + state.Sanitize(m.query.Text) + "” (esc clears the filter)"
 	case m.quick != 0:
 		return "No one " + quickFilters[m.quick].name + " right now (f for the next filter, esc for everyone)"
 	}

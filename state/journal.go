@@ -1,0 +1,163 @@
+package state
+
+import (
+	"slices"
+
+	"github.com/rchud/rchud/rc"
+)
+
+// journal keeps what arrives while a snapshot is being fetched, so that a
+// snapshot older than some events never wins over them. It keeps, per
+// extension, the events merged into one body (the newest value of each
+// field, by sequence), not a log: it is bounded by the number of
+// extensions however long a reload takes. The Mirror's lock guards it.
+type journal struct {
+	reloading bool
+	// pending is, per extension, the events since its reload or fetch
+	// began, merged.
+	pending  map[ID]*rc.Presence
+	done     map[ID]bool // reloaded in the running reload
+	fetch    map[ID]bool // presence must be fetched (activeCalls incomplete)
+	fetching map[ID]bool // a fetch is in flight
+
+	// queue events since a queue's fetch began: queue → member → accept.
+	queues map[ID]map[ID]bool
+}
+
+func newJournal() journal {
+	return journal{pending: map[ID]*rc.Presence{}, done: map[ID]bool{}, fetch: map[ID]bool{},
+		fetching: map[ID]bool{}, queues: map[ID]map[ID]bool{}}
+}
+
+// record keeps an event for id when a snapshot of id is on its way.
+func (j *journal) record(id ID, p *rc.Presence) {
+	if !(j.reloading && !j.done[id]) && !j.fetching[id] {
+		return
+	}
+	dst := j.pending[id]
+	if dst == nil {
+		dst = &rc.Presence{ExtensionID: rc.ID(id)}
+		j.pending[id] = dst
+	}
+	overlay(dst, p)
+}
+
+// overlay merges p into dst as the mirror would apply p after dst: a lower
+// sequence is dropped, the fields present win, and a detailed body that
+// names no calls forgets the calls (they must be fetched).
+func overlay(dst, p *rc.Presence) {
+	if p.Sequence != nil {
+		if dst.Sequence != nil && *p.Sequence < *dst.Sequence {
+			return
+		}
+		s := *p.Sequence
+		dst.Sequence = &s
+	}
+	for _, f := range []struct{ dst, src **string }{
+		{&dst.PresenceStatus, &p.PresenceStatus}, {&dst.UserStatus, &p.UserStatus}, {&dst.DNDStatus, &p.DNDStatus},
+		{&dst.TelephonyStatus, &p.TelephonyStatus}, {&dst.MeetingStatus, &p.MeetingStatus}, {&dst.Message, &p.Message},
+	} {
+		if *f.src != nil {
+			v := **f.src
+			*f.dst = &v
+		}
+	}
+	switch {
+	case p.ActiveCalls != nil:
+		dst.ActiveCalls = slices.Clone(p.ActiveCalls)
+		if dst.ActiveCalls == nil {
+			dst.ActiveCalls = []rc.ActiveCall{}
+		}
+		dst.TotalActiveCalls = p.TotalActiveCalls
+	case p.TelephonyStatus != nil || p.TotalActiveCalls != nil:
+		dst.ActiveCalls = nil
+		dst.TotalActiveCalls = p.TotalActiveCalls
+	}
+}
+
+// take returns and forgets what was kept for id, and marks id reloaded.
+func (j *journal) take(id ID) *rc.Presence {
+	p := j.pending[id]
+	delete(j.pending, id)
+	delete(j.fetching, id)
+	if j.reloading {
+		j.done[id] = true
+	}
+	return p
+}
+
+// startReload begins logging every extension's events.
+func (j *journal) startReload() {
+	if !j.reloading {
+		j.reloading = true
+		j.done = map[ID]bool{}
+	}
+}
+
+// finishReload stops logging; what was kept for extensions not reloaded
+// and not being fetched is dropped.
+func (j *journal) finishReload() {
+	j.reloading = false
+	for id := range j.pending {
+		if !j.fetching[id] {
+			delete(j.pending, id)
+		}
+	}
+	j.done = map[ID]bool{}
+}
+
+// takeFetches returns up to max extensions to fetch, now in flight.
+func (j *journal) takeFetches(max int) []ID {
+	var out []ID
+	for id := range j.fetch {
+		if j.fetching[id] {
+			continue
+		}
+		out = append(out, id)
+		if len(out) == max {
+			break
+		}
+	}
+	slices.Sort(out)
+	j.beginFetch(out)
+	return out
+}
+
+func (j *journal) beginFetch(ids []ID) {
+	for _, id := range ids {
+		delete(j.fetch, id)
+		j.fetching[id] = true
+	}
+}
+
+// fetchFailed puts ids back to be fetched again later.
+func (j *journal) fetchFailed(ids []ID) {
+	for _, id := range ids {
+		delete(j.fetching, id)
+		j.fetch[id] = true
+		if !j.reloading {
+			delete(j.pending, id)
+		}
+	}
+}
+
+// startQueueFetch keeps a queue's events until its snapshot is applied.
+func (j *journal) startQueueFetch(q ID) {
+	if j.queues[q] == nil {
+		j.queues[q] = map[ID]bool{}
+	}
+}
+
+// recordQueue keeps a member change for a queue being fetched.
+func (j *journal) recordQueue(q, member ID, accept bool) {
+	if kept := j.queues[q]; kept != nil {
+		kept[member] = accept
+	}
+}
+
+// takeQueue returns and forgets what was kept for queue q.
+func (j *journal) takeQueue(q ID) map[ID]bool {
+	kept := j.queues[q]
+	delete(j.queues, q)
+	return kept
+}

@@ -1,0 +1,321 @@
+package state
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rchud/rchud/rc"
+)
+
+// store is the directory and every extension's presence, with the
+// sequence merge. Entries are replaced, never edited, once published
+// (copy on write). It is not safe for concurrent use: the Mirror's lock
+// guards it.
+type store struct {
+	now func() time.Time
+	col *collator
+
+	entries []*Entry
+	index   map[ID]int
+	// counts tallies the entries by availability.
+	counts Counts
+	queues []Queue
+	qindex map[ID]int
+	me     ID
+	admin  bool
+	// lastNonDND is each person's last dndStatus other than DND, to leave
+	// DND with (rc-api.md §4.4).
+	lastNonDND map[ID]DNDStatus
+}
+
+func newStore(now func() time.Time, col *collator) store {
+	return store{now: now, col: col, index: map[ID]int{}, qindex: map[ID]int{}, lastNonDND: map[ID]DNDStatus{}}
+}
+
+// entry returns id's entry, or nil.
+func (s *store) entry(id ID) *Entry {
+	if i, ok := s.index[id]; ok {
+		return s.entries[i]
+	}
+	return nil
+}
+
+// addExtensions adds or updates directory records, sanitised.
+func (s *store) addExtensions(exts []rc.Extension) {
+	for _, x := range exts {
+		id := ID(x.ID)
+		i, ok := s.index[id]
+		var e Entry
+		if ok {
+			e = *s.entries[i]
+		} else {
+			i = len(s.entries)
+			s.entries = append(s.entries, &Entry{ID: id, Availability: NoPresence})
+			s.counts[NoPresence]++
+			s.index[id] = i
+			e.ID = id
+		}
+		e.Number, e.Name, e.Type = Sanitize(x.ExtensionNumber), Sanitize(x.Name), Sanitize(x.Type)
+		e.Department, e.Site, e.Email = Sanitize(x.Contact.Department), Sanitize(x.Site.Name), Sanitize(x.Contact.Email)
+		e.Admin = x.Permissions.Admin.Enabled
+		e.Availability = derive(&e)
+		e.search = strings.ToLower(e.Name + "\x00" + e.Number + "\x00" + e.Department)
+		e.nameKey, e.deptKey = s.col.key(e.Name), s.col.key(e.Department)
+		e.numKey = numberKey(e.Number)
+		refreshKeys(&e)
+		s.put(i, &e)
+	}
+}
+
+// put replaces the entry at position i, keeping the counts.
+func (s *store) put(i int, e *Entry) {
+	s.counts[s.entries[i].Availability]--
+	s.counts[e.Availability]++
+	s.entries[i] = e
+}
+
+// numberKey orders extension numbers numerically; non-numeric ones sort
+// after every number (then by text).
+func numberKey(s string) int64 {
+	if s == "" || len(s) > 18 {
+		return math.MaxInt64
+	}
+	var n int64
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return math.MaxInt64
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n
+}
+
+// refreshKeys recomputes the keys that follow presence.
+func refreshKeys(e *Entry) {
+	var b strings.Builder
+	b.WriteString(e.Availability.String())
+	b.WriteString("\x00" + e.UserStatus + "\x00" + string(e.DNDStatus) + "\x00" + e.Message)
+	for _, c := range e.Calls {
+		name, num := c.Party()
+		b.WriteString("\x00" + name + "\x00" + num)
+	}
+	e.dyn = strings.ToLower(b.String())
+	e.msgKey = strings.ToLower(e.Message)
+}
+
+// setQueues replaces the call queues and their membership; it reports the
+// ids whose membership changed.
+func (s *store) setQueues(qs []Queue) []ID {
+	s.queues = nil
+	s.qindex = map[ID]int{}
+	member := map[ID][]ID{}
+	for _, q := range qs {
+		if q.Accept == nil {
+			q.Accept = map[ID]bool{}
+		}
+		q.Name, q.Number = Sanitize(q.Name), Sanitize(q.Number)
+		s.qindex[q.ID] = len(s.queues)
+		s.queues = append(s.queues, q)
+		for _, id := range q.Members {
+			member[id] = append(member[id], q.ID)
+		}
+	}
+	var changed []ID
+	for i, e := range s.entries {
+		if !slices.Equal(e.Queues, member[e.ID]) {
+			c := *e
+			c.Queues = member[e.ID]
+			s.put(i, &c)
+			changed = append(changed, e.ID)
+		}
+	}
+	return changed
+}
+
+// queue returns q, or nil.
+func (s *store) queue(q ID) *Queue {
+	if i, ok := s.qindex[q]; ok {
+		return &s.queues[i]
+	}
+	return nil
+}
+
+// queueAccept reports member's availability in queue q, and whether it is
+// known.
+func (s *store) queueAccept(q, member ID) (accept, known bool) {
+	qq := s.queue(q)
+	if qq == nil {
+		return false, false
+	}
+	accept, known = qq.Accept[member]
+	return accept, known
+}
+
+// merge overlays a presence body on id's entry: dropped (nil) when its
+// sequence is below the last applied; otherwise only the fields present
+// overlay. It returns the new entry and whether activeCalls must be
+// fetched because the body left them incomplete.
+func (s *store) merge(p *rc.Presence, at time.Time, detailed, seen bool) (e *Entry, fetch bool) {
+	i, ok := s.index[ID(p.Who())]
+	if !ok {
+		return nil, false
+	}
+	before := s.entries[i]
+	if p.Sequence != nil && *p.Sequence < before.seq {
+		return nil, false
+	}
+	n := *before
+	if p.Sequence != nil {
+		n.seq = *p.Sequence
+	}
+	setIf(&n.PresenceStatus, p.PresenceStatus)
+	setIf(&n.UserStatus, p.UserStatus)
+	if p.DNDStatus != nil {
+		n.DNDStatus = DNDStatus(Sanitize(*p.DNDStatus))
+	}
+	setIf(&n.TelephonyStatus, p.TelephonyStatus)
+	setIf(&n.MeetingStatus, p.MeetingStatus)
+	setIf(&n.Message, p.Message)
+	switch {
+	case p.ActiveCalls != nil:
+		n.Calls = convertCalls(p.ActiveCalls)
+		n.TotalCalls = len(n.Calls)
+		n.CallsUnsure = false
+		if p.TotalActiveCalls != nil && *p.TotalActiveCalls > len(p.ActiveCalls) {
+			n.TotalCalls = *p.TotalActiveCalls
+			n.CallsUnsure, fetch = true, true
+		}
+	case detailed:
+		switch {
+		case p.TotalActiveCalls != nil && *p.TotalActiveCalls == 0, n.TelephonyStatus == "NoCall":
+			n.Calls, n.TotalCalls, n.CallsUnsure = nil, 0, false
+		case p.TelephonyStatus != nil || p.TotalActiveCalls != nil:
+			// A detailed body without its calls: ask for them.
+			n.CallsUnsure, fetch = true, true
+		}
+	}
+	if n.TelephonyStatus == "NoCall" && p.ActiveCalls == nil && !detailed {
+		n.Calls, n.TotalCalls = nil, 0
+	}
+	n.Known = true
+	s.settle(&n, before, at, seen)
+	s.put(i, &n)
+	return &n, fetch
+}
+
+// replace sets id's presence from a REST record (which carries no
+// sequence: the next notification's sequence applies whatever it is).
+func (s *store) replace(p *rc.Presence, detailed bool, confirmed time.Time) *Entry {
+	i, ok := s.index[ID(p.Who())]
+	if !ok {
+		return nil
+	}
+	before := s.entries[i]
+	n := *before
+	n.PresenceStatus = sanitized(p.PresenceStatus)
+	n.UserStatus = sanitized(p.UserStatus)
+	n.DNDStatus = DNDStatus(sanitized(p.DNDStatus))
+	n.TelephonyStatus = sanitized(p.TelephonyStatus)
+	n.MeetingStatus = sanitized(p.MeetingStatus)
+	n.Message = sanitized(p.Message)
+	if detailed {
+		n.Calls = convertCalls(p.ActiveCalls)
+		n.TotalCalls = len(n.Calls)
+		n.CallsUnsure = false
+	}
+	n.seq = 0
+	n.Known = true
+	s.settle(&n, before, time.Time{}, false)
+	n.Confirmed = confirmed
+	s.put(i, &n)
+	return &n
+}
+
+// confirm marks id as confirmed by the server now.
+func (s *store) confirm(id ID, at time.Time) {
+	if i, ok := s.index[id]; ok && !s.entries[i].Confirmed.Equal(at) {
+		c := *s.entries[i]
+		c.Confirmed = at
+		s.put(i, &c)
+	}
+}
+
+// settle recomputes what derives from the raw fields and stamps the
+// changes: time in state from the server's timestamp (unknown when the
+// change happened unseen), Changed for the highlight.
+func (s *store) settle(e, before *Entry, at time.Time, seen bool) {
+	e.Availability = derive(e)
+	refreshKeys(e)
+	if e.DNDStatus == TakeAllCalls || e.DNDStatus == NoQueueCalls {
+		s.lastNonDND[e.ID] = e.DNDStatus
+	}
+	if e.Availability != before.Availability {
+		if seen && before.Known && !at.IsZero() {
+			e.AvailSince = at
+		} else {
+			e.AvailSince = time.Time{}
+		}
+	}
+	if e.TelephonyStatus != before.TelephonyStatus {
+		if seen && before.Known && !at.IsZero() {
+			e.TelSince = at
+		} else {
+			e.TelSince = time.Time{}
+		}
+	}
+	if e.Availability != before.Availability || e.Message != before.Message || e.DNDStatus != before.DNDStatus ||
+		e.UserStatus != before.UserStatus || !slices.Equal(e.Calls, before.Calls) {
+		e.Changed = s.now()
+	}
+}
+
+// restingDND is the dndStatus for ext to leave DND with: the current one
+// unless it is DND, else the last one before DND, else TakeAllCalls.
+func (s *store) restingDND(ext ID) DNDStatus {
+	if e := s.entry(ext); e != nil && (e.DNDStatus == TakeAllCalls || e.DNDStatus == NoQueueCalls) {
+		return e.DNDStatus
+	}
+	if d := s.lastNonDND[ext]; d != "" {
+		return d
+	}
+	return TakeAllCalls
+}
+
+func setIf(dst *string, v *string) {
+	if v != nil {
+		*dst = Sanitize(*v)
+	}
+}
+
+func sanitized(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return Sanitize(*s)
+}
+
+// convertCalls keeps the calls still active (an ended call is reported
+// once with NoCall or terminationType final), sanitised.
+func convertCalls(in []rc.ActiveCall) []Call {
+	out := make([]Call, 0, len(in))
+	for _, c := range in {
+		if c.TelephonyStatus == "NoCall" || c.TerminationType == "final" {
+			continue
+		}
+		call := Call{
+			ID: Sanitize(c.ID), Direction: Sanitize(c.Direction), From: Sanitize(c.From), FromName: Sanitize(c.FromName),
+			To: Sanitize(c.To), ToName: Sanitize(c.ToName), Status: Sanitize(c.TelephonyStatus), Start: c.StartTime.Time,
+			Queue: c.QueueCall, SessionID: Sanitize(c.TelephonySessionID), PartyID: Sanitize(c.PartyID),
+		}
+		if c.QueueCall {
+			call.QueueName = Sanitize(c.QueueName())
+		}
+		out = append(out, call)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
