@@ -2,8 +2,6 @@ package state
 
 import (
 	"slices"
-
-	"github.com/rchud/rchud/rc"
 )
 
 // journal keeps what arrives while a snapshot is being fetched, so that a
@@ -15,7 +13,7 @@ type journal struct {
 	reloading bool
 	// pending is, per extension, the events since its reload or fetch
 	// began, merged.
-	pending  map[ID]*rc.Presence
+	pending  map[ID]*update
 	done     map[ID]bool // reloaded in the running reload
 	fetch    map[ID]bool // presence must be fetched (activeCalls incomplete)
 	fetching map[ID]bool // a fetch is in flight
@@ -25,58 +23,25 @@ type journal struct {
 }
 
 func newJournal() journal {
-	return journal{pending: map[ID]*rc.Presence{}, done: map[ID]bool{}, fetch: map[ID]bool{},
+	return journal{pending: map[ID]*update{}, done: map[ID]bool{}, fetch: map[ID]bool{},
 		fetching: map[ID]bool{}, queues: map[ID]map[ID]bool{}}
 }
 
 // record keeps an event for id when a snapshot of id is on its way.
-func (j *journal) record(id ID, p *rc.Presence) {
+func (j *journal) record(id ID, u *update) {
 	if !(j.reloading && !j.done[id]) && !j.fetching[id] {
 		return
 	}
 	dst := j.pending[id]
 	if dst == nil {
-		dst = &rc.Presence{ExtensionID: rc.ID(id)}
+		dst = &update{}
 		j.pending[id] = dst
 	}
-	overlay(dst, p)
-}
-
-// overlay merges p into dst as the mirror would apply p after dst: a lower
-// sequence is dropped, the fields present win, and a detailed body that
-// names no calls forgets the calls (they must be fetched).
-func overlay(dst, p *rc.Presence) {
-	if p.Sequence != nil {
-		if dst.Sequence != nil && *p.Sequence < *dst.Sequence {
-			return
-		}
-		s := *p.Sequence
-		dst.Sequence = &s
-	}
-	for _, f := range []struct{ dst, src **string }{
-		{&dst.PresenceStatus, &p.PresenceStatus}, {&dst.UserStatus, &p.UserStatus}, {&dst.DNDStatus, &p.DNDStatus},
-		{&dst.TelephonyStatus, &p.TelephonyStatus}, {&dst.MeetingStatus, &p.MeetingStatus}, {&dst.Message, &p.Message},
-	} {
-		if *f.src != nil {
-			v := **f.src
-			*f.dst = &v
-		}
-	}
-	switch {
-	case p.ActiveCalls != nil:
-		dst.ActiveCalls = slices.Clone(p.ActiveCalls)
-		if dst.ActiveCalls == nil {
-			dst.ActiveCalls = []rc.ActiveCall{}
-		}
-		dst.TotalActiveCalls = p.TotalActiveCalls
-	case p.TelephonyStatus != nil || p.TotalActiveCalls != nil:
-		dst.ActiveCalls = nil
-		dst.TotalActiveCalls = p.TotalActiveCalls
-	}
+	dst.overlay(u)
 }
 
 // take returns and forgets what was kept for id, and marks id reloaded.
-func (j *journal) take(id ID) *rc.Presence {
+func (j *journal) take(id ID) *update {
 	p := j.pending[id]
 	delete(j.pending, id)
 	delete(j.fetching, id)

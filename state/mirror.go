@@ -179,19 +179,19 @@ func (m *Mirror) ApplyEvent(p *rc.Presence, at time.Time, detailed bool) {
 	defer m.mu.Unlock()
 	id := ID(p.Who())
 	m.link.h.LastEvent = m.now()
-	m.jn.record(id, p)
-	m.applyLocked(p, at, detailed, true)
+	u := updateOf(p, detailed)
+	m.jn.record(id, &u)
+	m.applyLocked(id, &u, at, true)
 }
 
-// applyLocked merges a notification body: dropped when its sequence is
-// below the last applied; otherwise only the fields present overlay.
-func (m *Mirror) applyLocked(p *rc.Presence, at time.Time, detailed, live bool) {
-	id := ID(p.Who())
-	e, fetch := m.store.merge(p, at, detailed, live)
+// applyLocked merges a presence update, field by field on their
+// sequences; live: it arrived now (time in state is known).
+func (m *Mirror) applyLocked(id ID, u *update, at time.Time, live bool) {
+	e, fetch := m.store.merge(id, u, at, live)
 	if e == nil {
 		return
 	}
-	if m.onSeq != nil && p.Sequence != nil {
+	if m.onSeq != nil && u.sequenced {
 		m.onSeq(id, e.seq, false)
 	}
 	if fetch {
@@ -224,7 +224,7 @@ func (m *Mirror) ApplySnapshot(records []rc.Presence, detailed bool) {
 			m.onSeq(id, 0, true)
 		}
 		if kept := m.jn.take(id); kept != nil {
-			m.applyLocked(kept, time.Time{}, true, false)
+			m.applyLocked(id, kept, time.Time{}, false)
 		}
 		m.confirmWrites()
 		m.touch(id)

@@ -383,3 +383,36 @@ func TestChangesCoalesceUntilPublished(t *testing.T) {
 		t.Fatalf("a publish must take every change")
 	}
 }
+
+// TestLateBodiesStillBringWhatNoNewerBodyRestated: bodies may be partial
+// (a field left out when unchanged) and arrive out of order. A late body's
+// fields apply wherever no newer body set them: dropping it whole would
+// lose the ringing that the newer, partial body took for granted.
+func TestLateBodiesStillBringWhatNoNewerBodyRestated(t *testing.T) {
+	for _, during := range []string{"live", "a fetch"} {
+		m, c := testMirror(t, 3)
+		m.ApplySnapshot([]rc.Presence{*ev(t, `{"extension":{"id":2},"presenceStatus":"Available","userStatus":"Available","telephonyStatus":"NoCall"}`)}, true)
+		if during == "a fetch" {
+			m.BeginFetch([]ID{"2"})
+		}
+		ring := `{"id":"c1","direction":"Inbound","from":"+14045550166","telephonyStatus":"Ringing"}`
+		second := `{"id":"c2","direction":"Inbound","from":"+13125550159","telephonyStatus":"Ringing"}`
+		m.ApplyEvent(ev(t, `{"extensionId":"2","sequence":2,"presenceStatus":"Available","telephonyStatus":"NoCall","activeCalls":[],"totalActiveCalls":0}`), c.Now(), true)
+		m.ApplyEvent(ev(t, `{"extensionId":"2","sequence":4,"activeCalls":[`+ring+`,`+second+`],"totalActiveCalls":2}`), c.Now(), true)
+		m.ApplyEvent(ev(t, `{"extensionId":"2","sequence":3,"presenceStatus":"Busy","telephonyStatus":"Ringing","activeCalls":[`+ring+`],"totalActiveCalls":1}`), c.Now(), true)
+		if during == "a fetch" {
+			// The snapshot was taken before any of it.
+			m.ApplySnapshot([]rc.Presence{*ev(t, `{"extension":{"id":2},"presenceStatus":"Available","userStatus":"Available","telephonyStatus":"NoCall","activeCalls":[]}`)}, true)
+		}
+		e := entry(t, m, "2")
+		if e.TelephonyStatus != "Ringing" || e.PresenceStatus != "Busy" || len(e.Calls) != 2 || e.Availability != Ringing {
+			t.Fatalf("during %s: telephony %q, presence %q, %d calls; want Ringing, Busy and the newer body's 2 calls",
+				during, e.TelephonyStatus, e.PresenceStatus, len(e.Calls))
+		}
+		// A late body whose every field is older changes nothing.
+		m.ApplyEvent(ev(t, `{"extensionId":"2","sequence":1,"telephonyStatus":"NoCall","activeCalls":[]}`), c.Now(), true)
+		if e := entry(t, m, "2"); e.TelephonyStatus != "Ringing" || len(e.Calls) != 2 {
+			t.Fatalf("during %s: a body older in every field applied", during)
+		}
+	}
+}

@@ -153,51 +153,61 @@ func (s *store) queueAccept(q, member ID) (accept, known bool) {
 	return accept, known
 }
 
-// merge overlays a presence body on id's entry: dropped (nil) when its
-// sequence is below the last applied; otherwise only the fields present
-// overlay. It returns the new entry and whether activeCalls must be
-// fetched because the body left them incomplete.
-func (s *store) merge(p *rc.Presence, at time.Time, detailed, seen bool) (e *Entry, fetch bool) {
-	i, ok := s.index[ID(p.Who())]
+// merge lays a presence update over id's entry, field by field: each
+// field present applies unless the entry holds that field from a higher
+// sequence (a body that comes late still brings what no newer body
+// restated). It returns the new entry (nil: nothing applied) and whether
+// activeCalls must be fetched because the body left them incomplete.
+func (s *store) merge(id ID, u *update, at time.Time, seen bool) (e *Entry, fetch bool) {
+	i, ok := s.index[id]
 	if !ok {
 		return nil, false
 	}
 	before := s.entries[i]
-	if p.Sequence != nil && *p.Sequence < before.seq {
-		return nil, false
-	}
 	n := *before
-	if p.Sequence != nil {
-		n.seq = *p.Sequence
-	}
-	setIf(&n.PresenceStatus, p.PresenceStatus)
-	setIf(&n.UserStatus, p.UserStatus)
-	if p.DNDStatus != nil {
-		n.DNDStatus = DNDStatus(Sanitize(*p.DNDStatus))
-	}
-	setIf(&n.TelephonyStatus, p.TelephonyStatus)
-	setIf(&n.MeetingStatus, p.MeetingStatus)
-	setIf(&n.Message, p.Message)
-	switch {
-	case p.ActiveCalls != nil:
-		n.Calls = convertCalls(p.ActiveCalls)
-		n.TotalCalls = len(n.Calls)
-		n.CallsUnsure = false
-		if p.TotalActiveCalls != nil && *p.TotalActiveCalls > len(p.ActiveCalls) {
-			n.TotalCalls = *p.TotalActiveCalls
-			n.CallsUnsure, fetch = true, true
+	applied := false
+	take := func(f int) bool {
+		if !u.has[f] || !newer(u.sequenced, u.seq[f], n.fseq[f]) {
+			return false
 		}
-	case detailed:
+		if u.sequenced {
+			n.fseq[f] = u.seq[f]
+		}
+		applied = true
+		return true
+	}
+	for f, dst := range [fCalls]*string{&n.PresenceStatus, &n.UserStatus, nil, &n.TelephonyStatus, &n.MeetingStatus, &n.Message} {
+		if !take(f) {
+			continue
+		}
+		if f == fDND {
+			n.DNDStatus = DNDStatus(Sanitize(*u.str[f]))
+			continue
+		}
+		*dst = Sanitize(*u.str[f])
+	}
+	if take(fCalls) {
 		switch {
-		case p.TotalActiveCalls != nil && *p.TotalActiveCalls == 0, n.TelephonyStatus == "NoCall":
+		case u.callsGiven:
+			n.Calls = convertCalls(u.calls)
+			n.TotalCalls = len(n.Calls)
+			n.CallsUnsure = false
+			if u.total != nil && *u.total > len(u.calls) {
+				n.TotalCalls = *u.total
+				n.CallsUnsure, fetch = true, true
+			}
+		case !u.detailed, u.total != nil && *u.total == 0, n.TelephonyStatus == "NoCall":
 			n.Calls, n.TotalCalls, n.CallsUnsure = nil, 0, false
-		case p.TelephonyStatus != nil || p.TotalActiveCalls != nil:
+		default:
 			// A detailed body without its calls: ask for them.
 			n.CallsUnsure, fetch = true, true
 		}
 	}
-	if n.TelephonyStatus == "NoCall" && p.ActiveCalls == nil && !detailed {
-		n.Calls, n.TotalCalls = nil, 0
+	if !applied {
+		return nil, false
+	}
+	if u.sequenced {
+		n.seq = max(n.seq, u.maxSeq)
 	}
 	n.Known = true
 	s.settle(&n, before, at, seen)
@@ -225,7 +235,7 @@ func (s *store) replace(p *rc.Presence, detailed bool, confirmed time.Time) *Ent
 		n.TotalCalls = len(n.Calls)
 		n.CallsUnsure = false
 	}
-	n.seq = 0
+	n.seq, n.fseq = 0, [nFields]int64{}
 	n.Known = true
 	s.settle(&n, before, time.Time{}, false)
 	n.Confirmed = confirmed

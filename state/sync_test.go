@@ -242,6 +242,7 @@ func userIDs(e *emulator.Emulator) []int64 {
 }
 
 func TestSyncAccountModeBootstrapsAThousandExtensions(t *testing.T) {
+	t.Parallel()
 	e := startEmu(t, emulator.Config{Users: 1000, Queues: 6, RateLimitsOff: true})
 	r := startSync(t, e, -1)
 	if diffs := diffTruth(r.m, e.Truth(), true); len(diffs) > 0 {
@@ -275,6 +276,7 @@ func TestSyncAccountModeBootstrapsAThousandExtensions(t *testing.T) {
 }
 
 func TestSyncAgentModeUsesPerExtensionFiltersAndBatches(t *testing.T) {
+	t.Parallel()
 	e := startEmu(t, emulator.Config{Users: 100, Queues: 4})
 	r := startSync(t, e, 0)
 	if diffs := diffTruth(r.m, e.Truth(), false); len(diffs) > 0 {
@@ -321,7 +323,8 @@ func TestSyncAgentModeUsesPerExtensionFiltersAndBatches(t *testing.T) {
 }
 
 func TestSyncConvergesUnderReorderDuplicatesAndPartialBodies(t *testing.T) {
-	e := startEmu(t, emulator.Config{Users: 80, CallsPerMinute: 400, RateLimitsOff: true})
+	t.Parallel()
+	e := startEmu(t, emulator.Config{Users: 80, CallsPerMinute: 1200, RateLimitsOff: true})
 	e.SetFaults(emulator.Faults{ReorderRate: 0.1, ReorderMaxDelay: 400 * time.Millisecond, DuplicateRate: 0.05, PartialBodies: true})
 	r := startSync(t, e, -1)
 	before := e.Stats().Notifications
@@ -331,6 +334,7 @@ func TestSyncConvergesUnderReorderDuplicatesAndPartialBodies(t *testing.T) {
 }
 
 func TestSyncRecoveryWithAndWithoutResync(t *testing.T) {
+	t.Parallel()
 	e := startEmu(t, emulator.Config{Users: 50, CallsPerMinute: 300, RateLimitsOff: true})
 	r := startSync(t, e, -1)
 	resyncs := r.s.Resyncs()
@@ -351,6 +355,7 @@ func TestSyncRecoveryWithAndWithoutResync(t *testing.T) {
 }
 
 func TestSyncWritesAreConfirmedOrRolledBack(t *testing.T) {
+	t.Parallel()
 	e := startEmu(t, emulator.Config{Users: 40, RateLimitsOff: true})
 	r := startSync(t, e, 0)
 	wr, err := r.s.Writer(context.Background())
@@ -403,6 +408,7 @@ func TestSyncWritesAreConfirmedOrRolledBack(t *testing.T) {
 }
 
 func TestSyncLastChoiceWins(t *testing.T) {
+	t.Parallel()
 	e := startEmu(t, emulator.Config{Users: 40, RateLimitsOff: true})
 	r := startSync(t, e, 0)
 	wr, _ := r.s.Writer(context.Background())
@@ -429,24 +435,27 @@ func TestSyncLastChoiceWins(t *testing.T) {
 	}
 }
 
-// TestSyncChurn drops the WebSocket every few seconds under steady traffic
-// for a minute, then pauses the traffic: the mirror must equal the truth
+// TestSyncChurn drops the WebSocket every second or so under steady
+// traffic (every few seconds for as long as -soak says), then pauses the
+// traffic: the mirror must equal the truth
 // for every extension.
 func TestSyncChurn(t *testing.T) {
-	if testing.Short() {
-		t.Skip("60 s churn")
-	}
 	t.Parallel()
+	d, every := soakLen(4*time.Second), 3*time.Second
+	if *soakFor == 0 {
+		every = 800 * time.Millisecond
+	}
 	// Every reconnect spends a wstoken from the Auth group (5/min by
 	// default), which would cap the churn at 5 reconnects a minute; raise
 	// it so the socket really is reset every few seconds.
 	limits := emulator.DefaultRateLimits()
 	limits[emulator.Auth] = emulator.RateLimit{Limit: 100, Window: time.Minute, Penalty: time.Minute}
 	e := startEmu(t, emulator.Config{Users: 150, Queues: 6, CallsPerMinute: 600, RateLimits: limits,
-		Faults: emulator.Faults{DropInterval: 3 * time.Second, DropJitter: time.Second}})
+		Faults: emulator.Faults{DropInterval: every, DropJitter: every / 3}})
 	r := startSync(t, e, -1)
 	startStats := e.Stats()
-	time.Sleep(60 * time.Second) // the churn runs for a minute
+	churn := time.NewTimer(d)
+	<-churn.C // the churn runs while we wait
 	e.SetFaults(emulator.Faults{})
 	e.Pause()
 	converge(t, e, r.m, true, 20*time.Second)
@@ -455,7 +464,7 @@ func TestSyncChurn(t *testing.T) {
 		st.Notifications-startStats.Notifications, st.Gateway.Drops-startStats.Gateway.Drops,
 		st.Gateway.Recovered-startStats.Gateway.Recovered, st.Gateway.RecoveryFailed-startStats.Gateway.RecoveryFailed,
 		r.s.Resyncs(), st.Throttled[emulator.Auth]+st.Throttled[emulator.Heavy]+st.Throttled[emulator.Light]+st.Throttled[emulator.Medium])
-	if st.Gateway.Drops-startStats.Gateway.Drops < 10 {
+	if st.Gateway.Drops-startStats.Gateway.Drops < int(d/(every*4/3)) {
 		t.Fatalf("only %d drops: the churn did not happen", st.Gateway.Drops-startStats.Gateway.Drops)
 	}
 }
