@@ -210,7 +210,7 @@ type Entry struct {
 	// Confirmed is when the server last confirmed this entry (local clock).
 	Confirmed time.Time
 
-	seq  int64           // highest notification sequence applied (0: none since a snapshot)
+	seq  int64          // highest notification sequence applied (0: none since a snapshot)
 	fseq [nFields]int64 // the sequence each presence field was last set at
 	// Keys precomputed when the entry changes, so that orderings over
 	// 100k entries neither lowercase nor allocate per comparison.
