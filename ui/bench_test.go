@@ -99,7 +99,7 @@ func benchHUD(b *testing.B, mirror *state.Mirror, now func() time.Time) *hud {
 	m := newModel(b, mirror, Options{Account: "bench", Profile: colorprofile.TrueColor, Now: now})
 	m.timer = func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }
 	m.SetWriter(&fakeWriter{})
-	h := &hud{m: m, f: &fixture{m: mirror}}
+	h := testHUD(b, m, &fixture{m: mirror})
 	h.update(tea.WindowSizeMsg{Width: 200, Height: 50})
 	return h
 }

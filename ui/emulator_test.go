@@ -67,7 +67,14 @@ func startDemoWith(t testing.TB, agent, fixed bool, users int, prepare func(*emu
 	c := rc.New(rc.Config{ServerURL: cr.ServerURL, ClientID: cr.ClientID, ClientSecret: cr.ClientSecret, JWT: jwt},
 		rc.Options{RetryBase: 50 * time.Millisecond})
 	m := state.NewMirror(now)
-	s := state.NewSync(c, m, state.SyncOptions{FetchEvery: 100 * time.Millisecond})
+	opts := state.SyncOptions{FetchEvery: 100 * time.Millisecond}
+	if *soakFor == 0 {
+		// Link failures show within a test's time: a heartbeat after 1 s of
+		// silence, dead 1 s later (the long soaks keep the client's own).
+		opts.Stream = rc.StreamOptions{HeartbeatAfter: time.Second, DeadAfter: time.Second,
+			BackoffBase: 200 * time.Millisecond, BackoffMax: 800 * time.Millisecond, GapTimeout: 2500 * time.Millisecond}
+	}
+	s := state.NewSync(c, m, opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -177,7 +184,7 @@ func checkGolden(t *testing.T, d *demo, c goldenCase) {
 		t.Fatal(err)
 	}
 	m.SetWriter(w.Me())
-	h := &hud{t: t, m: m, f: &fixture{m: d.m}}
+	h := testHUD(t, m, &fixture{m: d.m})
 	h.update(tea.WindowSizeMsg{Width: c.w, Height: c.h})
 	h.press(c.keys...)
 	frame := m.View().Content

@@ -178,9 +178,18 @@ func newModel(t testing.TB, mirror *state.Mirror, o Options) *Model {
 	return New(o)
 }
 
+// testHUD drives m at Update level; its timers answer at once with
+// timerSet instead of sleeping.
+func testHUD(t testing.TB, m *Model, f *fixture) *hud {
+	m.timer = func(d time.Duration, _ func(time.Time) tea.Msg) tea.Cmd {
+		return func() tea.Msg { return timerSet{d} }
+	}
+	return &hud{t: t, m: m, f: f}
+}
+
 // hud is a model under test with its fixture and writer.
 type hud struct {
-	t *testing.T
+	t testing.TB
 	m *Model
 	f *fixture
 	w *fakeWriter
@@ -189,12 +198,10 @@ type hud struct {
 func newHUD(t *testing.T, f *fixture, readOnly bool, w, h int) *hud {
 	t.Helper()
 	m := newModel(t, f.m, Options{Account: "test", ReadOnly: readOnly, Profile: colorprofile.TrueColor, Now: f.clock.Now})
-	m.timer = func(d time.Duration, _ func(time.Time) tea.Msg) tea.Cmd {
-		return func() tea.Msg { return timerSet{d} }
-	}
 	fw := &fakeWriter{}
 	m.SetWriter(fw)
-	hd := &hud{t: t, m: m, f: f, w: fw}
+	hd := testHUD(t, m, f)
+	hd.w = fw
 	hd.update(tea.WindowSizeMsg{Width: w, Height: h})
 	return hd
 }

@@ -619,7 +619,7 @@ func TestFilterKeepsTheArrowsForMoving(t *testing.T) {
 func TestHeaderTellsTheConnectionAsItIs(t *testing.T) {
 	c := &clock{t: epoch}
 	m := state.NewMirror(c.Now)
-	h := &hud{t: t, m: newModel(t, m, Options{Account: "test", Now: c.Now}), f: &fixture{m: m, clock: c}}
+	h := testHUD(t, newModel(t, m, Options{Account: "test", Now: c.Now}), &fixture{m: m, clock: c})
 	h.update(tea.WindowSizeMsg{Width: 120, Height: 20})
 	h.wantScreen("signing in…")
 	h.wantScreen("Signing in and loading the directory…")

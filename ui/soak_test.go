@@ -121,7 +121,7 @@ func TestSoakHUDHalfOpen(t *testing.T) {
 // confirmed.
 func TestSoakHUD429PendingThenConfirmed(t *testing.T) {
 	t.Parallel()
-	retry := 6
+	retry := 2
 	if *soakFor > 0 {
 		retry = 60
 	}
@@ -164,7 +164,10 @@ func TestSoakHUDNeverFlipsBack(t *testing.T) {
 	keys := map[string]string{"a": "Available", "b": "Busy", "i": "Invisible", "d": "DND"}
 	letters := []string{"a", "b", "i", "d"}
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 9))
-	d2 := soakLen(10 * time.Second)
+	d2, pace := soakLen(0), 100*time.Millisecond
+	if *soakFor == 0 {
+		pace = 25 * time.Millisecond
+	}
 	start, runs := time.Now(), 0
 	for runs < 2 || time.Since(start) < d2 {
 		var last string
@@ -172,7 +175,7 @@ func TestSoakHUDNeverFlipsBack(t *testing.T) {
 			k := letters[r.IntN(len(letters))]
 			last = keys[k]
 			tm.Type(k)
-			time.Sleep(100 * time.Millisecond) // the pace of a person pressing keys
+			time.Sleep(pace) // the pace of a person pressing keys
 		}
 		o.mu.Lock()
 		from := len(o.frames)
@@ -344,7 +347,7 @@ func TestSoakEscapeInjection(t *testing.T) {
 		w, h := size[0], size[1]
 		// The model's views: only SGR styling, every line exactly the width.
 		m := newModel(t, d.m, Options{Account: "demo\x1b]0;acct\x07", Profile: colorprofile.TrueColor})
-		hd := &hud{t: t, m: m, f: &fixture{m: d.m}}
+		hd := testHUD(t, m, &fixture{m: d.m})
 		hd.update(tea.WindowSizeMsg{Width: w, Height: h})
 		check := func(step string) {
 			v := m.View().Content
