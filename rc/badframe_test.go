@@ -81,7 +81,7 @@ func TestReceptionContinuesAfterBadFrames(t *testing.T) {
 	p := probe(t, s)
 	ev := p.next(5*time.Second, "the good notification after the bad frames", func(ev StreamEvent) bool { return ev.Notification != nil })
 	if pr, _ := ev.Notification.Presence(); pr.Message == nil || *pr.Message != "still here" {
-		t.Fatalf("the first notification through is %s; want the good one (the other subscription's must be dropped)", ev.Notification.Body)
+		t.Fatalf("the first notification through is %s; want the good one (the other subscription's must be dropped)", ev.Notification.UUID)
 	}
 	for _, ev := range p.drain() {
 		if isRecovering(ev) {

@@ -1,9 +1,6 @@
 package rc
 
-import (
-	"encoding/json"
-	"testing"
-)
+import "testing"
 
 // detailedPresenceFrame is one ServerNotification as the gateway sends it
 // for a detailed account-presence filter: an agent on two calls, one of
@@ -32,13 +29,10 @@ func BenchmarkDecodeNotificationFrame(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		f, err := decodeFrame(data)
-		if err != nil {
+		if err != nil || f.note == nil {
 			b.Fatal(err)
 		}
-		var n Notification
-		if err := json.Unmarshal(f.body, &n); err != nil {
-			b.Fatal(err)
-		}
+		n := f.note
 		p, err := n.Presence()
 		if err != nil || len(p.ActiveCalls) != 2 {
 			b.Fatalf("%d calls, %v", len(p.ActiveCalls), err)

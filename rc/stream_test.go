@@ -139,7 +139,7 @@ func TestStreamDeliversNotifications(t *testing.T) {
 	}
 	pr, _ := ev.Notification.Presence()
 	if pr.Sequence == nil || pr.TotalActiveCalls == nil {
-		t.Fatalf("detailed body without sequence or totalActiveCalls: %s", ev.Notification.Body)
+		t.Fatalf("detailed body without sequence or totalActiveCalls: %+v", pr)
 	}
 	if got := e.Stats().Gateway.Recovered; got != 0 {
 		t.Fatalf("no recovery expected, got %d", got)

@@ -232,8 +232,8 @@ func (c *wsConn) notification(f frame) {
 			c.gap("notifications were lost (wsc sequence gap)")
 		}
 	}
-	var n Notification
-	if err := json.Unmarshal(f.body, &n); err != nil || n.UUID == "" {
+	n := f.note
+	if n == nil {
 		c.s.c.log.Debug("ignored a malformed notification")
 		return
 	}
@@ -243,7 +243,7 @@ func (c *wsConn) notification(f frame) {
 	if !c.s.seen.add(n.UUID) {
 		return
 	}
-	c.s.emit(c.ctx, StreamEvent{Notification: &n})
+	c.s.emit(c.ctx, StreamEvent{Notification: n})
 }
 
 func (c *wsConn) gap(why string) {
