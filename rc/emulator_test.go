@@ -420,7 +420,18 @@ func TestCallersKeepAValidTokenWhileItsRenewalWaits(t *testing.T) {
 	// The renewal is due but cannot get Auth budget for a minute.
 	clock.Advance(9*time.Minute + 30*time.Second)
 	c.gov.penalize(Auth, time.Hour)
-	go func() { _, _ = c.GetExtension(ctx, "~") }() // starts the renewal, which waits
+	renewed := make(chan struct{})
+	t.Cleanup(func() { // lift the penalty: the renewal goes, and its caller ends
+		c.gov.mu.Lock()
+		c.gov.budget(Auth).penaltyUntil = time.Time{}
+		c.gov.signalLocked()
+		c.gov.mu.Unlock()
+		<-renewed
+	})
+	go func() { // starts the renewal, which waits
+		defer close(renewed)
+		_, _ = c.GetExtension(ctx, "~")
+	}()
 	waitUntil(t, func() bool {
 		c.tokMu.Lock()
 		defer c.tokMu.Unlock()

@@ -111,10 +111,13 @@ func setMessage(t *testing.T, e *emulator.Emulator, id int64, msg string) {
 	}
 }
 
+// closeStream closes s and checks that none of its goroutines is left.
 func closeStream(t *testing.T, s *Stream) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	s.Close(ctx)
+	closedAndJoined(t, s)
 }
 
 // liveAccountStream opens the receptionist's stream on the account
