@@ -43,9 +43,12 @@ func fakeGateway(t *testing.T, afterSubscribe func(c *websocket.Conn, subID stri
 			if json.Unmarshal(data, &parts) != nil || json.Unmarshal(parts[0], &hdr) != nil || hdr.Type != frameClientRequest {
 				continue
 			}
-			if hdr.Method == "POST" {
+			switch hdr.Method {
+			case "POST":
 				c.WriteMessage(websocket.TextMessage, []byte(`[{"type":"ClientRequest","messageId":"`+hdr.MessageID+`","status":200},{"id":"sub1","eventFilters":["/restapi/v1.0/account/1/presence"],"deliveryMode":{"transportType":"WebSocket"}}]`))
 				afterSubscribe(c, "sub1")
+			case "DELETE":
+				c.WriteMessage(websocket.TextMessage, []byte(`[{"type":"ClientRequest","messageId":"`+hdr.MessageID+`","status":200}]`))
 			}
 		}
 	})

@@ -376,13 +376,13 @@ func (s *Stream) dial(ctx context.Context, st *sessionState, fresh bool) (*wsCon
 		return nil, &netError{op: "websocket dial", err: err}
 	}
 	c := newWSConn(s, ws)
-	// Close must not wait out a slow ConnectionDetails.
-	stop := context.AfterFunc(ctx, c.kill)
-	defer stop()
 
 	// Nothing is sent before ConnectionDetails (rc-api.md §2.2), which
-	// follows the upgrade at once on a working link.
+	// follows the upgrade at once on a working link. Close must not wait
+	// it out; the requests after it watch ctx themselves.
+	stop := context.AfterFunc(ctx, c.kill)
 	first, err := c.first(min(s.opts.ConnectTimeout, 10*time.Second))
+	stop()
 	if err != nil {
 		c.kill()
 		if ge := (*gatewayError)(nil); errors.As(err, &ge) && ge.ErrorCode == "WSG-400" {
