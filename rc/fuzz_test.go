@@ -32,49 +32,55 @@ func FuzzDecodeFrame(f *testing.F) {
 		if err == nil && fr.header.Type == "" {
 			t.Fatalf("accepted a frame without a type")
 		}
-		if bytes.Count(data, []byte("["))+bytes.Count(data, []byte("{")) > 9000 {
-			return // near encoding/json's depth limit the outer array's level counts
-		}
-		// The one-pass decoder accepts exactly what decoding the whole
-		// array, then each part, accepted, and reads the same from it.
-		ref, refErr := decodeFrameInParts(data)
-		if (err == nil) != (refErr == nil) {
-			t.Fatalf("one pass: %v, in parts: %v", err, refErr)
-		}
-		if err != nil {
-			return
-		}
-		if !reflect.DeepEqual(fr.header, ref.header) {
-			t.Fatalf("header %+v, in parts %+v", fr.header, ref.header)
-		}
-		if fr.header.Type != frameServerNotification {
-			if !bytes.Equal(fr.body, ref.body) || fr.note != nil {
-				t.Fatalf("body %q, in parts %q", fr.body, ref.body)
-			}
-			return
-		}
-		var old struct {
-			Notification
-			Body json.RawMessage `json:"body"`
-		}
-		oldOK := ref.body != nil && json.Unmarshal(ref.body, &old) == nil && old.UUID != ""
-		if oldOK != (fr.note != nil) {
-			t.Fatalf("notification decoded: %v, in parts: %v", fr.note != nil, oldOK)
-		}
-		if !oldOK {
-			return
-		}
-		n := fr.note
-		if n.UUID != old.UUID || n.Event != old.Event || !n.Timestamp.Equal(old.Timestamp.Time) || n.SubscriptionID != old.SubscriptionID || n.OwnerID != old.OwnerID {
-			t.Fatalf("envelope %+v, in parts %+v", n, old.Notification)
-		}
-		if p, err := n.Presence(); err == nil {
-			var q Presence
-			if err := json.Unmarshal(old.Body, &q); err != nil || !reflect.DeepEqual(p, q) {
-				t.Fatalf("presence %+v, in parts %+v (%v)", p, q, err)
-			}
-		}
+		checkFrameAgainstParts(t, data)
 	})
+}
+
+// checkFrameAgainstParts holds the one-pass decoder to what decoding the
+// whole array, then each part, accepted, and to what it read from it.
+func checkFrameAgainstParts(t testing.TB, data []byte) {
+	t.Helper()
+	fr, err := decodeFrame(data)
+	if bytes.Count(data, []byte("["))+bytes.Count(data, []byte("{")) > 9000 {
+		return // near encoding/json's depth limit the outer array's level counts
+	}
+	ref, refErr := decodeFrameInParts(data)
+	if (err == nil) != (refErr == nil) {
+		t.Fatalf("%q: one pass: %v, in parts: %v", data, err, refErr)
+	}
+	if err != nil {
+		return
+	}
+	if !reflect.DeepEqual(fr.header, ref.header) {
+		t.Fatalf("%q: header %+v, in parts %+v", data, fr.header, ref.header)
+	}
+	if fr.header.Type != frameServerNotification {
+		if !bytes.Equal(fr.body, ref.body) || fr.note != nil {
+			t.Fatalf("%q: body %q, in parts %q", data, fr.body, ref.body)
+		}
+		return
+	}
+	var old struct {
+		Notification
+		Body json.RawMessage `json:"body"`
+	}
+	oldOK := ref.body != nil && json.Unmarshal(ref.body, &old) == nil && old.UUID != ""
+	if oldOK != (fr.note != nil) {
+		t.Fatalf("%q: notification decoded: %v, in parts: %v", data, fr.note != nil, oldOK)
+	}
+	if !oldOK {
+		return
+	}
+	n := fr.note
+	if n.UUID != old.UUID || n.Event != old.Event || !n.Timestamp.Equal(old.Timestamp.Time) || n.SubscriptionID != old.SubscriptionID || n.OwnerID != old.OwnerID {
+		t.Fatalf("%q: envelope %+v, in parts %+v", data, n, old.Notification)
+	}
+	if p, err := n.Presence(); err == nil {
+		var q Presence
+		if err := json.Unmarshal(old.Body, &q); err != nil || !reflect.DeepEqual(p, q) {
+			t.Fatalf("%q: presence %+v, in parts %+v (%v)", data, p, q, err)
+		}
+	}
 }
 
 // decodeFrameInParts is how frames were decoded before the one pass: the

@@ -483,7 +483,8 @@ func (s *Stream) serve(ctx context.Context, c *wsConn, st *sessionState) error {
 	if st.idle > 0 {
 		keepAlive = min(keepAlive, st.idle/3)
 	}
-	tick := time.NewTicker(min(s.opts.HeartbeatAfter/4, time.Second))
+	// The tick is fine enough for either clock.
+	tick := time.NewTicker(min(s.opts.HeartbeatAfter/4, keepAlive/4, time.Second))
 	defer tick.Stop()
 	lastSent := s.c.opts.Now()
 	for {

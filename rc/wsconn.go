@@ -213,9 +213,9 @@ func (c *wsConn) writer() {
 }
 
 // readWindow is how long a read may wait: a heartbeat's time plus its
-// answer's, so only a dead link trips it.
+// answer's, and a little slack, so only a dead link trips it.
 func (c *wsConn) readWindow() time.Duration {
-	return c.s.opts.HeartbeatAfter + c.s.opts.DeadAfter + time.Second
+	return c.s.opts.HeartbeatAfter + c.s.opts.DeadAfter + min(time.Second, c.s.opts.DeadAfter)
 }
 
 func (c *wsConn) reader() {
