@@ -344,6 +344,14 @@ func TestThe429PenaltyIsRespected(t *testing.T) {
 	}
 }
 
+// wakeWaiters makes requests waiting for budget look at the clock again,
+// for a test that moves its clock.
+func (g *governor) wakeWaiters() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.signalLocked()
+}
+
 func sequenceOf(e *emulator.Emulator, id string) int64 {
 	for _, x := range e.Truth().Extensions {
 		if x.ID == id {

@@ -177,14 +177,6 @@ func (g *governor) penalized(grp Group) time.Time {
 	return time.Time{}
 }
 
-// wakeWaiters makes waiting requests look at the clock again (for a test
-// that moves its clock).
-func (g *governor) wakeWaiters() {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.signalLocked()
-}
-
 func (g *governor) signalLocked() {
 	close(g.wake)
 	g.wake = make(chan struct{})

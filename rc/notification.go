@@ -111,8 +111,9 @@ const (
 // Kind matches the event path loosely, as RingCentral's own presence
 // module does (rc-api.md §3.5: account-level events may name the extension).
 func (n *Notification) Kind() NotificationKind {
-	if !n.classified {
-		n.classify()
+	if !n.classified { // built by hand, not decoded
+		kind, _ := kindOf(n.Event)
+		return kind
 	}
 	return n.kind
 }
@@ -188,8 +189,7 @@ func (n *Notification) QueuePresence() ([]QueueMemberChange, error) {
 	if n.body == nil {
 		return nil, n.noBody()
 	}
-	n.Kind()
-	queue, body := n.queue, n.body
+	queue, body := n.queue, n.body // a body was decoded, so was the queue
 	if body.CallQueueID != "" {
 		queue = body.CallQueueID
 	}

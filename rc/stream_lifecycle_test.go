@@ -11,6 +11,21 @@ import (
 	"github.com/rchud/rchud/emulator"
 )
 
+// exited reports whether the connection's reader and writer have ended.
+func (c *wsConn) exited() bool {
+	select {
+	case <-c.readerDone:
+	default:
+		return !c.started
+	}
+	select {
+	case <-c.writerDone:
+		return true
+	default:
+		return false
+	}
+}
+
 // streamGoroutines returns the stacks of goroutines running a Stream's or
 // a connection's code (the run loop, readers, writers, deletes).
 func streamGoroutines() []string {

@@ -137,21 +137,6 @@ func (c *wsConn) wait() {
 	}
 }
 
-// exited reports whether the reader and the writer have ended.
-func (c *wsConn) exited() bool {
-	select {
-	case <-c.readerDone:
-	default:
-		return !c.started
-	}
-	select {
-	case <-c.writerDone:
-		return true
-	default:
-		return false
-	}
-}
-
 // fail closes the connection once, recording why.
 func (c *wsConn) fail(err error) {
 	c.once.Do(func() {
