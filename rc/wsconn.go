@@ -129,7 +129,7 @@ func (c *wsConn) start() {
 var testHookReaderEnds func()
 
 // wait returns once the reader and the writer have ended (at once if they
-// never started). Only a failed connection's goroutines end.
+// never started). They end when the connection fails: kill it first.
 func (c *wsConn) wait() {
 	if c.started {
 		<-c.readerDone
