@@ -43,9 +43,12 @@ func fakeGateway(t *testing.T, afterSubscribe func(c *websocket.Conn, subID stri
 			if json.Unmarshal(data, &parts) != nil || json.Unmarshal(parts[0], &hdr) != nil || hdr.Type != frameClientRequest {
 				continue
 			}
-			if hdr.Method == "POST" {
+			switch hdr.Method {
+			case "POST":
 				c.WriteMessage(websocket.TextMessage, []byte(`[{"type":"ClientRequest","messageId":"`+hdr.MessageID+`","status":200},{"id":"sub1","eventFilters":["/restapi/v1.0/account/1/presence"],"deliveryMode":{"transportType":"WebSocket"}}]`))
 				afterSubscribe(c, "sub1")
+			case "DELETE":
+				c.WriteMessage(websocket.TextMessage, []byte(`[{"type":"ClientRequest","messageId":"`+hdr.MessageID+`","status":200}]`))
 			}
 		}
 	})
@@ -81,7 +84,7 @@ func TestReceptionContinuesAfterBadFrames(t *testing.T) {
 	p := probe(t, s)
 	ev := p.next(5*time.Second, "the good notification after the bad frames", func(ev StreamEvent) bool { return ev.Notification != nil })
 	if pr, _ := ev.Notification.Presence(); pr.Message == nil || *pr.Message != "still here" {
-		t.Fatalf("the first notification through is %s; want the good one (the other subscription's must be dropped)", ev.Notification.Body)
+		t.Fatalf("the first notification through is %s; want the good one (the other subscription's must be dropped)", ev.Notification.UUID)
 	}
 	for _, ev := range p.drain() {
 		if isRecovering(ev) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"regexp"
 )
 
 // Frame types of the WebSocket gateway (rc-api.md §2.4).
@@ -33,29 +32,123 @@ type wsc struct {
 	Sequence int64  `json:"sequence"`
 }
 
-// frame is a decoded gateway frame: its header and raw body.
+// frame is a decoded gateway frame: its header, and either its raw body
+// or, for a ServerNotification, the notification decoded from it.
 type frame struct {
 	header frameHeader
-	body   json.RawMessage
+	// body is element 1 of frames other than ServerNotification (nil when
+	// absent or null). It shares the bytes given to decodeFrame.
+	body json.RawMessage
+	// note is a ServerNotification's envelope and typed body, decoded in
+	// the same pass as the frame; nil when element 1 is JSON but no
+	// notification (the frame still counts for its wsc).
+	note *Notification
 }
 
 var errBadFrame = errors.New("malformed gateway frame")
 
-// decodeFrame parses [header] or [header, body]. It never panics and
-// rejects anything else, so one bad frame costs only itself.
+// decodeFrame parses [header] or [header, body], reading each byte of a
+// notification once into its final type. It never panics and rejects
+// anything that is not such a JSON array, so one bad frame costs only itself.
 func decodeFrame(data []byte) (frame, error) {
-	var parts []json.RawMessage
-	if err := json.Unmarshal(data, &parts); err != nil || len(parts) == 0 || len(parts) > 2 {
+	head, body, ok := splitFrame(data)
+	if !ok {
 		return frame{}, errBadFrame
 	}
 	var f frame
-	if err := json.Unmarshal(parts[0], &f.header); err != nil || f.header.Type == "" {
+	if err := json.Unmarshal(head, &f.header); err != nil || f.header.Type == "" {
 		return frame{}, errBadFrame
 	}
-	if len(parts) == 2 && !bytes.Equal(bytes.TrimSpace(parts[1]), []byte("null")) {
-		f.body = parts[1]
+	if body == nil || bytes.Equal(body, []byte("null")) {
+		return f, nil
 	}
+	if f.header.Type == frameServerNotification {
+		n, err := parseNotification(body)
+		if errors.Is(err, errBadFrame) {
+			return frame{}, errBadFrame
+		}
+		f.note = n
+		return f, nil
+	}
+	if !json.Valid(body) {
+		return frame{}, errBadFrame
+	}
+	f.body = body
 	return f, nil
+}
+
+// splitFrame finds the two elements of `[header]` or `[header, body]`
+// without decoding them: the header must be an object, the body is what
+// lies between its comma and the closing bracket. Whether each part is
+// valid JSON is left to its decoder, so a frame is accepted only when
+// both are, which makes the whole array valid JSON.
+func splitFrame(data []byte) (head, body []byte, ok bool) {
+	i := skipSpace(data, 0)
+	if i == len(data) || data[i] != '[' {
+		return nil, nil, false
+	}
+	i = skipSpace(data, i+1)
+	end := objectEnd(data, i)
+	if end < 0 {
+		return nil, nil, false
+	}
+	head = data[i:end]
+	i = skipSpace(data, end)
+	if i == len(data) {
+		return nil, nil, false
+	}
+	last := len(data)
+	for last > i && isSpace(data[last-1]) {
+		last--
+	}
+	switch {
+	case data[i] == ']':
+		return head, nil, last == i+1
+	case data[i] != ',' || data[last-1] != ']':
+		return nil, nil, false
+	}
+	body = bytes.TrimLeft(data[i+1:last-1], " \t\r\n")
+	body = bytes.TrimRight(body, " \t\r\n")
+	if len(body) == 0 {
+		return nil, nil, false
+	}
+	return head, body, true
+}
+
+// objectEnd returns the index just past the object that starts at i, by
+// counting brackets outside strings, or -1. It does not validate.
+func objectEnd(data []byte, i int) int {
+	if i >= len(data) || data[i] != '{' {
+		return -1
+	}
+	depth := 0
+	for ; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
+func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && isSpace(data[i]) {
+		i++
+	}
+	return i
 }
 
 // ConnectionDetails is the body of the gateway's first frame.
@@ -77,96 +170,4 @@ type gatewayError struct {
 
 func (e *gatewayError) Error() string {
 	return "gateway error " + e.ErrorCode + ": " + oneLine(e.Message, 120)
-}
-
-// Notification is one event delivered on the subscription (rc-api.md §3.1).
-type Notification struct {
-	UUID           string          `json:"uuid"`
-	Event          string          `json:"event"`
-	Timestamp      Time            `json:"timestamp"`
-	SubscriptionID string          `json:"subscriptionId"`
-	OwnerID        ID              `json:"ownerId"`
-	Body           json.RawMessage `json:"body"`
-}
-
-// NotificationKind classifies a notification by its event path.
-type NotificationKind int
-
-// Kinds of notification the console uses.
-const (
-	KindOther NotificationKind = iota
-	KindPresence
-	KindQueuePresence
-)
-
-var (
-	queuePresencePath = regexp.MustCompile(`/call-queues/([^/?]+)/presence(\?|$)`)
-	presencePath      = regexp.MustCompile(`/presence(\?|$)`)
-)
-
-// Kind matches the event path loosely, as RingCentral's own presence
-// module does (rc-api.md §3.5: account-level events may name the extension).
-func (n *Notification) Kind() NotificationKind {
-	switch {
-	case queuePresencePath.MatchString(n.Event):
-		return KindQueuePresence
-	case presencePath.MatchString(n.Event):
-		return KindPresence
-	}
-	return KindOther
-}
-
-// Presence decodes a presence notification's body.
-func (n *Notification) Presence() (Presence, error) {
-	var p Presence
-	err := json.Unmarshal(n.Body, &p)
-	return p, err
-}
-
-// QueueMemberChange is one member's new availability in a queue.
-type QueueMemberChange struct {
-	QueueID     ID
-	ExtensionID ID
-	Accept      bool
-}
-
-// QueuePresence decodes a call-queue presence notification in either of
-// the two shapes seen (rc-api.md §3.4): the DOCS records[] of member and
-// acceptCurrentQueueCalls (queue id from the event path), or the SPEC
-// {extensionId, callQueueId, acceptCalls}.
-func (n *Notification) QueuePresence() ([]QueueMemberChange, error) {
-	var queue ID
-	if m := queuePresencePath.FindStringSubmatch(n.Event); m != nil {
-		queue = ID(m[1])
-	}
-	var body struct {
-		Records []struct {
-			Member struct {
-				ID ID `json:"id"`
-			} `json:"member"`
-			AcceptCurrentQueueCalls *bool `json:"acceptCurrentQueueCalls"`
-		} `json:"records"`
-		ExtensionID ID    `json:"extensionId"`
-		CallQueueID ID    `json:"callQueueId"`
-		AcceptCalls *bool `json:"acceptCalls"`
-	}
-	if err := json.Unmarshal(n.Body, &body); err != nil {
-		return nil, err
-	}
-	if body.CallQueueID != "" {
-		queue = body.CallQueueID
-	}
-	var out []QueueMemberChange
-	for _, r := range body.Records {
-		if r.Member.ID != "" && r.AcceptCurrentQueueCalls != nil {
-			out = append(out, QueueMemberChange{QueueID: queue, ExtensionID: r.Member.ID, Accept: *r.AcceptCurrentQueueCalls})
-		}
-	}
-	if body.ExtensionID != "" && body.AcceptCalls != nil {
-		out = append(out, QueueMemberChange{QueueID: queue, ExtensionID: body.ExtensionID, Accept: *body.AcceptCalls})
-	}
-	if queue == "" && len(out) > 0 {
-		return nil, errors.New("queue presence event names no queue")
-	}
-	return out, nil
 }

@@ -1,10 +1,13 @@
 package rc
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Seeds shared by the targets; the committed corpora in testdata/fuzz add
@@ -29,7 +32,72 @@ func FuzzDecodeFrame(f *testing.F) {
 		if err == nil && fr.header.Type == "" {
 			t.Fatalf("accepted a frame without a type")
 		}
+		checkFrameAgainstParts(t, data)
 	})
+}
+
+// checkFrameAgainstParts holds the one-pass decoder to what decoding the
+// whole array, then each part, accepted, and to what it read from it.
+func checkFrameAgainstParts(t testing.TB, data []byte) {
+	t.Helper()
+	fr, err := decodeFrame(data)
+	if bytes.Count(data, []byte("["))+bytes.Count(data, []byte("{")) > 9000 {
+		return // near encoding/json's depth limit the outer array's level counts
+	}
+	ref, refErr := decodeFrameInParts(data)
+	if (err == nil) != (refErr == nil) {
+		t.Fatalf("%q: one pass: %v, in parts: %v", data, err, refErr)
+	}
+	if err != nil {
+		return
+	}
+	if !reflect.DeepEqual(fr.header, ref.header) {
+		t.Fatalf("%q: header %+v, in parts %+v", data, fr.header, ref.header)
+	}
+	if fr.header.Type != frameServerNotification {
+		if !bytes.Equal(fr.body, ref.body) || fr.note != nil {
+			t.Fatalf("%q: body %q, in parts %q", data, fr.body, ref.body)
+		}
+		return
+	}
+	var old struct {
+		Notification
+		Body json.RawMessage `json:"body"`
+	}
+	oldOK := ref.body != nil && json.Unmarshal(ref.body, &old) == nil && old.UUID != ""
+	if oldOK != (fr.note != nil) {
+		t.Fatalf("%q: notification decoded: %v, in parts: %v", data, fr.note != nil, oldOK)
+	}
+	if !oldOK {
+		return
+	}
+	n := fr.note
+	if n.UUID != old.UUID || n.Event != old.Event || !n.Timestamp.Equal(old.Timestamp.Time) || n.SubscriptionID != old.SubscriptionID || n.OwnerID != old.OwnerID {
+		t.Fatalf("%q: envelope %+v, in parts %+v", data, n, old.Notification)
+	}
+	if p, err := n.Presence(); err == nil {
+		var q Presence
+		if err := json.Unmarshal(old.Body, &q); err != nil || !reflect.DeepEqual(p, q) {
+			t.Fatalf("%q: presence %+v, in parts %+v (%v)", data, p, q, err)
+		}
+	}
+}
+
+// decodeFrameInParts is how frames were decoded before the one pass: the
+// array into raw parts, then the header, keeping the body raw.
+func decodeFrameInParts(data []byte) (frame, error) {
+	var parts []json.RawMessage
+	if err := json.Unmarshal(data, &parts); err != nil || len(parts) == 0 || len(parts) > 2 {
+		return frame{}, errBadFrame
+	}
+	var f frame
+	if err := json.Unmarshal(parts[0], &f.header); err != nil || f.header.Type == "" {
+		return frame{}, errBadFrame
+	}
+	if len(parts) == 2 && !bytes.Equal(bytes.TrimSpace(parts[1]), []byte("null")) {
+		f.body = parts[1]
+	}
+	return f, nil
 }
 
 func FuzzNotification(f *testing.F) {
@@ -39,7 +107,14 @@ func FuzzNotification(f *testing.F) {
 	f.Add("/restapi/v1.0/account/1/extension/5/presence", `{"extensionId":"5","callQueueId":"7","acceptCalls":false}`)
 	f.Add("", `{"sequence":"x","message":7,"activeCalls":{}}`)
 	f.Fuzz(func(t *testing.T, event, body string) {
-		n := Notification{Event: event, Body: json.RawMessage(body)}
+		// The envelope as the gateway sends it, decoded as the reader does.
+		n, err := ParseNotification(envelopeJSON(event, body))
+		if err != nil {
+			return
+		}
+		if k, q := kindByRegexp(n.Event); n.Kind() != k || (k == KindQueuePresence && n.queue != q) {
+			t.Fatalf("kind %d queue %q, the regexps say %d %q", n.Kind(), n.queue, k, q)
+		}
 		if p, err := n.Presence(); err == nil {
 			_ = p.Who()
 		}
@@ -51,7 +126,6 @@ func FuzzNotification(f *testing.F) {
 				}
 			}
 		}
-		_ = n.Kind()
 	})
 }
 
@@ -94,6 +168,49 @@ func FuzzRESTDecoders(f *testing.F) {
 		ae := decodeAPIError(&http.Response{StatusCode: 400, Header: http.Header{"Retry-After": {body}}}, b)
 		if ae.Status != 400 || strings.ContainsAny(ae.Error(), "\n\r") {
 			t.Fatalf("bad APIError %q", ae.Error())
+		}
+	})
+}
+
+// FuzzIDAndTime holds the fast paths of ID and Time to what decoding the
+// literal with encoding/json first gives.
+func FuzzIDAndTime(f *testing.F) {
+	for _, s := range []string{`"62264425016"`, `62264425016`, `null`, `"a\u0062c"`, `"é"`, "\"\xff\"", `007`, `-1`, `1e3`, `true`, `{}`,
+		`"2019-09-05T06:13:35.305+0000"`, `"2016-02-18T09:37:24.597Z"`, `" 2016-02-18T09:37:24Z "`, `"\u0032016-02-18T09:37:24Z"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return // the decoder never hands a method invalid JSON
+		}
+		var id ID
+		err := id.UnmarshalJSON(b)
+		var want ID
+		var s string
+		var n json.Number
+		var wantErr bool
+		switch {
+		case string(bytes.TrimSpace(b)) == "null":
+		case json.Unmarshal(b, &s) == nil:
+			want = ID(s)
+		case json.Unmarshal(b, &n) == nil:
+			want = ID(n.String())
+		default:
+			wantErr = true
+		}
+		if (err != nil) != wantErr || (err == nil && id != want) {
+			t.Fatalf("%q: id %q (%v), want %q (error %v)", b, id, err, want, wantErr)
+		}
+		var tm Time
+		if err := tm.UnmarshalJSON(b); err != nil {
+			t.Fatalf("%q: Time never fails: %v", b, err)
+		}
+		var wantTime time.Time
+		if json.Unmarshal(b, &s) == nil {
+			wantTime = ParseTime(s)
+		}
+		if !tm.Equal(wantTime) {
+			t.Fatalf("%q: time %v, want %v", b, tm.Time, wantTime)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ID is a RingCentral identifier. The wire has them as JSON strings or as
@@ -16,6 +17,10 @@ type ID string
 // UnmarshalJSON accepts a string, a number or null.
 func (id *ID) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
+	if s, ok := plainString(b); ok {
+		*id = ID(s)
+		return nil
+	}
 	switch {
 	case len(b) == 0 || string(b) == "null":
 		*id = ""
@@ -25,6 +30,8 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 			return err
 		}
 		*id = ID(s)
+	case digits(b):
+		*id = ID(b)
 	default:
 		var n json.Number
 		if err := json.Unmarshal(b, &n); err != nil {
@@ -33,6 +40,37 @@ func (id *ID) UnmarshalJSON(b []byte) error {
 		*id = ID(n.String())
 	}
 	return nil
+}
+
+// plainString returns a JSON string literal's text when it needs no
+// unescaping (no backslash, valid UTF-8), which is what the wire carries,
+// sparing a second decode of bytes the decoder has just read.
+func plainString(b []byte) (string, bool) {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return "", false
+	}
+	in := b[1 : len(b)-1]
+	for _, c := range in {
+		if c == '\\' || c == '"' || c < 0x20 || c >= utf8.RuneSelf {
+			// Escapes, stray quotes, control bytes and non-ASCII go the
+			// slow way: json.Unmarshal checks and unescapes them.
+			return "", false
+		}
+	}
+	return string(in), true
+}
+
+// digits reports a plain non-negative integer (every id on the wire).
+func digits(b []byte) bool {
+	if len(b) == 0 || len(b) > 1 && b[0] == '0' {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Time is a RingCentral timestamp: RFC 3339, or the "+0000" offset form
@@ -49,10 +87,12 @@ var timeLayouts = []string{
 // UnmarshalJSON accepts any of timeLayouts; an unparseable or empty value
 // leaves the zero time rather than failing the whole message.
 func (t *Time) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		t.Time = time.Time{}
-		return nil
+	s, ok := plainString(b)
+	if !ok {
+		if err := json.Unmarshal(b, &s); err != nil {
+			t.Time = time.Time{}
+			return nil
+		}
 	}
 	t.Time = ParseTime(s)
 	return nil

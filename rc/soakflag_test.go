@@ -1,7 +1,25 @@
 package rc
 
-import "flag"
+import (
+	"flag"
+	"math/rand/v2"
+	"testing"
+)
 
 // The soak scenarios live in state and ui; every package accepts the flag
-// so that "go test ./... -run Soak -soak 10m" works.
-var _ = flag.Duration("soak", 0, "run the soak scenarios this long (0: their short CI versions)")
+// so that "go test ./... -run Soak -soak 10m" works. Here it also selects
+// the long versions of the timing tests (RingCentral-like timings).
+var soak = flag.Duration("soak", 0, "run the soak scenarios this long (0: their short CI versions)")
+
+var seedFlag = flag.Uint64("seed", 0, "seed of the randomised tests, to replay a failure (0: a fresh one, logged)")
+
+// testRand returns the randomised test's generator, logging its seed.
+func testRand(t testing.TB) *rand.Rand {
+	t.Helper()
+	seed := *seedFlag
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	t.Logf("seed %d (replay with -seed %d)", seed, seed)
+	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+}

@@ -105,14 +105,22 @@ func (o *StreamOptions) defaults() {
 
 // Stream is the WebSocket gateway session carrying one subscription with
 // every filter. It reconnects by itself, recovers the session with wsc
-// when it can, and says when a resync is needed.
+// when it can, and says when a resync is needed. Every goroutine it starts
+// has ended when Close returns.
 type Stream struct {
 	c      *Client
 	opts   StreamOptions
 	events chan StreamEvent
 	cmds   chan streamCmd
-	cancel context.CancelFunc
-	done   chan struct{}
+	cancel context.CancelFunc // stops run
+	done   chan struct{}      // closed when run and all it started have ended
+
+	// quit bounds the clean-up work that outlives run's context: deleting
+	// subscriptions. It ends when a Close's ctx ends, or Close is over.
+	quit    context.Context
+	abandon context.CancelFunc
+	// deletes runs the deletes of lost sessions' subscriptions; run joins it.
+	deletes sync.WaitGroup
 
 	mu      sync.Mutex
 	filters []string
@@ -131,6 +139,7 @@ type streamCmd struct {
 func (c *Client) Stream(filters []string, opts StreamOptions) *Stream {
 	opts.defaults()
 	ctx, cancel := context.WithCancel(context.Background())
+	quit, abandon := context.WithCancel(context.Background())
 	s := &Stream{
 		c:       c,
 		opts:    opts,
@@ -138,6 +147,8 @@ func (c *Client) Stream(filters []string, opts StreamOptions) *Stream {
 		cmds:    make(chan streamCmd),
 		cancel:  cancel,
 		done:    make(chan struct{}),
+		quit:    quit,
+		abandon: abandon,
 		filters: slices.Clone(filters),
 	}
 	go s.run(ctx)
@@ -166,13 +177,16 @@ func (s *Stream) SetFilters(ctx context.Context, filters []string) error {
 	}
 }
 
-// Close deletes the subscription, closes the socket and stops, within ctx.
+// Close deletes the subscription, closes the socket and stops. It returns
+// once every goroutine of the stream has ended and Events is closed. ctx
+// bounds the deletes: when it ends first they are abandoned, and the rest
+// still ends promptly. Close may be called more than once.
 func (s *Stream) Close(ctx context.Context) {
+	stop := context.AfterFunc(ctx, s.abandon)
+	defer stop()
 	s.cancel()
-	select {
-	case <-s.done:
-	case <-ctx.Done():
-	}
+	<-s.done
+	s.abandon()
 }
 
 // emitLink sends a copy of the link state (the caller keeps changing its own).
@@ -187,6 +201,16 @@ func (s *Stream) emit(ctx context.Context, ev StreamEvent) bool {
 		return true
 	case <-ctx.Done():
 		return false
+	}
+}
+
+// emitLast hands over the closing event: at once when there is room, else
+// as long as Close's ctx lasts.
+func (s *Stream) emitLast(ev StreamEvent) {
+	select {
+	case s.events <- ev:
+	default:
+		s.emit(s.quit, ev)
 	}
 }
 
@@ -205,27 +229,34 @@ type sessionState struct {
 func (s *Stream) run(ctx context.Context) {
 	defer close(s.done)
 	defer close(s.events)
+	defer s.deletes.Wait()
 	var st sessionState
+	var last *wsConn // the previous connection, for testHookDialing
 	link := Link{State: LinkConnecting}
 	s.emitLink(ctx, link)
 	for attempt := 0; ; attempt++ {
+		if testHookDialing != nil {
+			testHookDialing(last)
+		}
 		conn, err := s.connect(ctx, &st)
 		if ctx.Err() != nil {
 			if conn != nil {
-				conn.shutdown(s.opts.ConnectTimeout)
+				conn.shutdown(s.quit)
 			}
 			break
 		}
 		if err == nil {
+			last = conn
 			attempt = 0
 			link = Link{State: LinkLive, Down: link.Down}
 			s.emitLink(ctx, link)
 			err = s.serve(ctx, conn, &st)
 			if ctx.Err() != nil {
-				conn.shutdown(2 * time.Second)
+				conn.shutdown(s.quit)
 				break
 			}
-			conn.kill()
+			// Its reader and writer end before anything is dialled again.
+			conn.close()
 			if w := conn.track.recovery(); w != nil {
 				st.recovery = w
 			}
@@ -256,8 +287,12 @@ func (s *Stream) run(ctx context.Context) {
 			break
 		}
 	}
-	s.emit(context.Background(), StreamEvent{Link: &Link{State: LinkClosed}})
+	s.emitLast(StreamEvent{Link: &Link{State: LinkClosed}})
 }
+
+// testHookDialing, when set, is called by run before each connection
+// attempt with the previous live connection (nil before the first).
+var testHookDialing func(last *wsConn)
 
 // backoff is the RCEX-WS schedule (2, 4, 6, 8 s…; rc-api.md §2.9) with jitter.
 func (s *Stream) backoff(attempt int) time.Duration {
@@ -343,8 +378,11 @@ func (s *Stream) dial(ctx context.Context, st *sessionState, fresh bool) (*wsCon
 	c := newWSConn(s, ws)
 
 	// Nothing is sent before ConnectionDetails (rc-api.md §2.2), which
-	// follows the upgrade at once on a working link.
+	// follows the upgrade at once on a working link. Close must not wait
+	// it out; the requests after it watch ctx themselves.
+	stop := context.AfterFunc(ctx, c.kill)
 	first, err := c.first(min(s.opts.ConnectTimeout, 10*time.Second))
+	stop()
 	if err != nil {
 		c.kill()
 		if ge := (*gatewayError)(nil); errors.As(err, &ge) && ge.ErrorCode == "WSG-400" {
@@ -380,7 +418,7 @@ func (s *Stream) dial(ctx context.Context, st *sessionState, fresh bool) (*wsCon
 		// The filters may have changed while we were away.
 		if want := s.currentFilters(); !slices.Equal(want, st.subFilters) {
 			if err := c.putSubscription(ctx, st.subID, want); err != nil {
-				c.kill()
+				c.close()
 				return nil, err
 			}
 			st.subFilters = want
@@ -394,21 +432,20 @@ func (s *Stream) dial(ctx context.Context, st *sessionState, fresh bool) (*wsCon
 	filters := s.currentFilters()
 	info, err := c.postSubscription(ctx, filters)
 	if err != nil {
-		c.kill()
+		c.close()
 		return nil, err
 	}
 	st.subID, st.subFilters = info.ID, filters
 	c.subID = info.ID
 	if old != "" && old != info.ID {
 		// The lost session's subscription lingers until its recovery
-		// window ends; delete it so they never pile up to SUB-505.
-		go func() {
-			dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := s.c.DeleteSubscription(dctx, old); err != nil && !IsStatus(err, 404) {
+		// window ends; delete it so they never pile up to SUB-505. The
+		// delete may finish during Close, within Close's ctx.
+		s.deletes.Go(func() {
+			if err := s.c.DeleteSubscription(s.quit, old); err != nil && !IsStatus(err, 404) {
 				s.c.log.Info("could not delete the old subscription", "err", err)
 			}
-		}()
+		})
 	}
 	if len(info.DisabledFilters) > 0 {
 		var dis []string
@@ -446,7 +483,8 @@ func (s *Stream) serve(ctx context.Context, c *wsConn, st *sessionState) error {
 	if st.idle > 0 {
 		keepAlive = min(keepAlive, st.idle/3)
 	}
-	tick := time.NewTicker(min(s.opts.HeartbeatAfter/4, time.Second))
+	// The tick is fine enough for either clock.
+	tick := time.NewTicker(min(s.opts.HeartbeatAfter/4, keepAlive/4, time.Second))
 	defer tick.Stop()
 	lastSent := s.c.opts.Now()
 	for {

@@ -46,6 +46,26 @@ func (p *streamProbe) next(d time.Duration, what string, ok func(StreamEvent) bo
 	}
 }
 
+// never fails if an event matching bad arrives within d.
+func (p *streamProbe) never(d time.Duration, what string, bad func(StreamEvent) bool) {
+	p.t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case ev, open := <-p.events:
+			if !open {
+				p.t.Fatalf("stream closed while watching for %s", what)
+			}
+			if bad(ev) {
+				p.t.Fatalf("%s: %+v", what, ev)
+			}
+		case <-timer.C:
+			return
+		}
+	}
+}
+
 // drain returns the events already queued.
 func (p *streamProbe) drain() []StreamEvent {
 	var out []StreamEvent
@@ -111,10 +131,13 @@ func setMessage(t *testing.T, e *emulator.Emulator, id int64, msg string) {
 	}
 }
 
+// closeStream closes s and checks that none of its goroutines is left.
 func closeStream(t *testing.T, s *Stream) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	s.Close(ctx)
+	closedAndJoined(t, s)
 }
 
 // liveAccountStream opens the receptionist's stream on the account
@@ -139,7 +162,7 @@ func TestStreamDeliversNotifications(t *testing.T) {
 	}
 	pr, _ := ev.Notification.Presence()
 	if pr.Sequence == nil || pr.TotalActiveCalls == nil {
-		t.Fatalf("detailed body without sequence or totalActiveCalls: %s", ev.Notification.Body)
+		t.Fatalf("detailed body without sequence or totalActiveCalls: %+v", pr)
 	}
 	if got := e.Stats().Gateway.Recovered; got != 0 {
 		t.Fatalf("no recovery expected, got %d", got)
@@ -243,7 +266,13 @@ func TestStreamDetectsHalfOpenAndReplayOverflow(t *testing.T) {
 }
 
 func TestStreamKeepsAnIdleSessionAlive(t *testing.T) {
-	e := startEmulator(t, emulator.Config{RateLimitsOff: true, IdleTimeout: 1500 * time.Millisecond})
+	// The wire gives the idle timeout in whole seconds, so 1 s is the
+	// shortest; half an idle timeout more shows keep-alives repeat.
+	idle, watch := time.Second, 1500*time.Millisecond
+	if *soak > 0 {
+		idle, watch = 1500*time.Millisecond, max(5*time.Second, *soak)
+	}
+	e := startEmulator(t, emulator.Config{RateLimitsOff: true, IdleTimeout: idle})
 	c := clientFor(e, -1, Options{})
 	opts := fastStream
 	opts.HeartbeatAfter = 10 * time.Second // only the idle keep-alive may save it
@@ -252,22 +281,14 @@ func TestStreamKeepsAnIdleSessionAlive(t *testing.T) {
 	defer closeStream(t, s)
 	p := probe(t, s)
 	p.next(5*time.Second, "live", isLive)
-	deadline := time.Now().Add(5 * time.Second) // more than three idle timeouts
-	for time.Now().Before(deadline) {
-		for _, ev := range p.drain() {
-			if isRecovering(ev) {
-				t.Fatalf("an idle session was closed: %v", ev.Link.Err)
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	p.never(watch, "an idle session was closed", isRecovering)
 	if n := e.Stats().Gateway.IdleTimeouts; n != 0 {
 		t.Fatalf("%d idle timeouts", n)
 	}
 }
 
 func TestStreamReconnectsAfterAbsoluteTimeout(t *testing.T) {
-	e := startEmulator(t, emulator.Config{RateLimitsOff: true, AbsoluteTimeout: 1500 * time.Millisecond})
+	e := startEmulator(t, emulator.Config{RateLimitsOff: true, AbsoluteTimeout: 300 * time.Millisecond})
 	_, p := liveAccountStream(t, e)
 	ev := p.next(5*time.Second, "the absolute timeout", isRecovering)
 	t.Logf("lost: %v", ev.Link.Err)
@@ -325,21 +346,23 @@ func TestStreamReusesItsWebSocketTokenAndFallsBack(t *testing.T) {
 func TestStreamPingsKeepAQuietLinkAlive(t *testing.T) {
 	// The server pings often and nothing else happens: pings keep the
 	// heartbeat clock quiet, so they must keep the read deadline off too.
-	e := startEmulator(t, emulator.Config{RateLimitsOff: true, PingInterval: 200 * time.Millisecond, IdleTimeout: time.Hour})
+	ping, heartbeat, dead := 50*time.Millisecond, 250*time.Millisecond, 125*time.Millisecond
+	if *soak > 0 {
+		ping, heartbeat, dead = 200*time.Millisecond, time.Second, 500*time.Millisecond
+	}
+	e := startEmulator(t, emulator.Config{RateLimitsOff: true, PingInterval: ping, IdleTimeout: time.Hour})
 	c := clientFor(e, -1, Options{})
 	opts := fastStream
-	opts.HeartbeatAfter, opts.DeadAfter = time.Second, 500*time.Millisecond
+	opts.HeartbeatAfter, opts.DeadAfter = heartbeat, dead
 	s := c.Stream([]string{accountFilter}, opts)
 	defer closeStream(t, s)
 	p := probe(t, s)
 	p.next(5*time.Second, "live", isLive)
-	deadline := time.Now().Add(6 * time.Second) // four read windows
-	for time.Now().Before(deadline) {
-		for _, ev := range p.drain() {
-			if isRecovering(ev) {
-				t.Fatalf("a quiet, pinged link was declared dead: %v", ev.Link.Err)
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
+	// Two read windows (four under -soak) of nothing but pings: without
+	// them pushing the read deadline, the first window ends the link.
+	windows := 2
+	if *soak > 0 {
+		windows = 4
 	}
+	p.never(time.Duration(windows)*(heartbeat+dead+min(time.Second, dead)), "a quiet, pinged link was declared dead", isRecovering)
 }

@@ -99,14 +99,31 @@ func TestParseBatchLFAndCRLF(t *testing.T) {
 }
 
 func TestDecodeFrame(t *testing.T) {
-	f, err := decodeFrame([]byte(`[{"type":"ServerNotification","messageId":"1","status":200,"wsc":{"token":"t","sequence":4}},{"uuid":"u"}]`))
-	if err != nil || f.header.Type != "ServerNotification" || f.header.WSC.Sequence != 4 || string(f.body) != `{"uuid":"u"}` {
+	f, err := decodeFrame([]byte(`[{"type":"ServerNotification","messageId":"1","status":200,"wsc":{"token":"t","sequence":4}},{"uuid":"u","body":{"extensionId":5}}]`))
+	if err != nil || f.header.Type != "ServerNotification" || f.header.WSC.Sequence != 4 || f.note == nil || f.note.UUID != "u" {
 		t.Fatalf("got %+v %v", f, err)
+	}
+	if p, err := f.note.Presence(); err != nil || p.Who() != "5" {
+		t.Fatalf("the notification's body is decoded with the frame: %+v %v", p, err)
+	}
+	f, err = decodeFrame([]byte(" [ {\"type\":\"ClientRequest\",\"messageId\":\"m\",\"status\":200} ,\n {\"id\":\"s\"} ]\n"))
+	if err != nil || f.header.MessageID != "m" || string(f.body) != `{"id":"s"}` || f.note != nil {
+		t.Fatalf("other frames keep their raw body: %+v %v", f, err)
+	}
+	// A notification frame whose body is JSON but no envelope still counts
+	// for its wsc; one that is not JSON is rejected whole.
+	if f, err := decodeFrame([]byte(`[{"type":"ServerNotification","wsc":{"token":"t","sequence":5}},{"uuid":7}]`)); err != nil || f.note != nil || f.header.WSC == nil {
+		t.Fatalf("a notification without an envelope: %+v %v", f, err)
+	}
+	if _, err := decodeFrame([]byte(`[{"type":"ServerNotification"},{"uuid":"u",}]`)); err == nil {
+		t.Fatalf("a notification that is not JSON was accepted")
 	}
 	if f, err := decodeFrame([]byte(`[{"type":"Heartbeat","messageId":"x"}]`)); err != nil || f.body != nil {
 		t.Fatalf("header-only frame: %+v %v", f, err)
 	}
-	for _, bad := range []string{``, `{}`, `[]`, `[1,2]`, `[{"type":""}]`, `[{},{},{}]`, `not json`, `[{"type":"x"},{`} {
+	for _, bad := range []string{``, `{}`, `[]`, `[1,2]`, `[{"type":""}]`, `[{},{},{}]`, `not json`, `[{"type":"x"},{`,
+		`[{"type":"x"},{},{}]`, `[{"type":"x"}]]`, `[{"type":"x"}] x`, `[{"type":"x"},]`, `[{"type":"x"} {}]`, `[{"type":"x"},1 2]`,
+		`[{"type":"x","a":"}"}`, `[{"type":"x"},{"a":"\u00"}]`, `[{"type":"ServerNotification"},{"uuid":"u"},{}]`} {
 		if _, err := decodeFrame([]byte(bad)); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
@@ -114,13 +131,13 @@ func TestDecodeFrame(t *testing.T) {
 }
 
 func TestQueuePresenceBothShapes(t *testing.T) {
-	docs := Notification{Event: "/restapi/v1.0/account/1/call-queues/77/presence", Body: json.RawMessage(
-		`{"records":[{"member":{"id":"5"},"acceptCurrentQueueCalls":false},{"member":{"id":6},"acceptCurrentQueueCalls":true}]}`)}
+	docs := mustNotification(t, "/restapi/v1.0/account/1/call-queues/77/presence",
+		`{"records":[{"member":{"id":"5"},"acceptCurrentQueueCalls":false},{"member":{"id":6},"acceptCurrentQueueCalls":true}]}`)
 	got, err := docs.QueuePresence()
 	if err != nil || len(got) != 2 || got[0] != (QueueMemberChange{"77", "5", false}) || got[1] != (QueueMemberChange{"77", "6", true}) {
 		t.Fatalf("docs shape: %+v %v", got, err)
 	}
-	spec := Notification{Event: "/restapi/v1.0/account/1/extension/5/presence", Body: json.RawMessage(`{"extensionId":"5","callQueueId":"77","acceptCalls":true}`)}
+	spec := mustNotification(t, "/restapi/v1.0/account/1/extension/5/presence", `{"extensionId":"5","callQueueId":"77","acceptCalls":true}`)
 	got, err = spec.QueuePresence()
 	if err != nil || len(got) != 1 || got[0] != (QueueMemberChange{"77", "5", true}) {
 		t.Fatalf("spec shape: %+v %v", got, err)

@@ -18,16 +18,24 @@ import (
 const maxFrame = 16 << 20
 
 // wsConn is one WebSocket connection of a Stream: a reader goroutine that
-// decodes frames, and the only writer goroutine (gorilla allows one).
+// decodes frames, and the only writer goroutine (gorilla allows one). The
+// Stream joins both (wait) before it dials again or returns from Close.
 type wsConn struct {
-	s   *Stream
-	ws  *websocket.Conn
-	ctx context.Context
+	s  *Stream
+	ws *websocket.Conn
+	// ctx ends when the connection closes; the reader hands events over
+	// only while it lasts.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	out    chan []byte
 	closed chan struct{}
 	once   sync.Once
 	err    error // why it closed; set before closed is closed
+
+	started    bool          // set by start, before the goroutines run
+	readerDone chan struct{} // closed as the reader returns
+	writerDone chan struct{} // closed as the writer returns
 
 	lastIn atomic.Int64 // unix nanos of the last inbound frame or ping
 	sub    atomic.Value // string: the live subscription's id
@@ -43,13 +51,16 @@ type wsConn struct {
 
 func newWSConn(s *Stream, ws *websocket.Conn) *wsConn {
 	c := &wsConn{
-		s:       s,
-		ws:      ws,
-		out:     make(chan []byte, 64),
-		closed:  make(chan struct{}),
-		pending: map[string]chan frame{},
-		gaps:    make(chan string, 4),
+		s:          s,
+		ws:         ws,
+		out:        make(chan []byte, 64),
+		closed:     make(chan struct{}),
+		readerDone: make(chan struct{}),
+		writerDone: make(chan struct{}),
+		pending:    map[string]chan frame{},
+		gaps:       make(chan string, 4),
 	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.track.timeout = s.opts.GapTimeout
 	c.track.now = s.c.opts.Now
 	c.sub.Store("")
@@ -97,16 +108,33 @@ func (c *wsConn) first(timeout time.Duration) (frame, error) {
 	return frame{}, fmt.Errorf("gateway sent %s before ConnectionDetails", f.header.Type)
 }
 
-// start runs the reader and the writer.
+// start runs the reader and the writer; wait joins them.
 func (c *wsConn) start() {
-	ctx, cancel := context.WithCancel(context.Background())
-	c.ctx = ctx
+	c.started = true
 	go func() {
-		<-c.closed
-		cancel()
+		defer close(c.writerDone)
+		c.writer()
 	}()
-	go c.writer()
-	go c.reader()
+	go func() {
+		defer close(c.readerDone)
+		c.reader()
+		if testHookReaderEnds != nil {
+			testHookReaderEnds()
+		}
+	}()
+}
+
+// testHookReaderEnds lets a test widen the moment before a reader's end
+// is signalled.
+var testHookReaderEnds func()
+
+// wait returns once the reader and the writer have ended (at once if they
+// never started). They end when the connection fails: kill it first.
+func (c *wsConn) wait() {
+	if c.started {
+		<-c.readerDone
+		<-c.writerDone
+	}
 }
 
 // fail closes the connection once, recording why.
@@ -114,6 +142,7 @@ func (c *wsConn) fail(err error) {
 	c.once.Do(func() {
 		c.err = err
 		close(c.closed)
+		c.cancel()
 		_ = c.ws.Close()
 	})
 }
@@ -121,14 +150,18 @@ func (c *wsConn) fail(err error) {
 // kill drops the connection at once.
 func (c *wsConn) kill() { c.fail(errors.New("connection closed")) }
 
-// shutdown deletes the subscription and closes the socket politely,
-// within d.
-func (c *wsConn) shutdown(d time.Duration) {
-	if c.ctx != nil {
+// close drops the connection and joins its goroutines.
+func (c *wsConn) close() {
+	c.kill()
+	c.wait()
+}
+
+// shutdown deletes the subscription within ctx, closes the socket
+// politely, and joins the connection's goroutines.
+func (c *wsConn) shutdown(ctx context.Context) {
+	if c.started {
 		if id := c.sub.Load().(string); id != "" {
-			ctx, cancel := context.WithTimeout(context.Background(), d)
 			f, err := c.request(ctx, http.MethodDelete, "/restapi/v1.0/subscription/"+id, nil)
-			cancel()
 			if err != nil {
 				c.s.c.log.Info("could not delete the subscription", "err", err)
 			} else {
@@ -138,7 +171,7 @@ func (c *wsConn) shutdown(d time.Duration) {
 		_ = c.ws.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseNormalClosure, "bye"), time.Now().Add(time.Second))
 	}
-	c.kill()
+	c.close()
 }
 
 // send queues a frame for the writer.
@@ -165,9 +198,9 @@ func (c *wsConn) writer() {
 }
 
 // readWindow is how long a read may wait: a heartbeat's time plus its
-// answer's, so only a dead link trips it.
+// answer's, and a little slack, so only a dead link trips it.
 func (c *wsConn) readWindow() time.Duration {
-	return c.s.opts.HeartbeatAfter + c.s.opts.DeadAfter + time.Second
+	return c.s.opts.HeartbeatAfter + c.s.opts.DeadAfter + min(time.Second, c.s.opts.DeadAfter)
 }
 
 func (c *wsConn) reader() {
@@ -232,8 +265,8 @@ func (c *wsConn) notification(f frame) {
 			c.gap("notifications were lost (wsc sequence gap)")
 		}
 	}
-	var n Notification
-	if err := json.Unmarshal(f.body, &n); err != nil || n.UUID == "" {
+	n := f.note
+	if n == nil {
 		c.s.c.log.Debug("ignored a malformed notification")
 		return
 	}
@@ -243,7 +276,7 @@ func (c *wsConn) notification(f frame) {
 	if !c.s.seen.add(n.UUID) {
 		return
 	}
-	c.s.emit(c.ctx, StreamEvent{Notification: &n})
+	c.s.emit(c.ctx, StreamEvent{Notification: n})
 }
 
 func (c *wsConn) gap(why string) {
