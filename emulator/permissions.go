@@ -423,3 +423,50 @@ func truncate(s string, n int) string {
 	}
 	return s[:n] + "..."
 }
+
+// DenyScope takes an app scope from p (whose nil AppScopes grant every
+// scope); the command line's --deny-scope.
+func (p *Permissions) DenyScope(name string) error {
+	canon, _, ok := lookupName(appScopeNames, name)
+	if !ok {
+		return fmt.Errorf("unknown app scope %q (known: %s)", truncate(name, 40), strings.Join(appScopeNames, ", "))
+	}
+	if p.AppScopes == nil {
+		p.AppScopes = AllAppScopes()
+	}
+	p.AppScopes = slices.DeleteFunc(slices.Clone(p.AppScopes), func(s string) bool {
+		c, _, _ := lookupName(appScopeNames, s)
+		return c == canon
+	})
+	return nil
+}
+
+// ChangeUser denies (or grants) a user permission named by "ext:Permission",
+// ext an extension number or id; the command line's
+// --deny-user-permission and --grant-user-permission. The extension is
+// checked when the permissions are applied.
+func (p *Permissions) ChangeUser(spec string, grant bool) error {
+	ext, perm, ok := strings.Cut(spec, ":")
+	ext = strings.TrimSpace(ext)
+	if !ok || ext == "" {
+		return fmt.Errorf("%q: want ext:Permission, e.g. 142:ReadPresenceStatus", truncate(spec, 60))
+	}
+	canon, _, ok := lookupName(userPermissionNames, perm)
+	if !ok {
+		return fmt.Errorf("unknown user permission %q (known: %s)", truncate(perm, 40), strings.Join(userPermissionNames, ", "))
+	}
+	i := slices.IndexFunc(p.Users, func(u UserPermissions) bool { return u.Extension == ext })
+	if i < 0 {
+		p.Users = append(p.Users, UserPermissions{Extension: ext})
+		i = len(p.Users) - 1
+	}
+	u := &p.Users[i]
+	same := func(s string) bool { return strings.EqualFold(s, canon) }
+	u.Deny, u.Grant = slices.DeleteFunc(u.Deny, same), slices.DeleteFunc(u.Grant, same)
+	if grant {
+		u.Grant = append(u.Grant, canon)
+	} else {
+		u.Deny = append(u.Deny, canon)
+	}
+	return nil
+}

@@ -303,3 +303,36 @@ func TestControlPermissionsRoundTrip(t *testing.T) {
 		t.Fatalf("PUT {}: %d %s", resp.StatusCode, body)
 	}
 }
+
+func TestPermissionsFromTheCommandLineForms(t *testing.T) {
+	var p Permissions
+	if err := p.DenyScope("callcontrol"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.DenyScope("WebSocket"); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{ScopeReadAccounts, ScopeReadPresence, ScopeEditPresence, ScopeReadCallLog, ScopeEditExtensions}; !slices.Equal(p.AppScopes, want) {
+		t.Fatalf("after two denials: %v, want %v", p.AppScopes, want)
+	}
+	for _, spec := range []string{"142:ReadPresenceStatus", "142:readextensions"} {
+		if err := p.ChangeUser(spec, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.ChangeUser("105:ReadPresenceStatus", true); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Users) != 2 || !slices.Equal(p.Users[0].Deny, []string{PermReadPresenceStatus, PermReadExtensions}) ||
+		!slices.Equal(p.Users[1].Grant, []string{PermReadPresenceStatus}) {
+		t.Fatalf("users: %+v", p.Users)
+	}
+	for _, bad := range []string{"142", ":ReadExtensions", "142:Fly"} {
+		if err := p.ChangeUser(bad, false); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+	if err := p.DenyScope("Everything"); err == nil {
+		t.Error("an unknown scope was denied")
+	}
+}
