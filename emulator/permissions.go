@@ -65,10 +65,10 @@ func wireScope(scope string) string {
 type grantSet uint32
 
 // lookupName finds name in vocab, ignoring case; the WebSocket scope is
-// also known by its wire name.
+// also known by its wire name (no user permission is called that).
 func lookupName(vocab []string, name string) (string, int, bool) {
 	name = strings.TrimSpace(name)
-	if strings.EqualFold(name, wsPermission) && slices.Equal(vocab, appScopeNames) {
+	if strings.EqualFold(name, wsPermission) {
 		name = ScopeWebSocketSubscriptions
 	}
 	for i, v := range vocab {

@@ -243,9 +243,11 @@ func TestRequireScopeForCallControl(t *testing.T) {
 	}
 }
 
+// TestEveryRESTRouteHasItsPermissions makes a new route declare what it
+// needs (in routeNeeds, or by being a call-control or active-calls route).
 func TestEveryRESTRouteHasItsPermissions(t *testing.T) {
 	for _, rt := range restRoutes() {
-		if _, ok := routeNeeds[rt.pattern]; !ok {
+		if _, ok := routeNeeds[rt.pattern]; !ok && needsOf(rt.pattern) == (routeNeed{}) {
 			t.Errorf("route %s is missing from routeNeeds", rt.pattern)
 		}
 	}
