@@ -12,7 +12,7 @@ import (
 // flags are parsed, what depends on more than one of them.
 func emulatorAuthFlags(fs *flag.FlagSet, cfg *emulator.Config) (apply func() error) {
 	fs.IntVar(&cfg.SubscriptionsPerUser, "subscriptions-per-user", 30, "subscriptions per user and app; the next is refused with SUB-505")
-	fs.BoolVar(&cfg.Faults.Unresponsive, "unresponsive", false, "fault: answer no REST, OAuth or WebSocket request at all (the control API still answers)")
+	fs.BoolVar(&cfg.Faults.Unresponsive, "unresponsive", false, "fault: answer no REST or OAuth request and no WebSocket upgrade at all (open sockets carry on; the control API still answers)")
 	fs.Func("oauth-fault", "fault on an OAuth endpoint, repeatable: `endpoint[:grant]=response[,count=N][,p=P][,retry-after=S]`, "+
 		"endpoint token, wstoken or revoke, grant jwt or refresh, response 429, 503, invalid_grant, 403 or hang "+
 		"(e.g. token:refresh=invalid_grant,count=1)", func(s string) error {

@@ -226,7 +226,8 @@ type Faults struct {
 	OAuthRules []OAuthFaultRule `json:"oauthRules,omitempty"`
 	// Unresponsive makes the server answer nothing: every REST, OAuth and
 	// WebSocket upgrade request hangs until the client gives up or the
-	// emulator closes. The control API still answers.
+	// emulator closes. Sockets already open carry on (HalfOpen silences
+	// them); the control API still answers.
 	Unresponsive bool `json:"unresponsive"`
 }
 
