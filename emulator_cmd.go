@@ -58,6 +58,7 @@ func runEmulator(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.SetOutput(io.Discard)
 	var cfg emulator.Config
 	logPath, limits := emulatorFlags(fs, &cfg)
+	applyAuth := emulatorAuthFlags(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
@@ -70,6 +71,10 @@ func runEmulator(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "rchud emulator: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	if err := applyAuth(); err != nil {
+		fmt.Fprintf(stderr, "rchud emulator: %v\n", err)
 		return exitUsage
 	}
 	if *limits != "" {

@@ -16,6 +16,9 @@ type apiError struct {
 	Message    string
 	Extra      map[string]string // parameterName, permissionName, ...
 	RetryAfter int               // seconds, for 429
+	// TopCode, when set, is the top-level errorCode where real responses
+	// put a legacy name instead of the code (InsufficientPermissions).
+	TopCode string
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
@@ -27,6 +30,9 @@ func (e *apiError) body() []byte {
 	for k, v := range e.Extra {
 		inner[k] = v
 		outer[k] = v
+	}
+	if e.TopCode != "" {
+		outer["errorCode"] = e.TopCode
 	}
 	outer["errors"] = []map[string]string{inner}
 	b, _ := json.Marshal(outer)

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 )
@@ -60,6 +61,12 @@ type Config struct {
 	// Faults to inject from the start; they can be changed later through
 	// Emulator.SetFaults or the /_emulator/faults control endpoint.
 	Faults Faults
+
+	// Permissions are the app's scopes and the users' permissions from the
+	// start (the zero value: every scope, each role's defaults); they can
+	// be changed later through Emulator.SetPermissions or the
+	// /_emulator/permissions control endpoint.
+	Permissions Permissions
 
 	// Now overrides the clock used for timestamps in generated data (tests).
 	Now func() time.Time
@@ -175,7 +182,10 @@ func (c Config) validate() error {
 			return fmt.Errorf("rate limit for %s must have a positive limit and window", g)
 		}
 	}
-	return nil
+	if c.SubscriptionsPerUser < 0 {
+		return fmt.Errorf("subscriptions per user must not be negative, got %d", c.SubscriptionsPerUser)
+	}
+	return validateOAuthRules(c.Faults.OAuthRules)
 }
 
 // Faults are the injected misbehaviours. Durations are JSON numbers of
@@ -211,23 +221,34 @@ type Faults struct {
 	OmitAccountCalls bool `json:"omitAccountCalls"`
 	// Rules answer matching REST requests with a given status.
 	Rules []FaultRule `json:"rules,omitempty"`
+	// OAuthRules answer matching requests to the OAuth endpoints (token,
+	// wstoken, revoke), which Rules and the rates above leave alone.
+	OAuthRules []OAuthFaultRule `json:"oauthRules,omitempty"`
+	// Unresponsive makes the server answer nothing: every REST, OAuth and
+	// WebSocket upgrade request hangs until the client gives up or the
+	// emulator closes. Sockets already open carry on (HalfOpen silences
+	// them); the control API still answers.
+	Unresponsive bool `json:"unresponsive"`
 }
 
 // FaultRule answers up to Count requests (0 = unlimited) whose method and
 // path match with Status; for 429 it sets Retry-After to RetryAfter seconds
-// and starts that group's penalty, as the real limiter would.
+// and starts that group's penalty, as the real limiter would. With Hang it
+// never answers them instead (Status is then ignored).
 type FaultRule struct {
 	Method     string `json:"method"`
 	PathPrefix string `json:"pathPrefix"`
 	Status     int    `json:"status"`
 	RetryAfter int    `json:"retryAfter,omitempty"`
 	Count      int    `json:"count,omitempty"`
+	Hang       bool   `json:"hang,omitempty"`
 }
 
 // faultBox holds the live Faults; readers take a copy.
 type faultBox struct {
-	mu sync.Mutex
-	f  Faults
+	mu  sync.Mutex
+	f   Faults
+	rng *rand.Rand // draws for OAuthRules probabilities; seeded by Config.Seed
 }
 
 func (b *faultBox) get() Faults {
@@ -235,6 +256,7 @@ func (b *faultBox) get() Faults {
 	defer b.mu.Unlock()
 	f := b.f
 	f.Rules = append([]FaultRule(nil), b.f.Rules...)
+	f.OAuthRules = append([]OAuthFaultRule(nil), b.f.OAuthRules...)
 	return f
 }
 

@@ -26,6 +26,8 @@ import (
 //	POST /_emulator/extensions/{id}/calls                start a call leg, returns its id
 //	PUT  /_emulator/extensions/{id}/calls/{legId}        {"status": "CallConnected"|"OnHold"|...}
 //	DELETE /_emulator/extensions/{id}/calls/{legId}      end the call leg
+//	GET, DELETE /_emulator/sessions[/{id}], /_emulator/subscriptions[/{id}],
+//	GET, PUT /_emulator/permissions                      see control_sessions.go
 
 // controlError is a control API failure.
 type controlError struct {
@@ -66,6 +68,9 @@ func (e *Emulator) registerControl() {
 		"PUT /_emulator/extensions/{id}/calls/{legId}":    e.changeCall,
 		"DELETE /_emulator/extensions/{id}/calls/{legId}": e.endCall,
 		"/_emulator/": e.unknownControl,
+	}
+	for pattern, h := range e.authControlRoutes() {
+		routes[pattern] = h
 	}
 	for pattern, h := range routes {
 		e.mux.HandleFunc(pattern, serveControl(h))
@@ -143,6 +148,9 @@ func faultsToJSON(f Faults) faultsJSON {
 	if f.Rules == nil {
 		f.Rules = []FaultRule{}
 	}
+	if f.OAuthRules == nil {
+		f.OAuthRules = []OAuthFaultRule{}
+	}
 	return faultsJSON{
 		Faults:            f,
 		DropIntervalMs:    f.DropInterval.Milliseconds(),
@@ -168,9 +176,12 @@ func (j faultsJSON) faults() (Faults, error) {
 		}
 	}
 	for i, r := range f.Rules {
-		if r.Status < 100 || r.Status > 599 || r.Count < 0 || r.RetryAfter < 0 {
-			return f, badRequest("rules[%d]: status must be an HTTP status, count and retryAfter not negative", i)
+		if (!r.Hang && (r.Status < 100 || r.Status > 599)) || r.Count < 0 || r.RetryAfter < 0 {
+			return f, badRequest("rules[%d]: status must be an HTTP status (unless hang), count and retryAfter not negative", i)
 		}
+	}
+	if err := validateOAuthRules(f.OAuthRules); err != nil {
+		return f, badRequest("%v", err)
 	}
 	ms := func(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
 	f.DropInterval, f.DropJitter = ms(j.DropIntervalMs), ms(j.DropJitterMs)

@@ -16,6 +16,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -36,23 +37,20 @@ type Emulator struct {
 
 	closeOnce sync.Once
 	reqMu     sync.Mutex
-	requests  []RequestRecord
-}
+	requests  []*RequestRecord
 
-// RequestRecord is one REST or OAuth request as the emulator received it.
-type RequestRecord struct {
-	Time   time.Time `json:"time"`
-	Method string    `json:"method"`
-	Path   string    `json:"path"`
-	Group  Group     `json:"group"`
-	User   string    `json:"user,omitempty"`
+	// Requests the emulator never answers wait for stop (closed by Close).
+	hangMu   sync.Mutex
+	stopping bool
+	hanging  int // requests being held unanswered
+	stop     chan struct{}
+	hangs    sync.WaitGroup
 }
-
-const maxRequestLog = 100000
 
 // Start builds the account from cfg and serves it on cfg.Listen.
 func Start(cfg Config, log *slog.Logger) (*Emulator, error) {
 	cfg = cfg.withDefaults()
+	cfg.Faults.OAuthRules = slices.Clone(cfg.Faults.OAuthRules) // validate normalises them
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
@@ -66,9 +64,13 @@ func Start(cfg Config, log *slog.Logger) (*Emulator, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Emulator{cfg: cfg, log: log, mux: http.NewServeMux()}
+	e := &Emulator{cfg: cfg, log: log, mux: http.NewServeMux(), stop: make(chan struct{})}
 	e.faults.set(cfg.Faults)
+	e.faults.seed(cfg.Seed)
 	e.p = newPlatform(cfg, &e.faults)
+	if err := e.p.setPermissions(cfg.Permissions); err != nil {
+		return nil, fmt.Errorf("permissions: %w", err)
+	}
 	e.creds = e.p.issueCredentials()
 
 	e.ln, err = net.Listen("tcp", cfg.Listen)
@@ -78,9 +80,9 @@ func Start(cfg Config, log *slog.Logger) (*Emulator, error) {
 	e.p.base = "http://" + e.ln.Addr().String()
 	e.creds.ServerURL = e.p.base
 
-	e.mux.HandleFunc("POST /restapi/oauth/token", e.recorded(Auth, e.handleToken))
-	e.mux.HandleFunc("POST /restapi/oauth/revoke", e.recorded(Auth, e.handleRevoke))
-	e.mux.HandleFunc("POST /restapi/oauth/wstoken", e.recorded(Auth, e.handleWSToken))
+	e.mux.HandleFunc("POST /restapi/oauth/token", e.logged(Auth, e.handleToken))
+	e.mux.HandleFunc("POST /restapi/oauth/revoke", e.logged(Auth, e.handleRevoke))
+	e.mux.HandleFunc("POST /restapi/oauth/wstoken", e.logged(Auth, e.handleWSToken))
 	e.registerREST()
 	e.registerControl()
 	e.gw = newGateway(e)
@@ -120,7 +122,8 @@ func (e *Emulator) Truth() Truth { return e.p.Truth() }
 // Faults returns the faults in force.
 func (e *Emulator) Faults() Faults { return e.faults.get() }
 
-// SetFaults replaces the faults in force.
+// SetFaults replaces the faults in force. Unlike the control API it does not
+// check them: an OAuth rule that is not valid is ignored.
 func (e *Emulator) SetFaults(f Faults) {
 	e.faults.set(f)
 	e.gw.faultsChanged()
@@ -144,15 +147,10 @@ func (e *Emulator) Stats() Stats {
 	s.Requests = cloneMap(p.stats.Requests)
 	s.Throttled = cloneMap(p.stats.Throttled)
 	s.RequestsByMethod = cloneMap(p.stats.RequestsByMethod)
+	e.hangMu.Lock()
+	s.Hanging = e.hanging
+	e.hangMu.Unlock()
 	return s
-}
-
-// Requests returns the REST and OAuth requests received so far (the last
-// 100,000), oldest first.
-func (e *Emulator) Requests() []RequestRecord {
-	e.reqMu.Lock()
-	defer e.reqMu.Unlock()
-	return append([]RequestRecord(nil), e.requests...)
 }
 
 // SetPresence applies a presence change as the control API would: without
@@ -176,6 +174,12 @@ func (e *Emulator) SetPresence(extID int64, u PresenceUpdate) error {
 func (e *Emulator) Close() error {
 	var err error
 	e.closeOnce.Do(func() {
+		// Requests left unanswered on purpose end first, connection dropped.
+		e.hangMu.Lock()
+		e.stopping = true
+		close(e.stop)
+		e.hangMu.Unlock()
+		e.hangs.Wait()
 		e.sim.stop()
 		e.gw.close()
 		// Connections a client opened but never used stay "new" for 5 s
@@ -215,23 +219,6 @@ func (e *Emulator) withCommonHeaders(h http.Handler) http.Handler {
 	})
 }
 
-// record logs a request for tests (no query string: it may hold a token).
-func (e *Emulator) record(r *http.Request, g Group, user string) {
-	e.reqMu.Lock()
-	defer e.reqMu.Unlock()
-	if len(e.requests) >= maxRequestLog {
-		e.requests = e.requests[len(e.requests)-maxRequestLog/2:]
-	}
-	e.requests = append(e.requests, RequestRecord{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Group: g, User: user})
-}
-
-func (e *Emulator) recorded(g Group, h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		e.record(r, g, "")
-		h(w, r)
-	}
-}
-
 // begin is the common front of every REST handler: added latency, the
 // bearer token, fault rules and random faults, and the rate limit of group.
 // On success it returns the caller's session with e.p.mu HELD; the handler
@@ -246,13 +233,17 @@ func (e *Emulator) begin(w http.ResponseWriter, r *http.Request, g Group) (*oaut
 	s, err := p.authenticate(r)
 	if err != nil {
 		p.mu.Unlock()
-		e.record(r, g, "")
 		writeAuthError(w, err)
 		return nil, false
 	}
-	e.record(r, g, s.ext.IDString())
+	note := noteOf(r)
+	note.user, note.session = s.ext.IDString(), s.id
 	p.stats.RequestsByMethod[r.Method+" "+string(g)]++
 	if rule, ok := e.faults.takeRule(r.Method, r.URL.Path); ok {
+		if rule.Hang {
+			p.mu.Unlock()
+			e.hang(r)
+		}
 		ae := &apiError{Status: rule.Status, Code: "CMN-201", Message: "Service Temporary Unavailable"}
 		if rule.Status == http.StatusTooManyRequests {
 			ra := max(1, rule.RetryAfter)

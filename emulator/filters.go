@@ -72,8 +72,8 @@ func (p *Platform) parseFilter(raw string, owner *Extension) (f eventFilter, dis
 	case len(rest) == 1 && rest[0] == "presence":
 		f.Kind = filterAccountPresence
 		f.Expanded = expand() + canonQuery
-		if !owner.Admin {
-			e := errUserPermission("ReadPresenceStatus")
+		if !p.userHas(owner, PermReadPresenceStatus) {
+			e := errUserPermission(PermReadPresenceStatus)
 			return f, &disabledFilter{Filter: f.Expanded, Reason: e.Code, Message: e.Message}, true
 		}
 		return f, nil, true

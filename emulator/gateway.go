@@ -1,8 +1,11 @@
 package emulator
 
 import (
+	"bufio"
+	"cmp"
 	crand "crypto/rand"
 	"encoding/json"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -108,15 +111,24 @@ func wsTokenOf(r *http.Request) string {
 // reads, a second one writes. Credentials are checked after the upgrade, as
 // the real gateway does (it closes with 4400 when there is no token).
 func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if g.e.faults.get().RefuseUpgrades {
+	e := g.e
+	rec := e.startRecord(RequestRecord{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Via: viaWSUpgrade})
+	if e.faults.isUnresponsive() {
+		e.hang(r)
+	}
+	if e.faults.get().RefuseUpgrades {
+		e.finishRecord(rec, func(x *RequestRecord) { x.Status = http.StatusServiceUnavailable })
 		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	tok := wsTokenOf(r)
 	wsc := r.URL.Query().Get("wsc")
-	ws, err := g.upgrader.Upgrade(w, r, w.Header())
+	uw := &upgradeWriter{ResponseWriter: w}
+	ws, err := g.upgrader.Upgrade(uw, r, w.Header())
 	if err != nil {
-		return // the upgrader has answered
+		// The upgrader has answered (400 for a bad handshake).
+		e.finishRecord(rec, func(x *RequestRecord) { x.Status = cmp.Or(uw.status, http.StatusBadRequest) })
+		return
 	}
 	c := newConn(g, ws)
 	p := g.p
@@ -124,15 +136,21 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if g.closed {
 		p.mu.Unlock()
 		c.abort()
+		e.finishRecord(rec, func(x *RequestRecord) { x.Status, x.CloseCode = http.StatusSwitchingProtocols, 1006 })
 		return
 	}
 	g.wg.Add(2) // this handler and the writer; under p.mu so close() cannot be waiting yet
 	g.mu.Lock()
 	g.conns[c] = struct{}{}
 	g.mu.Unlock()
-	outcome := g.open(c, tok, wsc)
+	var out upgradeOutcome
+	outcome := g.open(c, tok, wsc, &out)
 	p.mu.Unlock()
-	g.e.log.Debug("websocket upgraded", outcome...)
+	e.finishRecord(rec, func(x *RequestRecord) {
+		x.Status, x.CloseCode, x.ErrorCode = http.StatusSwitchingProtocols, out.closeCode, out.errorCode
+		x.User, x.Session = out.user, out.session
+	})
+	e.log.Debug("websocket upgraded", outcome...)
 
 	go c.writeLoop()
 	c.readLoop()
@@ -141,37 +159,61 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.wg.Done()
 }
 
-// refuse sends an optional Error frame and closes with code (under p.mu);
-// it returns what to log.
-func (g *gateway) refuse(c *wsConn, frame []byte, code int, text string) []any {
+// upgradeOutcome is what the request log learns about an upgrade.
+type upgradeOutcome struct {
+	closeCode     int
+	errorCode     string
+	user, session string
+}
+
+// upgradeWriter remembers the status of a refused handshake.
+type upgradeWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (u *upgradeWriter) WriteHeader(code int) {
+	u.status = code
+	u.ResponseWriter.WriteHeader(code)
+}
+
+func (u *upgradeWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(u.ResponseWriter).Hijack()
+}
+
+// refuse sends an Error frame with errorCode (none if "") and closes with
+// code (under p.mu); it returns what to log.
+func (g *gateway) refuse(c *wsConn, out *upgradeOutcome, errorCode, message string, code int) []any {
 	g.p.stats.Gateway.Refused++
-	if frame != nil {
-		c.send(frame, false)
+	if errorCode != "" {
+		c.send(errorFrame(nil, errorCode, message), false)
 	}
-	c.requestClose(&closeRequest{code: code, text: text})
-	return []any{"refused", text}
+	c.requestClose(&closeRequest{code: code, text: message})
+	out.closeCode, out.errorCode = code, errorCode
+	return []any{"refused", message}
 }
 
 // open authenticates a new connection and gives it a gateway session, fresh
 // or recovered (rc-api.md §2.7), then queues ConnectionDetails and, on a
 // successful recovery, the frames the client missed (under p.mu). It
 // returns what to log, which never includes a token or a wsc.
-func (g *gateway) open(c *wsConn, tok, wsc string) []any {
+func (g *gateway) open(c *wsConn, tok, wsc string, out *upgradeOutcome) []any {
 	p := g.p
 	if tok == "" {
-		return g.refuse(c, nil, 4400, "Access token is missing")
+		return g.refuse(c, out, "", "Access token is missing", 4400)
 	}
 	oauth, ok := p.wsTokenSession(tok)
 	if !ok {
-		return g.refuse(c, errorFrame(nil, codeWSTokenNotFound, msgWSTokenNotFound), 4401, msgWSTokenNotFound)
+		return g.refuse(c, out, codeWSTokenNotFound, msgWSTokenNotFound, 4401)
 	}
+	out.user, out.session = oauth.ext.IDString(), oauth.id
 	details := connectionDetails{}
 	var s *gwSession
 	var named uint64 // the sequence the client's wsc names
 	if wsc != "" {
 		id, seq, ok := g.parseWSC(wsc)
 		if !ok {
-			return g.refuse(c, errorFrame(nil, codeMalformedWSC, msgMalformedWSC), 4400, msgMalformedWSC)
+			return g.refuse(c, out, codeMalformedWSC, msgMalformedWSC, 4400)
 		}
 		old := g.sessions[id]
 		if code := g.recoveryError(old, oauth); code != "" {

@@ -50,10 +50,13 @@ func (g *gateway) clientRequest(s *gwSession, fr clientFrame) []byte {
 
 // route dispatches on method and path, counting the request against the
 // user's rate limit: Medium for writes, Light for reads (rc-api.md §5.3).
+// Creating or changing a subscription needs the WebSocket scope (SUB-528).
+// Every request is logged with its outcome.
 func (g *gateway) route(s *gwSession, fr clientFrame) wsResponse {
-	path, _, _ := strings.Cut(fr.Header.Path, "?")
-	path = strings.TrimSuffix(path, "/")
+	logged, _, _ := strings.Cut(fr.Header.Path, "?")
+	path := strings.TrimSuffix(logged, "/")
 	method := strings.ToUpper(fr.Header.Method)
+	s.oauth.lastUsed = g.p.now()
 	var id string
 	switch {
 	case path == subscriptionPath && (method == http.MethodPost || method == http.MethodGet):
@@ -61,7 +64,9 @@ func (g *gateway) route(s *gwSession, fr clientFrame) wsResponse {
 		(method == http.MethodGet || method == http.MethodPut || method == http.MethodDelete):
 		id = path[len(subscriptionPath)+1:]
 	default:
-		return errorResponse(errInvalidURI())
+		resp := errorResponse(errInvalidURI())
+		g.e.recordClientRequest(s, method, logged, "", resp)
+		return resp
 	}
 	group := Medium
 	if method == http.MethodGet {
@@ -69,9 +74,12 @@ func (g *gateway) route(s *gwSession, fr clientFrame) wsResponse {
 	}
 	rr := g.p.checkRate(s.oauth.ext.ID, s.oauth.clientID, group)
 	var resp wsResponse
-	if !rr.Allowed {
+	switch {
+	case !rr.Allowed:
 		resp = errorResponse(rr.error())
-	} else {
+	case (method == http.MethodPost || method == http.MethodPut) && !g.p.scopeHeld(s.oauth, ScopeWebSocketSubscriptions):
+		resp = errorResponse(errWebSocketTransport())
+	default:
 		resp = g.subscriptionRequest(s, method, id, fr.Body)
 	}
 	if resp.headers == nil {
@@ -80,6 +88,7 @@ func (g *gateway) route(s *gwSession, fr clientFrame) wsResponse {
 	for k, v := range rr.headerMap() {
 		resp.headers[k] = v
 	}
+	g.e.recordClientRequest(s, method, logged, group, resp)
 	return resp
 }
 
@@ -94,7 +103,7 @@ func (g *gateway) subscriptionRequest(s *gwSession, method, id string, body json
 		}
 		if old := s.liveSub(); old != nil {
 			// One subscription per session: a valid POST replaces the old one.
-			if _, _, err := h.parseFilters(s.oauth.ext, req.EventFilters); err != nil {
+			if _, _, err := h.parseFilters(s.oauth.ext, s.oauth.id, req.EventFilters); err != nil {
 				return errorResponse(err)
 			}
 			h.remove(old)

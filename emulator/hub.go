@@ -44,8 +44,10 @@ func newHub(p *Platform) *hub {
 	return &hub{p: p, byID: map[string]*Subscription{}, byExt: map[int64][]*Subscription{}, byQueue: map[int64][]*Subscription{}}
 }
 
-// parseFilters checks a subscription request's filters for owner.
-func (h *hub) parseFilters(owner *Extension, raw []string) ([]eventFilter, []disabledFilter, *apiError) {
+// parseFilters checks a subscription request's filters for owner, signed
+// in as the OAuth session sessionID (whose scopes each filter needs).
+func (h *hub) parseFilters(owner *Extension, sessionID string, raw []string) ([]eventFilter, []disabledFilter, *apiError) {
+	sess := h.p.auth.byID[sessionID]
 	if len(raw) == 0 {
 		return nil, nil, errInvalidParam("eventFilters")
 	}
@@ -60,6 +62,10 @@ func (h *hub) parseFilters(owner *Extension, raw []string) ([]eventFilter, []dis
 		case d != nil:
 			dis = append(dis, *d)
 		default:
+			if d := h.p.filterDenied(sess, f); d != nil {
+				dis = append(dis, *d)
+				continue
+			}
 			fs = append(fs, f)
 		}
 	}
@@ -75,7 +81,7 @@ func (h *hub) parseFilters(owner *Extension, raw []string) ([]eventFilter, []dis
 // create adds a subscription for owner with the given filters, delivering
 // to s. It enforces the per-user, per-app cap (SUB-505).
 func (h *hub) create(sess *oauthSession, raw []string, s sink) (*Subscription, *apiError) {
-	fs, dis, err := h.parseFilters(sess.ext, raw)
+	fs, dis, err := h.parseFilters(sess.ext, sess.id, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +106,7 @@ func (h *hub) create(sess *oauthSession, raw []string, s sink) (*Subscription, *
 
 // update replaces a subscription's filters.
 func (h *hub) update(sub *Subscription, raw []string) *apiError {
-	fs, dis, err := h.parseFilters(sub.Owner, raw)
+	fs, dis, err := h.parseFilters(sub.Owner, sub.SessionID, raw)
 	if err != nil {
 		return err
 	}

@@ -15,9 +15,6 @@ import (
 	"time"
 )
 
-// appScope is what the emulated app was granted (rc-api.md §6.4).
-const appScope = "EditPresence ReadAccounts ReadPresence WebSocket"
-
 const (
 	grantJWT     = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 	grantRefresh = "refresh_token"
@@ -53,9 +50,18 @@ type oauthSession struct {
 	ext        *Extension
 	clientID   string
 	endpointID string
-	scope      string
+	scope      string // as the last token response gave it
 	created    time.Time
 	revoked    bool
+	// requested are the scopes the sign-in asked for, if it narrowed them.
+	requested grantSet
+	narrowed  bool
+	// For the control API: the last use of any of its tokens, the number
+	// of refreshes, and when and why it ended.
+	lastUsed     time.Time
+	refreshCount int
+	ended        time.Time
+	endReason    string
 
 	access        string
 	accessExpiry  time.Time
@@ -95,7 +101,9 @@ type authStore struct {
 	clientSecret string
 	jwtKey       []byte
 	jwts         map[string]*Extension
-	sessions     []*oauthSession
+	sessions     []*oauthSession // live ones
+	byID         map[string]*oauthSession
+	history      []*oauthSession // live and ended, oldest first
 	byAccess     map[string]*oauthSession
 	byRefresh    map[string]*oauthSession
 	wsTokens     map[string]wsToken
@@ -104,6 +112,7 @@ type authStore struct {
 func newAuthStore() *authStore {
 	return &authStore{
 		jwts:      map[string]*Extension{},
+		byID:      map[string]*oauthSession{},
 		byAccess:  map[string]*oauthSession{},
 		byRefresh: map[string]*oauthSession{},
 		wsTokens:  map[string]wsToken{},
@@ -250,11 +259,17 @@ func ttlParam(r *http.Request, name string, lo, hi, def time.Duration, cfgCap ti
 
 // handleToken serves POST /restapi/oauth/token (JWT and refresh grants).
 func (e *Emulator) handleToken(w http.ResponseWriter, r *http.Request) {
+	formErr := r.ParseForm() // reads the body only when it is a form
+	note := noteOf(r)
+	note.grant = grantName(r.PostForm.Get("grant_type"))
+	if e.oauthFault(w, r, oauthToken, note.grant) {
+		return
+	}
 	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		(&apiError{Status: http.StatusUnsupportedMediaType, Code: "CMN-104", Message: "Unsupported Media Type"}).write(w)
 		return
 	}
-	if err := r.ParseForm(); err != nil {
+	if formErr != nil {
 		oauthBadRequest.write(w)
 		return
 	}
@@ -288,6 +303,7 @@ func (e *Emulator) handleToken(w http.ResponseWriter, r *http.Request) {
 		}
 		p.stats.JWTGrants++
 		s := p.newSession(ext, r, now)
+		note.user, note.session = ext.IDString(), s.id
 		writeJSON(w, http.StatusOK, s.tokenInfo(now))
 
 	case grantRefresh:
@@ -297,6 +313,7 @@ func (e *Emulator) handleToken(w http.ResponseWriter, r *http.Request) {
 		var uid int64
 		if s != nil {
 			uid = s.ext.ID
+			note.user, note.session = s.ext.IDString(), s.id
 		}
 		if rr := p.checkRate(uid, a.clientID, Auth); !rr.Allowed {
 			rr.setHeaders(w.Header())
@@ -315,6 +332,7 @@ func (e *Emulator) handleToken(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, s.tokenInfo(now))
 		case s.grace != nil && s.grace.token == rt && now.Before(s.grace.until):
 			// A replay of the previous refresh token gets the same new tokens.
+			s.lastUsed = now
 			writeJSON(w, http.StatusOK, s.tokenInfo(now))
 		default:
 			oauthRefreshNotFound.write(w)
@@ -336,7 +354,7 @@ func (p *Platform) newSession(ext *Extension, r *http.Request, now time.Time) *o
 		}
 	}
 	for len(mine) >= p.cfg.MaxSessions {
-		p.revoke(mine[0])
+		p.revoke(mine[0], EndSessionLimit)
 		mine = mine[1:]
 	}
 	s := &oauthSession{
@@ -344,19 +362,43 @@ func (p *Platform) newSession(ext *Extension, r *http.Request, now time.Time) *o
 		ext:        ext,
 		clientID:   a.clientID,
 		endpointID: r.PostForm.Get("endpoint_id"),
-		scope:      appScope,
 		created:    now,
+		lastUsed:   now,
 	}
 	if s.endpointID == "" {
 		s.endpointID = randomToken(p.rng, 22)
 	}
-	if sc := r.PostForm.Get("scope"); sc != "" {
-		s.scope = sc // a narrower request is granted as asked
-	}
+	// A narrower request is granted as asked.
+	s.requested, s.narrowed = requestedScopes(r.PostForm.Get("scope"))
 	s.refreshTTL = ttlParam(r, "refresh_token_ttl", time.Second, 30*24*time.Hour, 7*24*time.Hour, p.cfg.RefreshTTL)
 	a.sessions = append(a.sessions, s)
+	a.byID[s.id] = s
+	a.remember(s)
 	p.issueTokens(s, r, now)
 	return s
+}
+
+// maxSessionHistory bounds the sessions kept for the control API.
+const maxSessionHistory = 10000
+
+// remember keeps s for the control API, forgetting the oldest ended
+// sessions when there are too many.
+func (a *authStore) remember(s *oauthSession) {
+	a.history = append(a.history, s)
+	if len(a.history) <= maxSessionHistory {
+		return
+	}
+	drop := len(a.history) - maxSessionHistory/2
+	keep := a.history[:0]
+	for _, x := range a.history {
+		if drop > 0 && x.revoked {
+			drop--
+			continue
+		}
+		keep = append(keep, x)
+	}
+	clear(a.history[len(keep):])
+	a.history = keep
 }
 
 // issueTokens gives s a fresh access and refresh token pair.
@@ -368,6 +410,7 @@ func (p *Platform) issueTokens(s *oauthSession, r *http.Request, now time.Time) 
 	s.accessUsed = false
 	s.refresh = secretToken("U0pDMDFQMDFKV1MwMXw")
 	s.refreshExpiry = now.Add(s.refreshTTL)
+	s.scope = scopeString(p.sessionScopes(s))
 	a.byAccess[s.access] = s
 	a.byRefresh[s.refresh] = s
 	p.rememberSecret("access token", s.access)
@@ -382,19 +425,31 @@ func (p *Platform) rotate(s *oauthSession, r *http.Request, now time.Time) {
 		delete(a.byRefresh, s.grace.token)
 	}
 	s.grace = &graceRefresh{token: s.refresh, until: now.Add(time.Hour)}
+	s.refreshCount++
+	s.lastUsed = now
 	p.issueTokens(s, r, now)
 	a.byRefresh[s.grace.token] = s
 }
 
-// revoke ends a session: every token, its WebSocket tokens, its
-// subscriptions and (through onSessionEnd) its sockets.
-func (p *Platform) revoke(s *oauthSession) {
+// Why an OAuth session ended (SessionInfo.EndReason).
+const (
+	EndRevoked        = "revoked"        // the client revoked it (POST /restapi/oauth/revoke)
+	EndRevokedByAdmin = "revokedByAdmin" // the control API revoked it
+	EndSessionLimit   = "sessionLimit"   // a newer session of the user and app displaced it
+	EndExpired        = "expired"        // both its tokens expired
+)
+
+// revoke ends a session for reason: every token, its WebSocket tokens,
+// its subscriptions and (through onSessionEnd) its sockets.
+func (p *Platform) revoke(s *oauthSession, reason string) {
 	if s.revoked {
 		return
 	}
 	a := p.auth
 	s.revoked = true
+	s.ended, s.endReason = p.now(), reason
 	p.stats.Revocations++
+	delete(a.byID, s.id)
 	delete(a.byAccess, s.access)
 	delete(a.byRefresh, s.refresh)
 	if s.grace != nil {
@@ -418,7 +473,11 @@ func (p *Platform) revoke(s *oauthSession) {
 
 // handleRevoke serves POST /restapi/oauth/revoke: it ends the whole session.
 func (e *Emulator) handleRevoke(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
+	formErr := r.ParseForm()
+	if e.oauthFault(w, r, oauthRevoke, "") {
+		return
+	}
+	if formErr != nil {
 		oauthBadRequest.write(w)
 		return
 	}
@@ -436,12 +495,14 @@ func (e *Emulator) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		s = a.byRefresh[tok]
 	}
 	if s != nil {
+		note := noteOf(r)
+		note.user, note.session = s.ext.IDString(), s.id
 		if rr := p.checkRate(s.ext.ID, a.clientID, Auth); !rr.Allowed {
 			rr.setHeaders(w.Header())
 			rr.error().write(w)
 			return
 		}
-		p.revoke(s)
+		p.revoke(s, EndRevoked)
 	}
 	w.WriteHeader(http.StatusOK)
 }
@@ -480,6 +541,7 @@ func (p *Platform) sessionForAccess(tok string) (*oauthSession, *apiError) {
 	if !now.Before(s.accessExpiry) {
 		return nil, errTokenExpired()
 	}
+	s.lastUsed = now
 	if !s.accessUsed {
 		s.accessUsed = true
 		if s.grace != nil {
@@ -498,6 +560,9 @@ func minTime(a, b time.Time) time.Time {
 
 // handleWSToken serves POST /restapi/oauth/wstoken.
 func (e *Emulator) handleWSToken(w http.ResponseWriter, r *http.Request) {
+	if e.oauthFault(w, r, oauthWSToken, "") {
+		return
+	}
 	p := e.p
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -506,10 +571,16 @@ func (e *Emulator) handleWSToken(w http.ResponseWriter, r *http.Request) {
 		writeAuthError(w, err)
 		return
 	}
+	note := noteOf(r)
+	note.user, note.session = s.ext.IDString(), s.id
 	rr := p.checkRate(s.ext.ID, s.clientID, Auth)
 	rr.setHeaders(w.Header())
 	if !rr.Allowed {
 		rr.error().write(w)
+		return
+	}
+	if !p.scopeHeld(s, ScopeWebSocketSubscriptions) {
+		errAppPermission(ScopeWebSocketSubscriptions).write(w)
 		return
 	}
 	p.stats.WSTokens++
@@ -540,6 +611,7 @@ func (p *Platform) wsTokenSession(tok string) (*oauthSession, bool) {
 		delete(p.auth.wsTokens, tok)
 		return nil, false
 	}
+	wt.sess.lastUsed = p.now()
 	return wt.sess, true
 }
 

@@ -23,6 +23,7 @@ type Platform struct {
 	auth   *authStore
 	limits *limiter
 	faults *faultBox
+	perms  permState
 	base   string // http://host:port, set when the server listens
 	// onSessionEnd is called (under mu) when an OAuth session is revoked,
 	// so the gateway can close that session's sockets.
@@ -46,8 +47,11 @@ type Stats struct {
 	PresenceChanges  int64          `json:"presenceChanges"`
 	Notifications    int64          `json:"notifications"`
 	RequestsByMethod map[string]int `json:"requestsByRoute"`
-	Sim              SimStats       `json:"sim"`
-	Gateway          GatewayStats   `json:"gateway"`
+	// Hanging counts requests the emulator holds unanswered on purpose
+	// (hang faults, an unresponsive server) whose client is still waiting.
+	Hanging int          `json:"hanging"`
+	Sim     SimStats     `json:"sim"`
+	Gateway GatewayStats `json:"gateway"`
 }
 
 func newPlatform(cfg Config, faults *faultBox) *Platform {
@@ -64,6 +68,7 @@ func newPlatform(cfg Config, faults *faultBox) *Platform {
 	}
 	p.hub = newHub(p)
 	p.auth = newAuthStore()
+	p.perms = permState{app: everything(appScopeNames), users: map[int64]userOverride{}}
 	p.limits = newLimiter(cfg.RateLimits, cfg.RateLimitsOff)
 	return p
 }

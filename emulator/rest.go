@@ -81,13 +81,14 @@ func (e *Emulator) registerREST() {
 	for _, rt := range restRoutes() {
 		e.mux.HandleFunc(rt.pattern, e.serveREST(rt.group, rt.handle))
 	}
-	e.mux.HandleFunc("/restapi/", e.unknownREST)
+	e.mux.HandleFunc("/restapi/", e.logged("", e.unknownREST))
 }
 
-// serveREST wraps a handler with the common front (begin), the account
-// check, and writing the reply after the platform lock is released.
+// serveREST wraps a handler with the request log, the common front
+// (begin), the account check, the route's permissions (checkRoute), and
+// writing the reply after the platform lock is released.
 func (e *Emulator) serveREST(g Group, h restHandler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return e.logged(g, func(w http.ResponseWriter, r *http.Request) {
 		c := &restCall{p: e.p, r: r}
 		if r.Method == http.MethodPut || r.Method == http.MethodPost || r.Method == http.MethodPatch {
 			// Read before begin takes the lock: a slow body must not stall the platform.
@@ -103,6 +104,9 @@ func (e *Emulator) serveREST(g Group, h restHandler) http.HandlerFunc {
 			if seg := r.PathValue("accountId"); seg != "" && !e.p.accountMatches(seg) {
 				return reply{}, errNotFound("accountId")
 			}
+			if ae := c.checkRoute(); ae != nil {
+				return reply{}, ae
+			}
 			return h(c)
 		}()
 		if ae != nil {
@@ -110,7 +114,7 @@ func (e *Emulator) serveREST(g Group, h restHandler) http.HandlerFunc {
 			return
 		}
 		res.write(w)
-	}
+	})
 }
 
 func (res reply) write(w http.ResponseWriter) {

@@ -14,11 +14,9 @@ func (c *restCall) visiblePresence(ext *Extension, lvl detail) presenceJSON {
 }
 
 // readAccountPresence serves GET /account/{accountId}/presence (Heavy;
-// admins only, rc-api.md §4.2).
+// it needs ReadPresenceStatus over the company, which admins hold: see
+// routeNeeds; rc-api.md §4.2).
 func readAccountPresence(c *restCall) (reply, *apiError) {
-	if !c.caller.Admin {
-		return reply{}, errUserPermission("ReadPresenceStatus")
-	}
 	lvl, err := c.detailLevel()
 	if err != nil {
 		return reply{}, err
