@@ -215,6 +215,9 @@ func (e *Emulator) putPresence(r *http.Request, body []byte) (int, any, error) {
 	if err := decodeStrict(body, &u); err != nil {
 		return 0, nil, err
 	}
+	if !e.cfg.CHS && (u.DNDStatusPersonal != nil || u.AcceptCallQueueCalls != nil) {
+		return 0, nil, badRequest("dndStatusPersonal and acceptCallQueueCalls apply only to a CHS account (--chs)")
+	}
 	if err := e.SetPresence(ext.ID, u); err != nil {
 		return 0, nil, badRequest("%v", err)
 	}

@@ -314,6 +314,12 @@ func eventBody(ext *Extension, before, after *presenceSnapshot, ended []Leg, lvl
 		if before.DNDStatus == after.DNDStatus {
 			out.DNDStatus = ""
 		}
+		if before.DNDPersonal == after.DNDPersonal {
+			out.DNDStatusPersonal = ""
+		}
+		if before.AcceptCQ == after.AcceptCQ {
+			out.AcceptCallQueue = nil
+		}
 		if before.Message == after.Message {
 			out.Message = nil
 		} else if out.Message == nil {

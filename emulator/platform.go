@@ -220,7 +220,8 @@ func samePresence(a, b *presenceSnapshot) bool {
 	if a.UserStatus != b.UserStatus || a.DNDStatus != b.DNDStatus || a.Message != b.Message ||
 		a.MeetingStatus != b.MeetingStatus || a.CallerIDVisibility != b.CallerIDVisibility ||
 		a.AllowSeeMyPresence != b.AllowSeeMyPresence || a.RingOnMonitored != b.RingOnMonitored ||
-		a.PickUpCallsOnHold != b.PickUpCallsOnHold || a.GlipDND != b.GlipDND || len(a.Legs) != len(b.Legs) {
+		a.PickUpCallsOnHold != b.PickUpCallsOnHold || a.GlipDND != b.GlipDND || len(a.Legs) != len(b.Legs) ||
+		a.DNDPersonal != b.DNDPersonal || a.AcceptCQ != b.AcceptCQ {
 		return false
 	}
 	for i := range a.Legs {
@@ -244,6 +245,9 @@ type PresenceUpdate struct {
 	CallerIDVisibility *string `json:"callerIdVisibility,omitempty"`
 	MeetingStatus      *string `json:"meetingStatus,omitempty"`
 	GlipDND            *bool   `json:"-"`
+	// The CHS fields (chs.go); accounts without CHS check and ignore them.
+	DNDStatusPersonal    *string `json:"dndStatusPersonal,omitempty"`
+	AcceptCallQueueCalls *bool   `json:"acceptCallQueueCalls,omitempty"`
 }
 
 // MaxMessageLen is the longest status message RingCentral accepts.
@@ -258,7 +262,10 @@ func validateUpdate(ext *Extension, u PresenceUpdate) *apiError {
 	if u.UserStatus != nil && !oneOf(*u.UserStatus, StatusOffline, StatusBusy, StatusAvailable) {
 		return errInvalidParam("userStatus")
 	}
-	if u.DNDStatus != nil {
+	if err := validateCHS(ext, u); err != nil {
+		return err
+	}
+	if u.DNDStatus != nil && !ext.Presence.CHS {
 		switch *u.DNDStatus {
 		case DNDTakeAll, DNDNoCalls:
 		case DNDNoDepartment:
@@ -296,6 +303,10 @@ func (tx *Tx) ApplyPresence(ext *Extension, u PresenceUpdate) *apiError {
 	set(&p.CallerIDVisibility, u.CallerIDVisibility)
 	set(&p.MeetingStatus, u.MeetingStatus)
 	set(&p.GlipDND, u.GlipDND)
+	if p.CHS {
+		set(&p.DNDPersonal, u.DNDStatusPersonal)
+		set(&p.AcceptCQ, u.AcceptCallQueueCalls)
+	}
 	return nil
 }
 

@@ -314,7 +314,9 @@ func (cc *callCentre) handle(ev *event) {
 		cc.changeSomeonesStatus()
 		cc.after(expWait(cc.rng, m.statusPerSec), event{kind: evStatus})
 	case evEpisodeEnd:
-		cc.endEpisode(ev.who)
+		if !ev.who.removed {
+			cc.endEpisode(ev.who)
+		}
 	case evQueueRetry:
 		cc.retryQueue(ev.line)
 	case evAbandon:
