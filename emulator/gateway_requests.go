@@ -94,7 +94,7 @@ func (g *gateway) subscriptionRequest(s *gwSession, method, id string, body json
 		}
 		if old := s.liveSub(); old != nil {
 			// One subscription per session: a valid POST replaces the old one.
-			if _, _, err := h.parseFilters(s.oauth.ext, req.EventFilters); err != nil {
+			if _, _, err := h.parseFilters(s.oauth.ext, s.oauth.scope, req.EventFilters); err != nil {
 				return errorResponse(err)
 			}
 			h.remove(old)

@@ -22,6 +22,7 @@ type Subscription struct {
 	Owner     *Extension
 	ClientID  string
 	SessionID string // the OAuth session that created it
+	Scope     string // what that session was granted, for filter permissions
 	Filters   []eventFilter
 	Disabled  []disabledFilter
 	Created   time.Time
@@ -38,14 +39,17 @@ type hub struct {
 	account []*Subscription
 	byExt   map[int64][]*Subscription
 	byQueue map[int64][]*Subscription
+	// dir indexes the directory and watch-list filters (directory_events.go).
+	dir dirIndex
 }
 
 func newHub(p *Platform) *hub {
 	return &hub{p: p, byID: map[string]*Subscription{}, byExt: map[int64][]*Subscription{}, byQueue: map[int64][]*Subscription{}}
 }
 
-// parseFilters checks a subscription request's filters for owner.
-func (h *hub) parseFilters(owner *Extension, raw []string) ([]eventFilter, []disabledFilter, *apiError) {
+// parseFilters checks a subscription request's filters for owner, whose
+// OAuth session was granted scope.
+func (h *hub) parseFilters(owner *Extension, scope string, raw []string) ([]eventFilter, []disabledFilter, *apiError) {
 	if len(raw) == 0 {
 		return nil, nil, errInvalidParam("eventFilters")
 	}
@@ -53,7 +57,7 @@ func (h *hub) parseFilters(owner *Extension, raw []string) ([]eventFilter, []dis
 	var dis []disabledFilter
 	var bad []string
 	for _, r := range raw {
-		f, d, ok := h.p.parseFilter(r, owner)
+		f, d, ok := h.p.parseFilter(r, owner, scope)
 		switch {
 		case !ok:
 			bad = append(bad, r)
@@ -75,7 +79,7 @@ func (h *hub) parseFilters(owner *Extension, raw []string) ([]eventFilter, []dis
 // create adds a subscription for owner with the given filters, delivering
 // to s. It enforces the per-user, per-app cap (SUB-505).
 func (h *hub) create(sess *oauthSession, raw []string, s sink) (*Subscription, *apiError) {
-	fs, dis, err := h.parseFilters(sess.ext, raw)
+	fs, dis, err := h.parseFilters(sess.ext, sess.scope, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +93,7 @@ func (h *hub) create(sess *oauthSession, raw []string, s sink) (*Subscription, *
 		return nil, &apiError{Status: http.StatusForbidden, Code: "SUB-505", Message: "Subscriptions limit exceeded"}
 	}
 	sub := &Subscription{
-		ID: h.p.newUUID(), Owner: sess.ext, ClientID: sess.clientID, SessionID: sess.id,
+		ID: h.p.newUUID(), Owner: sess.ext, ClientID: sess.clientID, SessionID: sess.id, Scope: sess.scope,
 		Filters: fs, Disabled: dis, Created: h.p.now(), Sink: s,
 	}
 	h.subs = append(h.subs, sub)
@@ -100,7 +104,7 @@ func (h *hub) create(sess *oauthSession, raw []string, s sink) (*Subscription, *
 
 // update replaces a subscription's filters.
 func (h *hub) update(sub *Subscription, raw []string) *apiError {
-	fs, dis, err := h.parseFilters(sub.Owner, raw)
+	fs, dis, err := h.parseFilters(sub.Owner, sub.Scope, raw)
 	if err != nil {
 		return err
 	}
@@ -154,6 +158,8 @@ func (h *hub) index(sub *Subscription) {
 			if !slices.Contains(h.byQueue[id], sub) {
 				h.byQueue[id] = append(h.byQueue[id], sub)
 			}
+		default:
+			h.indexDirectory(sub, f)
 		}
 	}
 }
@@ -171,6 +177,7 @@ func (h *hub) unindex(sub *Subscription) {
 			h.byQueue[f.Queue.Ext.ID] = drop(h.byQueue[f.Queue.Ext.ID])
 		}
 	}
+	h.unindexDirectory(sub)
 }
 
 // bestFilter picks the filter a change of ext is delivered under: the most
@@ -179,7 +186,8 @@ func bestFilter(sub *Subscription, ext *Extension) (eventFilter, bool) {
 	var best eventFilter
 	found := false
 	for _, f := range sub.Filters {
-		match := f.Kind == filterAccountPresence || (f.Kind == filterExtensionPresence && f.Ext == ext)
+		match := f.Kind == filterAccountPresence || (f.Kind == filterExtensionPresence && f.Ext == ext) ||
+			watches(sub, f, ext)
 		if match && (!found || f.Level > best.Level) {
 			best, found = f, true
 		}
@@ -190,7 +198,7 @@ func bestFilter(sub *Subscription, ext *Extension) (eventFilter, bool) {
 // presenceChanged delivers one extension's change to every matching
 // subscription.
 func (h *hub) presenceChanged(ext *Extension, before, after *presenceSnapshot, ended []Leg, at time.Time) {
-	if len(h.account) == 0 && len(h.byExt[ext.ID]) == 0 {
+	if len(h.account) == 0 && len(h.byExt[ext.ID]) == 0 && len(h.dir.watched[ext.ID]) == 0 {
 		return
 	}
 	faults := h.p.faults.get()
@@ -227,6 +235,9 @@ func (h *hub) presenceChanged(ext *Extension, before, after *presenceSnapshot, e
 		deliver(sub)
 	}
 	for _, sub := range h.byExt[ext.ID] {
+		deliver(sub)
+	}
+	for _, sub := range h.dir.watched[ext.ID] {
 		deliver(sub)
 	}
 }

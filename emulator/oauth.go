@@ -16,7 +16,7 @@ import (
 )
 
 // appScope is what the emulated app was granted (rc-api.md §6.4).
-const appScope = "EditPresence ReadAccounts ReadPresence WebSocket"
+const appScope = "Contacts EditPresence ReadAccounts ReadContacts ReadPresence WebSocket"
 
 const (
 	grantJWT     = "urn:ietf:params:oauth:grant-type:jwt-bearer"

@@ -30,8 +30,15 @@ type Platform struct {
 	// onTouch, when set, is told (under mu) of every extension a committed
 	// Tx touched, so the simulation's routing index never goes stale.
 	onTouch func(ext *Extension)
-	stats   Stats
-	issued  map[string]string // every token issued -> its kind (FindSecrets)
+	// onDirectory, when set, is told (under mu) of a User who joined or
+	// left the account, so the simulation adds or drops them at once.
+	onDirectory func(ext *Extension, joined bool)
+	// lists holds the users' favorites and monitored lines (watchlists.go).
+	lists watchLists
+	// lastExtID is the last extension id handed out (directory_live.go).
+	lastExtID int64
+	stats     Stats
+	issued    map[string]string // every token issued -> its kind (FindSecrets)
 }
 
 // Stats counts what the emulator has done; tests read them.
@@ -119,6 +126,10 @@ type Tx struct {
 	before  map[*Extension]presenceSnapshot
 	ended   map[*Extension][]Leg
 	queueEv []queueChange
+	// Directory and watch-list changes, announced after the presence and
+	// queue events (directory_live.go).
+	dirEv  []directoryChange
+	listEv []*watchList
 }
 
 type queueChange struct {
@@ -206,6 +217,7 @@ func (tx *Tx) commit() {
 	for _, qc := range tx.queueEv {
 		p.hub.queueChanged(qc, at)
 	}
+	tx.commitDirectory(at)
 	if p.onTouch != nil {
 		for _, ext := range tx.order {
 			p.onTouch(ext)
@@ -321,6 +333,8 @@ func oneOf(s string, options ...string) bool { return slices.Contains(options, s
 // Truth is the platform's ground truth, what a perfect mirror holds.
 type Truth struct {
 	AccountID  string           `json:"accountId"`
+	Company    string           `json:"company"`
+	CHS        bool             `json:"chs"`
 	Extensions []TruthExtension `json:"extensions"`
 	Queues     []TruthQueue     `json:"queues"`
 }
@@ -331,6 +345,7 @@ type TruthExtension struct {
 	ExtensionNumber string       `json:"extensionNumber"`
 	Name            string       `json:"name"`
 	Type            string       `json:"type"`
+	Status          string       `json:"status"`
 	Sequence        int64        `json:"sequence"`
 	Presence        presenceJSON `json:"presence"`
 }
@@ -349,7 +364,7 @@ type TruthQueue struct {
 func (p *Platform) Truth() Truth {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	t := Truth{AccountID: strconv.FormatInt(p.dir.AccountID, 10)}
+	t := Truth{AccountID: strconv.FormatInt(p.dir.AccountID, 10), Company: p.dir.Company, CHS: p.cfg.CHS}
 	for _, e := range p.dir.Extensions {
 		snap := snapshotOf(&e.Presence)
 		pj := presenceResource(p.base, p.dir, e, snap, detailCalls)
@@ -360,7 +375,7 @@ func (p *Platform) Truth() Truth {
 			}
 		}
 		t.Extensions = append(t.Extensions, TruthExtension{
-			ID: e.IDString(), ExtensionNumber: e.Number, Name: e.Name, Type: e.Type,
+			ID: e.IDString(), ExtensionNumber: e.Number, Name: e.Name, Type: e.Type, Status: e.Status,
 			Sequence: e.Presence.Sequence, Presence: pj,
 		})
 	}

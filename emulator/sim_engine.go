@@ -131,6 +131,10 @@ func newCallCentre(p *Platform) *callCentre {
 		calls:  map[*Leg]*phoneCall{},
 	}
 	cc.runFn = cc.runCurrent
+	// The directory can change under a running emulator (control API).
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.onDirectory = cc.directoryChanged
 	credentialed := map[*Extension]bool{p.dir.Receptionist: true}
 	for _, a := range p.dir.Agents {
 		credentialed[a] = true
