@@ -480,3 +480,26 @@ func TestDirectoryChangesUnderLiveTraffic(t *testing.T) {
 		}
 	}
 }
+
+// TestDirectoryEventsOverTheWebSocket subscribes to the extension list
+// over the gateway, as a client does, and sees a join and a leave.
+func TestDirectoryEventsOverTheWebSocket(t *testing.T) {
+	fx := newWSFixture(t, Config{})
+	c, _ := fx.connect(t, "")
+	fr := c.request(t, "POST", subscriptionPath, map[string]any{
+		"eventFilters": []string{"/restapi/v1.0/account/~/extension", "/restapi/v1.0/account/~/extension/~"},
+		"deliveryMode": map[string]any{"transportType": "WebSocket"},
+	})
+	if fr.Header.Status != 200 {
+		t.Fatalf("subscribe: %s", fr.Raw)
+	}
+	a := addUser(t, fx.e, `{"name":"Ada Lovelace"}`)
+	control(t, fx.e, "DELETE", "/_emulator/extensions/"+a.ID, "")
+	for _, want := range []string{"Create", "Delete"} {
+		n := c.expect(t, typeNotification).bodyMap(t)["body"].(map[string]any)
+		ext := n["extensions"].([]any)[0].(map[string]any)
+		if ext["extensionId"] != a.ID || ext["eventType"] != want {
+			t.Fatalf("want %s of %s, got %v", want, a.ID, n)
+		}
+	}
+}
