@@ -19,16 +19,6 @@ func controlDirError(err error) error {
 	return err
 }
 
-// addedExtension is the answer to POST /_emulator/extensions.
-type addedExtension struct {
-	ID              string   `json:"id"`
-	ExtensionNumber string   `json:"extensionNumber"`
-	Name            string   `json:"name"`
-	Department      string   `json:"department"`
-	Email           string   `json:"email"`
-	QueueIDs        []string `json:"queueIds"`
-}
-
 func (e *Emulator) addExtension(_ *http.Request, body []byte) (int, any, error) {
 	var u NewUser
 	if len(body) > 0 {
@@ -36,18 +26,11 @@ func (e *Emulator) addExtension(_ *http.Request, body []byte) (int, any, error) 
 			return 0, nil, err
 		}
 	}
-	ext, err := e.AddUser(u)
+	added, err := e.AddUser(u)
 	if err != nil {
 		return 0, nil, controlDirError(err)
 	}
-	e.p.mu.Lock()
-	defer e.p.mu.Unlock()
-	out := addedExtension{ID: ext.IDString(), ExtensionNumber: ext.Number, Name: ext.Name,
-		Department: ext.Department, Email: ext.Email, QueueIDs: []string{}}
-	for _, q := range ext.Queues {
-		out.QueueIDs = append(out.QueueIDs, q.Ext.IDString())
-	}
-	return http.StatusCreated, out, nil
+	return http.StatusCreated, added, nil
 }
 
 func (e *Emulator) removeExtension(r *http.Request, _ []byte) (int, any, error) {

@@ -165,10 +165,7 @@ func (h *hub) extensionChanged(ch directoryChange, at time.Time) {
 // lines {extension:[{id}], sequence} (DOCS extension-presence-line.json).
 func (h *hub) listChanged(l *watchList, at time.Time) {
 	d := &h.dir
-	for _, sub := range d.watchers[l.owner.ID] {
-		h.unindexWatched(sub)
-		h.indexWatched(sub)
-	}
+	h.rewatch(l.owner)
 	if l.kind == linesList {
 		l.seq++
 		type ref struct {
@@ -190,6 +187,14 @@ func (h *hub) listChanged(l *watchList, at time.Time) {
 	for _, sub := range d.favorites[l.owner.ID] {
 		body, _ := json.Marshal(map[string]string{"extensionId": l.owner.IDString(), "ownerId": sub.Owner.IDString()})
 		h.sendDirectory(sub, filterFavoriteList, l.owner, body, at)
+	}
+}
+
+// rewatch re-indexes the watch-presence subscriptions on owner's lists.
+func (h *hub) rewatch(owner *Extension) {
+	for _, sub := range h.dir.watchers[owner.ID] {
+		h.unindexWatched(sub)
+		h.indexWatched(sub)
 	}
 }
 

@@ -41,12 +41,32 @@ func dirErr(status int, format string, args ...any) error {
 	return &DirectoryError{Status: status, Msg: fmt.Sprintf(format, args...)}
 }
 
+// AddedUser is the user AddUser added (and POST /_emulator/extensions answers).
+type AddedUser struct {
+	ID              string   `json:"id"`
+	ExtensionNumber string   `json:"extensionNumber"`
+	Name            string   `json:"name"`
+	Department      string   `json:"department"`
+	Email           string   `json:"email"`
+	QueueIDs        []string `json:"queueIds"`
+}
+
 // AddUser adds a User extension and announces it (extension list Create).
-func (e *Emulator) AddUser(u NewUser) (*Extension, error) {
-	var ext *Extension
+func (e *Emulator) AddUser(u NewUser) (AddedUser, error) {
+	var out AddedUser
 	var err error
-	e.p.Mutate(func(tx *Tx) { ext, err = tx.addUser(u) })
-	return ext, err
+	e.p.Mutate(func(tx *Tx) {
+		var ext *Extension
+		if ext, err = tx.addUser(u); err != nil {
+			return
+		}
+		out = AddedUser{ID: ext.IDString(), ExtensionNumber: ext.Number, Name: ext.Name,
+			Department: ext.Department, Email: ext.Email, QueueIDs: []string{}}
+		for _, q := range ext.Queues {
+			out.QueueIDs = append(out.QueueIDs, q.Ext.IDString())
+		}
+	})
+	return out, err
 }
 
 // RemoveExtension has a User leave the account: deleted (gone from the

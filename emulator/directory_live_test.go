@@ -49,13 +49,13 @@ func (f *restFixture) listed(t *testing.T, id int64, query string) (string, bool
 	return "", false
 }
 
-func addUser(t *testing.T, e *Emulator, body string) addedExtension {
+func addUser(t *testing.T, e *Emulator, body string) AddedUser {
 	t.Helper()
 	resp, b := control(t, e, "POST", "/_emulator/extensions", body)
 	if resp.StatusCode != 201 {
 		t.Fatalf("add user %s: %d %s", body, resp.StatusCode, b)
 	}
-	var a addedExtension
+	var a AddedUser
 	mustJSON(t, b, &a)
 	return a
 }
@@ -183,6 +183,11 @@ func TestLeaverIsGoneFromListPresenceQueuesAndListsAndTheirCallsEnd(t *testing.T
 	_, listSink := f.capture(t, f.agent, acct+"/extension")
 	_, infoSink := f.capture(t, f.admin, acct+"/extension/"+leaver.IDString(), acct+"/extension/~/favorite")
 	_, presSink := f.capture(t, f.admin, acct+"/presence?detailedTelephonyState=true")
+	// An admin watching the leaver's favorites hears no more of them after.
+	_, theirFavs := f.capture(t, f.admin, acct+"/extension/"+leaver.IDString()+"/favorite/presence")
+	p.mu.Lock()
+	favOfLeaver := p.watchList(leaver, favoritesList).exts[0]
+	p.mu.Unlock()
 
 	resp, body := control(t, e, "DELETE", "/_emulator/extensions/"+leaver.IDString(), "")
 	if resp.StatusCode != 204 {
@@ -244,6 +249,13 @@ func TestLeaverIsGoneFromListPresenceQueuesAndListsAndTheirCallsEnd(t *testing.T
 	f.get(t, f.admin, acct+"/extension/~/favorite", &favs)
 	if len(favs.Records) != 1 || favs.Records[0].ExtensionID != peer.IDString() {
 		t.Fatalf("the receptionist's favorites after the leaver left: %+v", favs.Records)
+	}
+
+	if err := e.SetPresence(favOfLeaver.ID, PresenceUpdate{Message: ptr("still here")}); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.notes(theirFavs); len(n) != 0 {
+		t.Fatalf("the leaver's favorites are still watched: %+v", n)
 	}
 
 	resp, body = control(t, e, "DELETE", "/_emulator/extensions/"+leaver.IDString(), "")

@@ -174,7 +174,7 @@ func TestDirectoryNotificationsMatchTheOpenAPISpec(t *testing.T) {
 
 	// Join, rename, watch, change presence, leave.
 	_, body := control(t, e, "POST", "/_emulator/extensions", `{"name":"Ada Lovelace","department":"Support"}`)
-	var added addedExtension
+	var added AddedUser
 	mustJSON(t, body, &added)
 	control(t, e, "PUT", "/_emulator/extensions/"+target.IDString()+"/name", `{"name":"Grace Hopper"}`)
 	call(t, e, f.agent, "PUT", acct+"/extension/~/favorite", map[string]any{"records": []any{map[string]any{"extensionId": target.IDString()}}})

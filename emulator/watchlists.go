@@ -156,6 +156,9 @@ func (tx *Tx) listsWithout(ext *Extension) {
 	p := tx.p
 	for key, l := range p.lists.lists {
 		if key.owner == ext {
+			// Whoever watched the leaver's own lists (an admin) hears no more.
+			l.exts, l.favIDs = nil, nil
+			p.hub.rewatch(ext)
 			delete(p.lists.lists, key)
 			continue
 		}
