@@ -58,6 +58,16 @@ type Config struct {
 	// or "spec" ({extensionId, callQueueId, acceptCalls}, the SPEC schema).
 	QueueEventShape string
 
+	// ExtensionEventShape selects the extension-list event body (rc-api.md
+	// §3.4): "docs" ({extensions:[{extensionId, eventType, hints}]}, the
+	// DOCS sample) or "spec" ({extensionId, eventType, ownerId}).
+	ExtensionEventShape string
+
+	// CHS gives the account the "new communication handling service": User
+	// extensions carry dndStatusPersonal and acceptCallQueueCalls, and
+	// dndStatus does not apply to them (rc-api.md §3.2, §4.3).
+	CHS bool
+
 	// Faults to inject from the start; they can be changed later through
 	// Emulator.SetFaults or the /_emulator/faults control endpoint.
 	Faults Faults
@@ -153,6 +163,9 @@ func (c Config) withDefaults() Config {
 	if c.QueueEventShape == "" {
 		c.QueueEventShape = "docs"
 	}
+	if c.ExtensionEventShape == "" {
+		c.ExtensionEventShape = "docs"
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -176,6 +189,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("recovery buffer size must be at least 1")
 	case c.QueueEventShape != "docs" && c.QueueEventShape != "spec":
 		return fmt.Errorf("queue event shape must be docs or spec, got %q", c.QueueEventShape)
+	case c.ExtensionEventShape != "docs" && c.ExtensionEventShape != "spec":
+		return fmt.Errorf("extension event shape must be docs or spec, got %q", c.ExtensionEventShape)
 	}
 	for g, l := range c.RateLimits {
 		if l.Limit < 1 || l.Window <= 0 || l.Penalty < 0 {

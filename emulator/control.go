@@ -23,6 +23,10 @@ import (
 //	POST /_emulator/pause, /resume, /drop                simulated traffic; drop every WebSocket
 //	PUT  /_emulator/extensions/{id}/presence             PresenceUpdate JSON
 //	PUT  /_emulator/extensions/{id}/name                 {"name": "..."}
+//	POST /_emulator/extensions                           add a User (NewUser JSON), returns its id
+//	DELETE /_emulator/extensions/{id}[?disable=true]     the User leaves (deleted, or disabled)
+//	GET, PUT /_emulator/extensions/{id}/favorites        {"extensionIds": [...]}
+//	GET, PUT /_emulator/extensions/{id}/lines            {"extensionIds": [...]} (monitored lines)
 //	POST /_emulator/extensions/{id}/calls                start a call leg, returns its id
 //	PUT  /_emulator/extensions/{id}/calls/{legId}        {"status": "CallConnected"|"OnHold"|...}
 //	DELETE /_emulator/extensions/{id}/calls/{legId}      end the call leg
@@ -64,6 +68,12 @@ func (e *Emulator) registerControl() {
 
 		"PUT /_emulator/extensions/{id}/presence":         e.putPresence,
 		"PUT /_emulator/extensions/{id}/name":             e.putName,
+		"POST /_emulator/extensions":                      e.addExtension,
+		"DELETE /_emulator/extensions/{id}":               e.removeExtension,
+		"GET /_emulator/extensions/{id}/favorites":        e.getWatchList(favoritesList),
+		"PUT /_emulator/extensions/{id}/favorites":        e.putWatchList(favoritesList),
+		"GET /_emulator/extensions/{id}/lines":            e.getWatchList(linesList),
+		"PUT /_emulator/extensions/{id}/lines":            e.putWatchList(linesList),
 		"POST /_emulator/extensions/{id}/calls":           e.startCall,
 		"PUT /_emulator/extensions/{id}/calls/{legId}":    e.changeCall,
 		"DELETE /_emulator/extensions/{id}/calls/{legId}": e.endCall,
@@ -202,8 +212,15 @@ func (e *Emulator) putFaults(_ *http.Request, body []byte) (int, any, error) {
 	return http.StatusOK, faultsToJSON(e.Faults()), nil
 }
 
-// controlExtension resolves {id} to an extension id.
+// controlExtension resolves {id} to an extension.
 func (e *Emulator) controlExtension(r *http.Request) (*Extension, error) {
+	e.p.mu.Lock()
+	defer e.p.mu.Unlock()
+	return e.controlExtensionLocked(r)
+}
+
+// controlExtensionLocked is controlExtension with Platform.mu held.
+func (e *Emulator) controlExtensionLocked(r *http.Request) (*Extension, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return nil, notFound("no extension %q", r.PathValue("id"))
@@ -225,6 +242,9 @@ func (e *Emulator) putPresence(r *http.Request, body []byte) (int, any, error) {
 	var u PresenceUpdate
 	if err := decodeStrict(body, &u); err != nil {
 		return 0, nil, err
+	}
+	if !e.cfg.CHS && (u.DNDStatusPersonal != nil || u.AcceptCallQueueCalls != nil) {
+		return 0, nil, badRequest("dndStatusPersonal and acceptCallQueueCalls apply only to a CHS account (--chs)")
 	}
 	if err := e.SetPresence(ext.ID, u); err != nil {
 		return 0, nil, badRequest("%v", err)
@@ -251,14 +271,10 @@ func (e *Emulator) putName(r *http.Request, body []byte) (int, any, error) {
 	if req.Name == nil {
 		return 0, nil, badRequest("name is required")
 	}
-	p := e.p
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	ext.Name = *req.Name
-	if ext.Type == TypeUser {
-		ext.FirstName, ext.LastName, _ = strings.Cut(*req.Name, " ")
+	if err := e.RenameExtension(ext.ID, *req.Name); err != nil {
+		return 0, nil, controlDirError(err)
 	}
-	return http.StatusOK, map[string]string{"id": ext.IDString(), "name": ext.Name}, nil
+	return http.StatusOK, map[string]string{"id": ext.IDString(), "name": *req.Name}, nil
 }
 
 // callRequest starts a call leg on an extension.
@@ -296,14 +312,20 @@ func (e *Emulator) startCall(r *http.Request, body []byte) (int, any, error) {
 	var queue *Queue
 	if req.QueueID != "" {
 		id, _ := strconv.ParseInt(req.QueueID, 10, 64)
+		e.p.mu.Lock()
 		qe, ok := e.p.dir.ByID[id]
+		e.p.mu.Unlock()
 		if !ok || qe.Queue == nil {
 			return 0, nil, badRequest("no call queue %q", req.QueueID)
 		}
 		queue = qe.Queue
 	}
 	var leg *Leg
+	gone := false
 	e.p.Mutate(func(tx *Tx) {
+		if gone = !e.p.live(ext); gone {
+			return // left the account since the lookup
+		}
 		leg = e.p.NewLeg("", req.Direction)
 		leg.From, leg.FromName, leg.To, leg.ToName = req.From, req.FromName, req.To, req.ToName
 		if leg.To == "" && req.Direction == "Inbound" {
@@ -317,6 +339,9 @@ func (e *Emulator) startCall(r *http.Request, body []byte) (int, any, error) {
 		leg.Queue = queue
 		tx.AddLeg(ext, leg)
 	})
+	if gone {
+		return 0, nil, badRequest("extension %d has left the account or is disabled", ext.ID)
+	}
 	return http.StatusCreated, map[string]string{
 		"id": leg.ID, "sessionId": leg.SessionID, "telephonySessionId": leg.TelephonySessionID, "partyId": leg.PartyID,
 	}, nil

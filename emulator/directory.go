@@ -174,6 +174,9 @@ func generateDirectory(cfg Config) *Directory {
 			e.Presence.DNDStatus = DNDTakeAll
 		}
 	}
+	if cfg.CHS {
+		d.useCHS()
+	}
 	slices.SortStableFunc(d.Extensions, func(a, b *Extension) int {
 		if len(a.Number) != len(b.Number) {
 			return len(a.Number) - len(b.Number)

@@ -27,6 +27,9 @@ type eventFilter struct {
 	Ext      *Extension // filterExtensionPresence
 	Queue    *Queue     // filterQueuePresence
 	Level    detail
+	// List is the favorites or monitored lines a watch filter follows
+	// (filters_directory.go).
+	List *watchList
 }
 
 // disabledFilter is SubscriptionInfo.disabledFilters[] (filters not granted).
@@ -36,9 +39,9 @@ type disabledFilter struct {
 	Message string `json:"message,omitempty"`
 }
 
-// parseFilter parses one event filter for owner. It returns a disabled
-// entry instead when the filter is valid but not granted, and ok=false when
-// the filter is not a valid RingCentral event filter at all (SUB-508).
+// parseFilter parses one event filter for owner. It returns a disabled entry instead when the filter is
+// valid but not granted, and ok=false when the filter is not a valid
+// RingCentral event filter at all (SUB-508).
 func (p *Platform) parseFilter(raw string, owner *Extension) (f eventFilter, dis *disabledFilter, ok bool) {
 	path, query, _ := strings.Cut(raw, "?")
 	q, err := url.ParseQuery(query)
@@ -115,12 +118,15 @@ func (p *Platform) parseFilter(raw string, owner *Extension) (f eventFilter, dis
 		return f, nil, true
 	}
 
+	if f, dis, ok, handled := p.parseDirectoryFilter(segs, f.Level, canonQuery, owner); handled {
+		return f, dis, ok
+	}
+
 	// Other real filters are accepted and never fire.
 	inert := [][]string{
 		{"extension", "*", "message-store"},
 		{"extension", "*", "telephony", "sessions"},
 		{"telephony", "sessions"},
-		{"extension"},
 		{"extension", "*", "presence", "dnd"},
 	}
 	for _, pat := range inert {

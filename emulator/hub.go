@@ -38,6 +38,8 @@ type hub struct {
 	account []*Subscription
 	byExt   map[int64][]*Subscription
 	byQueue map[int64][]*Subscription
+	// dir indexes the directory and watch-list filters (directory_events.go).
+	dir dirIndex
 }
 
 func newHub(p *Platform) *hub {
@@ -160,6 +162,8 @@ func (h *hub) index(sub *Subscription) {
 			if !slices.Contains(h.byQueue[id], sub) {
 				h.byQueue[id] = append(h.byQueue[id], sub)
 			}
+		default:
+			h.indexDirectory(sub, f)
 		}
 	}
 }
@@ -177,6 +181,7 @@ func (h *hub) unindex(sub *Subscription) {
 			h.byQueue[f.Queue.Ext.ID] = drop(h.byQueue[f.Queue.Ext.ID])
 		}
 	}
+	h.unindexDirectory(sub)
 }
 
 // bestFilter picks the filter a change of ext is delivered under: the most
@@ -185,7 +190,8 @@ func bestFilter(sub *Subscription, ext *Extension) (eventFilter, bool) {
 	var best eventFilter
 	found := false
 	for _, f := range sub.Filters {
-		match := f.Kind == filterAccountPresence || (f.Kind == filterExtensionPresence && f.Ext == ext)
+		match := f.Kind == filterAccountPresence || (f.Kind == filterExtensionPresence && f.Ext == ext) ||
+			watches(sub, f, ext)
 		if match && (!found || f.Level > best.Level) {
 			best, found = f, true
 		}
@@ -196,7 +202,7 @@ func bestFilter(sub *Subscription, ext *Extension) (eventFilter, bool) {
 // presenceChanged delivers one extension's change to every matching
 // subscription.
 func (h *hub) presenceChanged(ext *Extension, before, after *presenceSnapshot, ended []Leg, at time.Time) {
-	if len(h.account) == 0 && len(h.byExt[ext.ID]) == 0 {
+	if len(h.account) == 0 && len(h.byExt[ext.ID]) == 0 && len(h.dir.watched[ext.ID]) == 0 {
 		return
 	}
 	faults := h.p.faults.get()
@@ -233,6 +239,9 @@ func (h *hub) presenceChanged(ext *Extension, before, after *presenceSnapshot, e
 		deliver(sub)
 	}
 	for _, sub := range h.byExt[ext.ID] {
+		deliver(sub)
+	}
+	for _, sub := range h.dir.watched[ext.ID] {
 		deliver(sub)
 	}
 }
@@ -319,6 +328,12 @@ func eventBody(ext *Extension, before, after *presenceSnapshot, ended []Leg, lvl
 		}
 		if before.DNDStatus == after.DNDStatus {
 			out.DNDStatus = ""
+		}
+		if before.DNDPersonal == after.DNDPersonal {
+			out.DNDStatusPersonal = ""
+		}
+		if before.AcceptCQ == after.AcceptCQ {
+			out.AcceptCallQueue = nil
 		}
 		if before.Message == after.Message {
 			out.Message = nil

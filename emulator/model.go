@@ -87,6 +87,12 @@ type Presence struct {
 	PickUpCallsOnHold  bool
 	// GlipDND is unified presence's glip.availability == DND.
 	GlipDND bool
+	// CHS marks a User extension of an account with the new communication
+	// handling service: DNDStatus does not apply to it, DNDPersonal
+	// (dndStatusPersonal) and AcceptCQ (acceptCallQueueCalls) do.
+	CHS         bool
+	DNDPersonal string
+	AcceptCQ    bool
 	// Sequence counts presence changes (rc-api.md §3.6).
 	Sequence int64
 	// Legs are the extension's active calls, oldest first.
@@ -124,15 +130,28 @@ func (p *Presence) PresenceStatus() string {
 	switch {
 	case p.UserStatus == StatusOffline:
 		return StatusOffline
-	case p.UserStatus == StatusBusy, p.DNDStatus == DNDNoCalls, p.TelephonyStatus() != TelNoCall:
+	case p.UserStatus == StatusBusy, p.DoNotDisturb(), p.TelephonyStatus() != TelNoCall:
 		return StatusBusy
 	default:
 		return StatusAvailable
 	}
 }
 
-// AcceptsQueueCalls is the global queue availability that follows dndStatus.
+// DoNotDisturb reports full DND: dndStatus DoNotAcceptAnyCalls, or on a
+// CHS account dndStatusPersonal DoNotAcceptAnyCalls.
+func (p *Presence) DoNotDisturb() bool {
+	if p.CHS {
+		return p.DNDPersonal == DNDNoCalls
+	}
+	return p.DNDStatus == DNDNoCalls
+}
+
+// AcceptsQueueCalls is the global queue availability: it follows dndStatus,
+// or on a CHS account acceptCallQueueCalls unless in full DND.
 func (p *Presence) AcceptsQueueCalls() bool {
+	if p.CHS {
+		return p.AcceptCQ && p.DNDPersonal != DNDNoCalls
+	}
 	return p.DNDStatus == DNDTakeAll || p.DNDStatus == DNDDepartmentOnly
 }
 

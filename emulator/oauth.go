@@ -437,6 +437,7 @@ const (
 	EndRevokedByAdmin = "revokedByAdmin" // the control API revoked it
 	EndSessionLimit   = "sessionLimit"   // a newer session of the user and app displaced it
 	EndExpired        = "expired"        // both its tokens expired
+	EndUserRemoved    = "userRemoved"    // its user left the account (deleted or disabled)
 )
 
 // revoke ends a session for reason: every token, its WebSocket tokens,

@@ -372,6 +372,7 @@ func TestResponsesMatchTheOpenAPISpec(t *testing.T) {
 	sc.do(exchange{"GET", acct + "/extension/~", agent, nil, "", 429})
 	e.SetFaults(Faults{})
 
+	exerciseDirectory(sc, f) // openapi_directory_test.go
 	sc.requireCoverage()
 }
 
@@ -383,6 +384,9 @@ func (sc *specChecker) requireCoverage() {
 	for _, rt := range restRoutes() {
 		method, path, _ := strings.Cut(rt.pattern, " ")
 		path = strings.TrimSuffix(path, "/{$}")
+		if _, ok := unpublished[path]; ok {
+			continue
+		}
 		item := sc.doc.Paths.Find(path)
 		if item == nil {
 			sc.t.Errorf("the spec has no path %s", path)

@@ -24,6 +24,8 @@ const (
 	ScopeCallControl            = "CallControl"
 	ScopeReadCallLog            = "ReadCallLog"
 	ScopeEditExtensions         = "EditExtensions"
+	ScopeReadContacts           = "ReadContacts"
+	ScopeContacts               = "Contacts"
 )
 
 // The user permissions the emulator knows. Admins hold all of them; other
@@ -37,7 +39,8 @@ const (
 
 var (
 	appScopeNames = []string{ScopeReadAccounts, ScopeReadPresence, ScopeEditPresence,
-		ScopeWebSocketSubscriptions, ScopeCallControl, ScopeReadCallLog, ScopeEditExtensions}
+		ScopeWebSocketSubscriptions, ScopeCallControl, ScopeReadCallLog, ScopeEditExtensions,
+		ScopeReadContacts, ScopeContacts}
 	userPermissionNames = []string{PermReadExtensions, PermReadPresenceStatus, PermEditPresenceStatus}
 )
 
@@ -329,6 +332,12 @@ var routeNeeds = func() map[string]routeNeed {
 	presence := routeNeed{ScopeReadPresence, ""}
 	edit := routeNeed{ScopeEditPresence, PermEditPresenceStatus}
 	return map[string]routeNeed{
+		"GET " + accountPath:                                     {ScopeReadAccounts, ""},
+		"GET " + accountPath + "/business-address":               {ScopeReadAccounts, ""},
+		"GET " + ext + "/favorite":                               {ScopeReadContacts, ""},
+		"PUT " + ext + "/favorite":                               {ScopeContacts, ""},
+		"GET " + ext + "/presence/line":                          presence,
+		"PUT " + ext + "/presence/line":                          {ScopeEditPresence, ""},
 		"GET " + accountPath + "/extension":                      read,
 		"GET " + ext:                                             read,
 		"GET " + accountPath + "/call-queues":                    read,
@@ -390,8 +399,12 @@ func (c *restCall) checkRoute() *apiError {
 // counterpart ReadPresence per SPEC: both are asked for.
 func filterScopes(f eventFilter) []string {
 	switch f.Kind {
-	case filterExtensionPresence, filterQueuePresence:
+	case filterExtensionPresence, filterQueuePresence, filterLineList, filterWatchPresence:
 		return []string{ScopeReadPresence}
+	case filterFavoriteList:
+		return []string{ScopeReadContacts}
+	case filterExtensionList, filterExtensionInfo:
+		return []string{ScopeReadAccounts}
 	case filterAccountPresence:
 		return []string{ScopeReadAccounts, ScopeReadPresence}
 	}

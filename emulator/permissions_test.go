@@ -95,7 +95,7 @@ func TestTokenScopeListsTheGrantedScopes(t *testing.T) {
 		s, _ := ti["scope"].(string)
 		return s
 	}
-	if got, want := scopeOf(url.Values{}), "CallControl EditExtensions EditPresence ReadAccounts ReadCallLog ReadPresence WebSocket"; got != want {
+	if got, want := scopeOf(url.Values{}), "CallControl Contacts EditExtensions EditPresence ReadAccounts ReadCallLog ReadContacts ReadPresence WebSocket"; got != want {
 		t.Errorf("every scope: %q, want %q", got, want)
 	}
 	// A sign-in may ask for fewer; it never gets more than the app has.
@@ -284,7 +284,7 @@ func TestControlPermissionsRoundTrip(t *testing.T) {
 	mustJSON(t, body, &got)
 	if !slices.Equal(got.AppScopes, []string{ScopeReadAccounts, ScopeReadPresence, ScopeWebSocketSubscriptions}) ||
 		len(got.Users) != 1 || got.Users[0].Extension != f.ag.IDString() || got.Users[0].ExtensionNumber != f.ag.Number ||
-		!slices.Equal(got.Users[0].Grant, []string{PermReadPresenceStatus}) || len(got.AllAppScopes) != 7 || len(got.AllUserPermissions) != 3 {
+		!slices.Equal(got.Users[0].Grant, []string{PermReadPresenceStatus}) || len(got.AllAppScopes) != len(appScopeNames) || len(got.AllUserPermissions) != 3 {
 		t.Fatalf("GET after PUT: %s", body)
 	}
 	// What GET answers can be PUT back as it is.
@@ -301,7 +301,7 @@ func TestControlPermissionsRoundTrip(t *testing.T) {
 	// No appScopes: every scope again.
 	resp, body = control(t, f.e, "PUT", "/_emulator/permissions", `{}`)
 	mustJSON(t, body, &got)
-	if resp.StatusCode != 200 || len(got.AppScopes) != 7 || len(got.Users) != 0 {
+	if resp.StatusCode != 200 || len(got.AppScopes) != len(appScopeNames) || len(got.Users) != 0 {
 		t.Fatalf("PUT {}: %d %s", resp.StatusCode, body)
 	}
 }
@@ -314,7 +314,8 @@ func TestPermissionsFromTheCommandLineForms(t *testing.T) {
 	if err := p.DenyScope("WebSocket"); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{ScopeReadAccounts, ScopeReadPresence, ScopeEditPresence, ScopeReadCallLog, ScopeEditExtensions}; !slices.Equal(p.AppScopes, want) {
+	if want := []string{ScopeReadAccounts, ScopeReadPresence, ScopeEditPresence, ScopeReadCallLog, ScopeEditExtensions,
+		ScopeReadContacts, ScopeContacts}; !slices.Equal(p.AppScopes, want) {
 		t.Fatalf("after two denials: %v, want %v", p.AppScopes, want)
 	}
 	for _, spec := range []string{"142:ReadPresenceStatus", "142:readextensions"} {

@@ -31,8 +31,15 @@ type Platform struct {
 	// onTouch, when set, is told (under mu) of every extension a committed
 	// Tx touched, so the simulation's routing index never goes stale.
 	onTouch func(ext *Extension)
-	stats   Stats
-	issued  map[string]string // every token issued -> its kind (FindSecrets)
+	// onDirectory, when set, is told (under mu) of a User who joined or
+	// left the account, so the simulation adds or drops them at once.
+	onDirectory func(ext *Extension, joined bool)
+	// lists holds the users' favorites and monitored lines (watchlists.go).
+	lists watchLists
+	// lastExtID is the last extension id handed out (directory_live.go).
+	lastExtID int64
+	stats     Stats
+	issued    map[string]string // every token issued -> its kind (FindSecrets)
 }
 
 // Stats counts what the emulator has done; tests read them.
@@ -124,6 +131,10 @@ type Tx struct {
 	before  map[*Extension]presenceSnapshot
 	ended   map[*Extension][]Leg
 	queueEv []queueChange
+	// Directory and watch-list changes, announced after the presence and
+	// queue events (directory_live.go).
+	dirEv  []directoryChange
+	listEv []*watchList
 }
 
 type queueChange struct {
@@ -211,6 +222,7 @@ func (tx *Tx) commit() {
 	for _, qc := range tx.queueEv {
 		p.hub.queueChanged(qc, at)
 	}
+	tx.commitDirectory(at)
 	if p.onTouch != nil {
 		for _, ext := range tx.order {
 			p.onTouch(ext)
@@ -225,7 +237,8 @@ func samePresence(a, b *presenceSnapshot) bool {
 	if a.UserStatus != b.UserStatus || a.DNDStatus != b.DNDStatus || a.Message != b.Message ||
 		a.MeetingStatus != b.MeetingStatus || a.CallerIDVisibility != b.CallerIDVisibility ||
 		a.AllowSeeMyPresence != b.AllowSeeMyPresence || a.RingOnMonitored != b.RingOnMonitored ||
-		a.PickUpCallsOnHold != b.PickUpCallsOnHold || a.GlipDND != b.GlipDND || len(a.Legs) != len(b.Legs) {
+		a.PickUpCallsOnHold != b.PickUpCallsOnHold || a.GlipDND != b.GlipDND || len(a.Legs) != len(b.Legs) ||
+		a.DNDPersonal != b.DNDPersonal || a.AcceptCQ != b.AcceptCQ {
 		return false
 	}
 	for i := range a.Legs {
@@ -249,6 +262,9 @@ type PresenceUpdate struct {
 	CallerIDVisibility *string `json:"callerIdVisibility,omitempty"`
 	MeetingStatus      *string `json:"meetingStatus,omitempty"`
 	GlipDND            *bool   `json:"-"`
+	// The CHS fields (chs.go); accounts without CHS check and ignore them.
+	DNDStatusPersonal    *string `json:"dndStatusPersonal,omitempty"`
+	AcceptCallQueueCalls *bool   `json:"acceptCallQueueCalls,omitempty"`
 }
 
 // MaxMessageLen is the longest status message RingCentral accepts.
@@ -263,7 +279,10 @@ func validateUpdate(ext *Extension, u PresenceUpdate) *apiError {
 	if u.UserStatus != nil && !oneOf(*u.UserStatus, StatusOffline, StatusBusy, StatusAvailable) {
 		return errInvalidParam("userStatus")
 	}
-	if u.DNDStatus != nil {
+	if err := validateCHS(ext, u); err != nil {
+		return err
+	}
+	if u.DNDStatus != nil && !ext.Presence.CHS {
 		switch *u.DNDStatus {
 		case DNDTakeAll, DNDNoCalls:
 		case DNDNoDepartment:
@@ -301,6 +320,10 @@ func (tx *Tx) ApplyPresence(ext *Extension, u PresenceUpdate) *apiError {
 	set(&p.CallerIDVisibility, u.CallerIDVisibility)
 	set(&p.MeetingStatus, u.MeetingStatus)
 	set(&p.GlipDND, u.GlipDND)
+	if p.CHS {
+		set(&p.DNDPersonal, u.DNDStatusPersonal)
+		set(&p.AcceptCQ, u.AcceptCallQueueCalls)
+	}
 	return nil
 }
 
@@ -315,6 +338,8 @@ func oneOf(s string, options ...string) bool { return slices.Contains(options, s
 // Truth is the platform's ground truth, what a perfect mirror holds.
 type Truth struct {
 	AccountID  string           `json:"accountId"`
+	Company    string           `json:"company"`
+	CHS        bool             `json:"chs"`
 	Extensions []TruthExtension `json:"extensions"`
 	Queues     []TruthQueue     `json:"queues"`
 }
@@ -325,6 +350,7 @@ type TruthExtension struct {
 	ExtensionNumber string       `json:"extensionNumber"`
 	Name            string       `json:"name"`
 	Type            string       `json:"type"`
+	Status          string       `json:"status"`
 	Sequence        int64        `json:"sequence"`
 	Presence        presenceJSON `json:"presence"`
 }
@@ -343,7 +369,7 @@ type TruthQueue struct {
 func (p *Platform) Truth() Truth {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	t := Truth{AccountID: strconv.FormatInt(p.dir.AccountID, 10)}
+	t := Truth{AccountID: strconv.FormatInt(p.dir.AccountID, 10), Company: p.dir.Company, CHS: p.cfg.CHS}
 	for _, e := range p.dir.Extensions {
 		snap := snapshotOf(&e.Presence)
 		pj := presenceResource(p.base, p.dir, e, snap, detailCalls)
@@ -354,7 +380,7 @@ func (p *Platform) Truth() Truth {
 			}
 		}
 		t.Extensions = append(t.Extensions, TruthExtension{
-			ID: e.IDString(), ExtensionNumber: e.Number, Name: e.Name, Type: e.Type,
+			ID: e.IDString(), ExtensionNumber: e.Number, Name: e.Name, Type: e.Type, Status: e.Status,
 			Sequence: e.Presence.Sequence, Presence: pj,
 		})
 	}

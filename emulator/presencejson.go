@@ -22,6 +22,8 @@ type presenceJSON struct {
 	PresenceStatus     string          `json:"presenceStatus,omitempty"`
 	UserStatus         string          `json:"userStatus,omitempty"`
 	DNDStatus          string          `json:"dndStatus,omitempty"`
+	DNDStatusPersonal  string          `json:"dndStatusPersonal,omitempty"`
+	AcceptCallQueue    *bool           `json:"acceptCallQueueCalls,omitempty"`
 	Message            *string         `json:"message,omitempty"`
 	MeetingStatus      string          `json:"meetingStatus,omitempty"`
 	AllowSeeMyPresence *bool           `json:"allowSeeMyPresence,omitempty"`
@@ -120,7 +122,7 @@ func (s *presenceSnapshot) presenceStatus() string {
 	switch {
 	case s.UserStatus == StatusOffline:
 		return StatusOffline
-	case s.UserStatus == StatusBusy, s.DNDStatus == DNDNoCalls, s.telephonyStatus() != TelNoCall:
+	case s.UserStatus == StatusBusy, s.DoNotDisturb(), s.telephonyStatus() != TelNoCall:
 		return StatusBusy
 	default:
 		return StatusAvailable
@@ -149,7 +151,13 @@ func fillPresence(out *presenceJSON, s *presenceSnapshot, lvl detail, ended []Le
 	out.TelephonyStatus = s.telephonyStatus()
 	out.PresenceStatus = s.presenceStatus()
 	out.UserStatus = s.UserStatus
-	out.DNDStatus = s.DNDStatus
+	if s.CHS {
+		// dndStatus does not apply to User extensions on CHS accounts.
+		out.DNDStatusPersonal = s.DNDPersonal
+		out.AcceptCallQueue = ptr(s.AcceptCQ)
+	} else {
+		out.DNDStatus = s.DNDStatus
+	}
 	if s.Message != "" {
 		out.Message = ptr(s.Message)
 	}

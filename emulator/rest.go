@@ -49,11 +49,17 @@ func restRoutes() []restRoute {
 	const ext = accountPath + "/extension/{extensionId}"
 	const queue = accountPath + "/call-queues/{groupId}"
 	return []restRoute{
+		{"GET " + accountPath, Light, readAccountInfo},
+		{"GET " + accountPath + "/business-address", Light, readBusinessAddress},
 		{"GET " + accountPath + "/extension", Medium, listExtensions},
 		{"GET " + ext, Light, readExtension},
 		{"GET " + accountPath + "/presence", Heavy, readAccountPresence},
 		{"GET " + ext + "/presence", Light, readExtensionPresence},
 		{"PUT " + ext + "/presence", Medium, updateExtensionPresence},
+		{"GET " + ext + "/presence/line", Light, listLines},
+		{"PUT " + ext + "/presence/line", Medium, updateLines},
+		{"GET " + ext + "/favorite", Light, listFavorites},
+		{"PUT " + ext + "/favorite", Medium, updateFavorites},
 		{"GET " + ext + "/unified-presence", Medium, readUnifiedPresence},
 		{"PATCH " + ext + "/unified-presence", Medium, updateUnifiedPresence},
 		{"GET " + ext + "/call-queue-presence", Light, readExtensionQueuePresence},

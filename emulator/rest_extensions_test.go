@@ -193,11 +193,17 @@ func TestEveryRouteNeedsATokenAndReportsItsGroup(t *testing.T) {
 	f := newRESTFixture(t, Config{RateLimits: DefaultRateLimits()})
 	q := "/call-queues/" + f.e.p.dir.Queues[0].Ext.IDString()
 	want := []struct{ method, path, group string }{
+		{"GET", acct, "light"},
+		{"GET", acct + "/business-address", "light"},
 		{"GET", acct + "/extension", "medium"},
 		{"GET", acct + "/extension/~", "light"},
 		{"GET", acct + "/presence", "heavy"},
 		{"GET", acct + "/extension/~/presence", "light"},
 		{"PUT", acct + "/extension/~/presence", "medium"},
+		{"GET", acct + "/extension/~/presence/line", "light"},
+		{"PUT", acct + "/extension/~/presence/line", "medium"},
+		{"GET", acct + "/extension/~/favorite", "light"},
+		{"PUT", acct + "/extension/~/favorite", "medium"},
 		{"GET", acct + "/extension/~/unified-presence", "medium"},
 		{"PATCH", acct + "/extension/~/unified-presence", "medium"},
 		{"GET", acct + "/call-queues", "medium"},

@@ -54,13 +54,6 @@ func readExtensionPresence(c *restCall) (reply, *apiError) {
 	return c.batchMultipart(parts)
 }
 
-// chsPresence holds PresenceInfoRequest's CHS-only fields: they are
-// checked and then ignored, as the emulated account does not run CHS.
-type chsPresence struct {
-	DNDStatusPersonal    *string `json:"dndStatusPersonal"`
-	AcceptCallQueueCalls *bool   `json:"acceptCallQueueCalls"`
-}
-
 // updateExtensionPresence serves PUT .../extension/{extensionId}/presence
 // (rc-api.md §4.4): anyone may set their own, admins anyone's.
 func updateExtensionPresence(c *restCall) (reply, *apiError) {
@@ -72,18 +65,11 @@ func updateExtensionPresence(c *restCall) (reply, *apiError) {
 		return reply{}, errOtherExtension()
 	}
 	var u PresenceUpdate
-	var chs chsPresence
 	if err := c.decode(&u, true); err != nil {
-		return reply{}, err
-	}
-	if err := c.decode(&chs, true); err != nil {
 		return reply{}, err
 	}
 	// meetingStatus is not part of PresenceInfoRequest; only the control API sets it.
 	u.MeetingStatus = nil
-	if v := chs.DNDStatusPersonal; v != nil && !oneOf(*v, DNDTakeAll, DNDNoCalls) {
-		return reply{}, errInvalidValue("dndStatusPersonal", *v)
-	}
 	if err := c.applyPresence(ext, u); err != nil {
 		return reply{}, err
 	}

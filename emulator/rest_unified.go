@@ -43,7 +43,7 @@ const (
 // (set busy or on a call), else Available.
 func unifiedStatus(p *Presence) string {
 	switch {
-	case p.DNDStatus == DNDNoCalls:
+	case p.DoNotDisturb():
 		return unifiedDND
 	case p.UserStatus == StatusOffline:
 		return StatusOffline
@@ -62,7 +62,7 @@ func (c *restCall) unifiedPresence(ext *Extension) unifiedPresenceJSON {
 	out := unifiedPresenceJSON{
 		Status:    unifiedStatus(p),
 		Glip:      &unifiedGlipJSON{Status: unifiedGlipOnline, Availability: unifiedGlipAvailable},
-		Telephony: &unifiedTelephonyJSON{Status: p.TelephonyStatus(), Availability: telephonyAvailability(p.DNDStatus)},
+		Telephony: &unifiedTelephonyJSON{Status: p.TelephonyStatus(), Availability: unifiedAvailability(ext)},
 		Meeting:   &unifiedMeetingJSON{Status: unifiedNoMeeting},
 	}
 	if p.UserStatus == StatusOffline {
@@ -166,11 +166,11 @@ func updateUnifiedPresence(c *restCall) (reply, *apiError) {
 		}
 	}
 	if t := req.Telephony; t != nil && t.Availability != nil {
-		dnd, ok := map[string]string{DNDTakeAll: DNDTakeAll, DNDNoCalls: DNDNoCalls, unifiedNoQueueCalls: DNDNoDepartment}[*t.Availability]
+		tu, ok := unifiedTelephonyChange(ext, *t.Availability)
 		if !ok {
 			return reply{}, errInvalidValue("telephony.availability", *t.Availability)
 		}
-		u.DNDStatus = &dnd
+		u.DNDStatus, u.DNDStatusPersonal, u.AcceptCallQueueCalls = tu.DNDStatus, tu.DNDStatusPersonal, tu.AcceptCallQueueCalls
 	}
 	if err := c.applyPresence(ext, u); err != nil {
 		if err.Extra["parameterName"] == "dndStatus" {

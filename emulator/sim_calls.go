@@ -178,7 +178,7 @@ func (cc *callCentre) ring(c *phoneCall, chance float64, ringOut time.Duration) 
 // phone that already has maxLegs calls.
 func (cc *callCentre) takesDirectCalls(who *person) bool {
 	pr := &who.ext.Presence
-	return pr.DNDStatus != DNDNoCalls && pr.UserStatus != StatusOffline && len(pr.Legs) < cc.model.maxLegs
+	return !who.removed && !pr.DoNotDisturb() && pr.UserStatus != StatusOffline && len(pr.Legs) < cc.model.maxLegs
 }
 
 // ringUser rings a direct, main-line or transferred call on who's phone,
@@ -513,7 +513,7 @@ func (cc *callCentre) parkEnd(c *phoneCall) {
 	for range 6 {
 		u := cc.users[cc.rng.IntN(len(cc.users))]
 		pr := &u.ext.Presence
-		if u != c.who && !u.credentialed && len(pr.Legs) == 0 && pr.UserStatus != StatusOffline && pr.DNDStatus != DNDNoCalls {
+		if u != c.who && !u.credentialed && len(pr.Legs) == 0 && pr.UserStatus != StatusOffline && !pr.DoNotDisturb() {
 			picker = u
 			break
 		}

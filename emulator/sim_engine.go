@@ -131,6 +131,10 @@ func newCallCentre(p *Platform) *callCentre {
 		calls:  map[*Leg]*phoneCall{},
 	}
 	cc.runFn = cc.runCurrent
+	// The directory can change under a running emulator (control API).
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.onDirectory = cc.directoryChanged
 	credentialed := map[*Extension]bool{p.dir.Receptionist: true}
 	for _, a := range p.dir.Agents {
 		credentialed[a] = true
@@ -314,7 +318,9 @@ func (cc *callCentre) handle(ev *event) {
 		cc.changeSomeonesStatus()
 		cc.after(expWait(cc.rng, m.statusPerSec), event{kind: evStatus})
 	case evEpisodeEnd:
-		cc.endEpisode(ev.who)
+		if !ev.who.removed {
+			cc.endEpisode(ev.who)
+		}
 	case evQueueRetry:
 		cc.retryQueue(ev.line)
 	case evAbandon:

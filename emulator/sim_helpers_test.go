@@ -108,7 +108,9 @@ func (f *floor) set(ext *Extension, u PresenceUpdate) {
 
 // atDesk makes ext Available, taking all calls, and available in all their queues.
 func (f *floor) atDesk(ext *Extension) {
-	f.set(ext, PresenceUpdate{UserStatus: ptr(StatusAvailable), DNDStatus: ptr(DNDTakeAll), Message: ptr("")})
+	u := dndChange(ext, false) // dndStatus, or the CHS fields on a CHS account
+	u.UserStatus, u.Message = ptr(StatusAvailable), ptr("")
+	f.set(ext, u)
 	f.p.Mutate(func(tx *Tx) {
 		for _, q := range ext.Queues {
 			tx.SetQueueAccept(q, ext, true)

@@ -7,6 +7,9 @@ type person struct {
 	// credentialed people (the receptionist and the agents) belong to
 	// whoever signs in as them: the simulation never changes their status.
 	credentialed bool
+	// removed people have left the account (or been disabled): nothing
+	// of theirs runs any more (sim_directory.go).
+	removed bool
 	// idleSince is when the person's last call ended; the longest idle
 	// eligible member gets the next queue call.
 	idleSince int64

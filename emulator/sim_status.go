@@ -36,7 +36,7 @@ func (cc *callCentre) changeSomeonesStatus() {
 		if who.credentialed || who.episode != nil || len(who.ext.Presence.Legs) > 0 {
 			continue
 		}
-		if atDesk(&who.ext.Presence) {
+		if atDesk(who.ext) {
 			cc.startEpisode(who)
 		} else {
 			cc.comeBack(who)
@@ -47,8 +47,9 @@ func (cc *callCentre) changeSomeonesStatus() {
 
 // atDesk is the everyday state: Available, taking all calls, no meeting,
 // no message.
-func atDesk(pr *Presence) bool {
-	return pr.UserStatus == StatusAvailable && pr.DNDStatus == DNDTakeAll &&
+func atDesk(ext *Extension) bool {
+	pr := &ext.Presence
+	return pr.UserStatus == StatusAvailable && takesAllCalls(ext) &&
 		pr.MeetingStatus != MeetingConnected && pr.Message == ""
 }
 
@@ -65,9 +66,10 @@ func (cc *callCentre) startEpisode(who *person) {
 	case meeting:
 		u.UserStatus, u.Message, u.MeetingStatus = ptr(StatusBusy), ptr(meetingMessage), ptr(MeetingConnected)
 	case dnd:
-		u.DNDStatus, u.Message = ptr(DNDNoCalls), ptr(dndMessage)
+		u = dndChange(who.ext, true)
+		u.Message = ptr(dndMessage)
 	case leaveQueues:
-		u.DNDStatus = ptr(DNDNoDepartment)
+		u = queueCallsChange(who.ext, false)
 	case invisible:
 		u.UserStatus = ptr(StatusOffline)
 	case queueToggle:
@@ -157,15 +159,15 @@ func (cc *callCentre) endEpisode(who *person) {
 			}
 		}
 	case dnd:
-		if pr.DNDStatus == DNDNoCalls {
-			u.DNDStatus = ptr(DNDTakeAll)
+		if pr.DoNotDisturb() {
+			u = dndChange(who.ext, false)
 			if pr.Message == dndMessage {
 				u.Message = ptr("")
 			}
 		}
 	case leaveQueues:
-		if pr.DNDStatus == DNDNoDepartment {
-			u.DNDStatus = ptr(DNDTakeAll)
+		if refusesQueueCalls(who.ext) {
+			u = queueCallsChange(who.ext, true)
 		}
 	case invisible:
 		if pr.UserStatus == StatusOffline {
@@ -188,10 +190,8 @@ func (cc *callCentre) endEpisode(who *person) {
 // comeBack returns someone who was away when the simulation started to
 // their desk, so the share of people away stays steady.
 func (cc *callCentre) comeBack(who *person) {
-	u := PresenceUpdate{
-		UserStatus: ptr(StatusAvailable), DNDStatus: ptr(DNDTakeAll),
-		MeetingStatus: ptr(MeetingDisconnected), Message: ptr(""),
-	}
+	u := dndChange(who.ext, false)
+	u.UserStatus, u.MeetingStatus, u.Message = ptr(StatusAvailable), ptr(MeetingDisconnected), ptr("")
 	if cc.tx.ApplyPresence(who.ext, u) == nil {
 		cc.reindex(who)
 		cc.p.stats.Sim.StatusChanges++

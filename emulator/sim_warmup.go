@@ -24,7 +24,7 @@ func (cc *callCentre) warmUp() {
 		switch x := cc.rng.Float64(); {
 		case line != nil && x < 0.6:
 			c.kind, c.line = queueCall, line
-		case pr.DNDStatus != DNDNoCalls && pr.UserStatus != StatusOffline && x < 0.8:
+		case !pr.DoNotDisturb() && pr.UserStatus != StatusOffline && x < 0.8:
 			c.kind = directCall
 		case pr.UserStatus != StatusOffline && !who.credentialed:
 			c.kind = outboundCall

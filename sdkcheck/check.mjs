@@ -201,6 +201,16 @@ async function main() {
   check(mine.extensionNumber === me.extensionNumber, `extension number ${mine.extensionNumber} in the list, ${me.extensionNumber} on extension/~`);
   log(`listed ${ids.size} extensions over ${totalPages} page(s) of ${PER_PAGE}; signed in as extension ${me.extensionNumber}`);
 
+  // --- company info: the account and the company name on its business address
+  step = 'GET /restapi/v1.0/account/~';
+  const account = await (await platform.get('/restapi/v1.0/account/~')).json();
+  check(String(account.id) === accountId, `account/~ has id ${account.id}, extension/~ says account ${accountId}`);
+  check(typeof account.mainNumber === 'string' && account.mainNumber !== '', `account mainNumber is ${account.mainNumber}`);
+  step = 'GET /restapi/v1.0/account/~/business-address';
+  const address = await (await platform.get('/restapi/v1.0/account/~/business-address')).json();
+  check(typeof address.company === 'string' && address.company !== '', `business-address company is ${JSON.stringify(address.company)}`);
+  log(`account ${accountId} (${account.status}), main number ${account.mainNumber}: ${address.company}`);
+
   // --- own presence
   step = 'GET /restapi/v1.0/account/~/extension/~/presence';
   const before = await (await platform.get('/restapi/v1.0/account/~/extension/~/presence')).json();
