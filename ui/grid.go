@@ -214,8 +214,10 @@ func renderGroupHeader(st *Styles, g *state.Heading, w int, hint string) string 
 }
 
 // renderRow draws one extension on one line of exactly lay.width cells.
-// A row that just changed is marked by one cell (a bright *), so marking
-// and unmarking it costs the terminal a few bytes, not a repaint.
+// A row that just changed is marked by one cell (a bright *) right after
+// its badge: the terminal redraws only changed cells and everything
+// between two changes on a line, so the mark beside the badge and the
+// time in state costs a few bytes to set and to clear, not a repaint.
 func renderRow(b *strings.Builder, st *Styles, lay layout, l *state.Line, flags int, now time.Time) {
 	e := l.Entry
 	p := st.row[flags&(rowSelected|rowStale)]
@@ -225,18 +227,20 @@ func renderRow(b *strings.Builder, st *Styles, lay layout, l *state.Line, flags 
 		mark = "›"
 	}
 	b.WriteString(mark)
-	switch {
-	case l.Stale:
+	if l.Stale {
 		b.WriteByte('~')
-	case flags&rowChanged != 0:
-		b.WriteString(p.post + st.Changed.wrap("*") + p.pre)
-	default:
+	} else {
 		b.WriteByte(' ')
 	}
+	afterBadge := false
 	for i, c := range lay.cols {
-		if i > 0 {
+		switch {
+		case afterBadge && flags&rowChanged != 0:
+			b.WriteString(p.post + st.Changed.wrap("*") + p.pre)
+		case i > 0:
 			b.WriteByte(' ')
 		}
+		afterBadge = c.spec.id == colState
 		if c.spec.id == colState && c.w < BadgeWidth {
 			b.WriteString(fit(BadgeLabel(e.Availability), c.w))
 			continue

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -144,7 +145,10 @@ func (m *Model) countsLine(w int) string {
 				if a == state.Unknown && !f.Health.Loaded {
 					word = "loading"
 				}
-				b.WriteString(st.badgePaint[a].wrap(fmt.Sprintf(" %d %s ", n, word)))
+				// The number bold, the word plain: the colours are the
+				// badges' (each carries its word); a count that changes
+				// costs the terminal its digits, not a repainted chip.
+				b.WriteString(" " + st.Bold.wrap(strconv.Itoa(n)) + " " + word + " ")
 				b.WriteString(sep)
 			}
 		}

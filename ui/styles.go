@@ -116,11 +116,9 @@ func NewStyles(p colorprofile.Profile, dark bool) *Styles {
 		s.badge[a] = s.badgePaint[a].wrap(padRight(" "+badgeLabels[a], BadgeWidth))
 	}
 
-	highlight := pick(
-		lipgloss.Color(strconv.Itoa(pickInt(dark, 11, 8))),
-		lipgloss.Color(strconv.Itoa(pickInt(dark, 229, 58))),
-		ld(lipgloss.Color("#fff59d"), lipgloss.Color("#5c5200")))
-	s.Changed = paintOf(lipgloss.NewStyle().Background(highlight).Bold(true))
+	// The mark is bold in the terminal's own colours: readable on any
+	// background, and cheap to set and clear.
+	s.Changed = paintOf(lipgloss.NewStyle().Bold(true))
 	for f := range rowFlags {
 		st := lipgloss.NewStyle()
 		if f&rowStale != 0 {
