@@ -131,6 +131,8 @@ type Model struct {
 
 	layout layout
 	listH  int // the list's lines on screen, as last told to the view
+	// rowCache holds the rows drawn last, to draw again only what changed.
+	rowCache map[rowKey]string
 
 	digits   string
 	digitsAt time.Time
@@ -354,19 +356,18 @@ func (m *Model) schedule() tea.Cmd {
 		}
 	}
 	second := now.Truncate(time.Second).Add(time.Second)
-	counts := func(e *state.Entry) bool { return e.Known && !e.AvailSince.IsZero() || len(e.Calls) > 0 }
 	for _, l := range m.frame.Visible() {
 		if l.Header {
 			continue
 		}
-		if counts(l.Entry) {
+		if ticks(l.Entry) {
 			at(second)
 		}
 		if m.changed(l.Entry, now) {
 			at(l.Entry.Changed.Add(highlightFor))
 		}
 	}
-	if d := m.frame.Detail; m.pane == paneDetail && d != nil && (counts(d.Entry) || !d.Entry.TelSince.IsZero()) {
+	if d := m.frame.Detail; m.pane == paneDetail && d != nil && (ticks(d.Entry) || !d.Entry.TelSince.IsZero()) {
 		at(second)
 	}
 	if e := m.frame.Me.Entry; e != nil && len(e.Calls) > 0 {

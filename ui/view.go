@@ -110,6 +110,12 @@ func (m *Model) renderGrid(w, h int) []string {
 	lines = append(lines, renderColumnHeader(st, lay, f.Query.Sort, f.Query.Desc))
 	now := m.c.Now()
 	var b strings.Builder
+	// A row is drawn again only when it changed: its entry (immutable, so
+	// a pointer says it), its marks, the layout, or the second on a
+	// running clock it shows. Under load most rows on screen are the same
+	// from one frame to the next.
+	rows := make(map[rowKey]string, len(m.rowCache))
+	defer func() { m.rowCache = rows }()
 	for i, l := range f.Visible() {
 		if len(lines) == h {
 			break
@@ -128,9 +134,18 @@ func (m *Model) renderGrid(w, h int) []string {
 		if m.changed(l.Entry, now) {
 			flags |= rowChanged
 		}
-		b.Reset()
-		renderRow(&b, st, lay, &l, flags, now)
-		lines = append(lines, b.String())
+		k := rowKey{entry: l.Entry, flags: flags, me: l.Me, inQueue: cellKey(l), lay: lay.width, styles: st}
+		if ticks(l.Entry) {
+			k.second = now.Unix()
+		}
+		row, ok := m.rowCache[k]
+		if !ok {
+			b.Reset()
+			renderRow(&b, st, lay, &l, flags, now)
+			row = b.String()
+		}
+		rows[k] = row
+		lines = append(lines, row)
 	}
 	if f.Lines == 0 && len(lines) < h {
 		lines = append(lines, fitLine(st.Faint.wrap("  "+m.emptyText()), w))
@@ -150,3 +165,31 @@ func (m *Model) emptyText() string {
 	}
 	return "No one to show"
 }
+
+// rowKey is everything a drawn row depends on.
+type rowKey struct {
+	entry   *state.Entry
+	flags   int
+	me      bool
+	inQueue queueCellKey
+	lay     int
+	styles  *Styles
+	second  int64 // the clock, for rows that show a running time
+}
+
+// queueCellKey is a row's IN QUEUE cell as drawn.
+type queueCellKey struct {
+	show, known, accept, writing, failed, choice bool
+}
+
+func cellKey(l state.Line) queueCellKey {
+	c := l.InQueue
+	k := queueCellKey{show: l.Group.Key != "", known: c.Known, accept: c.Accept}
+	if w := c.Write; w != nil {
+		k.writing, k.failed, k.choice = true, w.Failed, w.Accept
+	}
+	return k
+}
+
+// ticks reports whether a row shows a running time.
+func ticks(e *state.Entry) bool { return e.Known && !e.AvailSince.IsZero() || len(e.Calls) > 0 }
