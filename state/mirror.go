@@ -187,7 +187,11 @@ func (m *Mirror) ApplyEvent(p *rc.Presence, at time.Time, detailed bool) {
 // applyLocked merges a presence update, field by field on their
 // sequences; live: it arrived now (time in state is known).
 func (m *Mirror) applyLocked(id ID, u *update, at time.Time, live bool) {
-	e, fetch := m.store.merge(id, u, at, live)
+	var confirmed time.Time
+	if live && m.link.consistent() {
+		confirmed = m.now() // seen as it happened: the row is current
+	}
+	e, fetch := m.store.merge(id, u, at, live, confirmed)
 	if e == nil {
 		return
 	}
@@ -196,9 +200,6 @@ func (m *Mirror) applyLocked(id ID, u *update, at time.Time, live bool) {
 	}
 	if fetch {
 		m.jn.fetch[id] = true
-	}
-	if live && m.link.consistent() {
-		m.store.confirm(id, m.now())
 	}
 	m.confirmWrites()
 	m.touch(id)

@@ -544,7 +544,7 @@ func TestSoakStatusRaces(t *testing.T) {
 	w := wr.Me()
 	me, _ := s.r.m.Me()
 	statuses := []Status{StatusAvailable, StatusBusy, StatusInvisible, StatusDND}
-	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
+	r := testRand(t)
 	start, runs, flips := time.Now(), 0, 0
 	for runs < 2 || time.Since(start) < d {
 		var last Status

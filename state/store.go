@@ -158,7 +158,7 @@ func (s *store) queueAccept(q, member ID) (accept, known bool) {
 // sequence (a body that comes late still brings what no newer body
 // restated). It returns the new entry (nil: nothing applied) and whether
 // activeCalls must be fetched because the body left them incomplete.
-func (s *store) merge(id ID, u *update, at time.Time, seen bool) (e *Entry, fetch bool) {
+func (s *store) merge(id ID, u *update, at time.Time, seen bool, confirmed time.Time) (e *Entry, fetch bool) {
 	i, ok := s.index[id]
 	if !ok {
 		return nil, false
@@ -211,6 +211,9 @@ func (s *store) merge(id ID, u *update, at time.Time, seen bool) (e *Entry, fetc
 	}
 	n.Known = true
 	s.settle(&n, before, at, seen)
+	if !confirmed.IsZero() {
+		n.Confirmed = confirmed
+	}
 	s.put(i, &n)
 	return &n, fetch
 }
@@ -241,15 +244,6 @@ func (s *store) replace(p *rc.Presence, detailed bool, confirmed time.Time) *Ent
 	n.Confirmed = confirmed
 	s.put(i, &n)
 	return &n
-}
-
-// confirm marks id as confirmed by the server now.
-func (s *store) confirm(id ID, at time.Time) {
-	if i, ok := s.index[id]; ok && !s.entries[i].Confirmed.Equal(at) {
-		c := *s.entries[i]
-		c.Confirmed = at
-		s.put(i, &c)
-	}
 }
 
 // settle recomputes what derives from the raw fields and stamps the

@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"regexp"
 	"strings"
@@ -163,7 +162,7 @@ func TestSoakHUDNeverFlipsBack(t *testing.T) {
 	waitFor(t, 15*time.Second, "the live grid", func() bool { return strings.Contains(o.last(), "live") })
 	keys := map[string]string{"a": "Available", "b": "Busy", "i": "Invisible", "d": "DND"}
 	letters := []string{"a", "b", "i", "d"}
-	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 9))
+	r := testRand(t)
 	d2, pace := soakLen(0), 100*time.Millisecond
 	if *soakFor == 0 {
 		pace = 25 * time.Millisecond
