@@ -40,6 +40,10 @@ type Frame struct {
 	// and a margin around them.
 	First  int
 	Window []Line
+	// Sticky is the header of the first row's group when the window opens
+	// in the middle of a group: it stays on the screen's first line, and
+	// the list shows Height-1 lines under it.
+	Sticky *Heading
 
 	// Detail is the selected extension's details when the view asks for
 	// them.
@@ -75,6 +79,11 @@ type Heading struct {
 	Title  string
 	Rows   int
 	Counts Counts
+	// Queue marks a call queue's group; CanTake counts its members who
+	// could take one of its calls now (available, taking queue calls,
+	// available in it).
+	Queue   bool
+	CanTake int
 }
 
 // QueueCell is a member's availability in one queue, with a change of it
@@ -139,10 +148,15 @@ type Jump struct {
 	Found  bool
 }
 
-// Visible returns the lines on screen.
+// Visible returns the lines of the list on screen (under the sticky
+// header, when there is one).
 func (f *Frame) Visible() []Line {
 	from := f.Top - f.First
-	to := min(len(f.Window), from+f.Height)
+	n := f.Height
+	if f.Sticky != nil {
+		n--
+	}
+	to := min(len(f.Window), from+n)
 	if from < 0 || from >= to {
 		return nil
 	}

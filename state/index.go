@@ -75,6 +75,10 @@ type igroup struct {
 	titleKey string
 	list     chunkList
 	counts   Counts
+	// canTake counts, in a queue's group, the members who could take one
+	// of its calls now: available, taking queue calls, and available in
+	// this queue.
+	canTake int
 }
 
 // index is one query's rows, filtered, ordered and grouped, kept up to
@@ -97,6 +101,9 @@ type index struct {
 	// phase is the staleness phase the index was built in (stale queries
 	// rebuild when it changes).
 	phase stalePhase
+	// took lists, by entry position, the queue groups the entry is counted
+	// in as able to take a call (grouping by queue only).
+	took map[int32][]*igroup
 }
 
 // stalePhase is what makes rows stale all at once: rebuilding a query on
@@ -204,6 +211,7 @@ func (ix *index) rebuild(s *store, stale func(*Entry) bool, phase stalePhase) {
 	ix.order = nil
 	ix.shown = 0
 	ix.phase = phase
+	ix.took = map[int32][]*igroup{}
 	members := map[*igroup][]int32{}
 	for i, e := range s.entries {
 		if !ix.includes(e, stale(e)) {
@@ -215,6 +223,7 @@ func (ix *index) rebuild(s *store, stale func(*Entry) bool, phase stalePhase) {
 		for _, g := range ix.groupsOf(e, s) {
 			members[g] = append(members[g], int32(i))
 			g.counts[e.Availability]++
+			ix.count(int32(i), e, g, s)
 		}
 	}
 	for g, rows := range members {
@@ -249,6 +258,10 @@ func (ix *index) update(i int, s *store, stale func(*Entry) bool) {
 			g.list.remove(int32(i), ix.cmp)
 			g.counts[old.Availability]--
 		}
+		for _, g := range ix.took[int32(i)] {
+			g.canTake--
+		}
+		delete(ix.took, int32(i))
 		ix.was[i] = nil
 		ix.shown--
 	}
@@ -262,7 +275,28 @@ func (ix *index) update(i int, s *store, stale func(*Entry) bool) {
 	for _, g := range ix.groupsOf(e, s) {
 		g.list.insert(int32(i), ix.cmp)
 		g.counts[e.Availability]++
+		ix.count(int32(i), e, g, s)
 	}
+}
+
+// count counts e in queue group g as able to take a call when it is.
+func (ix *index) count(i int32, e *Entry, g *igroup, s *store) {
+	if ix.q.By != GroupQueue || g.key == restKey || !CanTakeQueueCall(e, s.queue(ID(g.key))) {
+		return
+	}
+	g.canTake++
+	ix.took[i] = append(ix.took[i], g)
+}
+
+// CanTakeQueueCall reports whether a member could take one of q's calls
+// now: available (free, not in DND, not busy or away), taking queue calls,
+// and available in q.
+func CanTakeQueueCall(e *Entry, q *Queue) bool {
+	if q == nil || e.Availability != Available || !e.AcceptsQueueCalls() {
+		return false
+	}
+	accept, known := q.Accept[e.ID]
+	return known && accept
 }
 
 // visible returns the groups drawn: every group when grouping (empty ones

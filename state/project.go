@@ -55,6 +55,9 @@ type Group struct {
 	Title  string
 	IDs    []ID
 	Counts Counts
+	// CanTake counts, for a queue, the members who could take one of its
+	// calls now (CanTakeQueueCall).
+	CanTake int
 }
 
 // Projection is the rows a query selects, in order, in groups (one
@@ -101,14 +104,14 @@ func (m *Mirror) Project(q Query) Projection {
 				return q.Name
 			}
 			return k
-		}, "Not in a queue")
+		}, "Not in a queue", true)
 	case GroupDepartment:
 		p.Groups = m.groupBy(idx, func(e *Entry) []string {
 			if e.Department == "" {
 				return nil
 			}
 			return []string{e.Department}
-		}, func(k string) string { return k }, "No department")
+		}, func(k string) string { return k }, "No department", false)
 	}
 	return p
 }
@@ -124,7 +127,7 @@ func idsToStrings(ids []ID) []string {
 // groupBy puts each row in every group keyFn names (or the rest group),
 // groups ordered by title as people expect, rows in the projection's
 // order.
-func (m *Mirror) groupBy(idx []int32, keyFn func(*Entry) []string, title func(string) string, rest string) []Group {
+func (m *Mirror) groupBy(idx []int32, keyFn func(*Entry) []string, title func(string) string, rest string, byQueue bool) []Group {
 	byKey := map[string]*Group{}
 	titleKeys := map[string]string{}
 	var order []*Group
@@ -152,6 +155,9 @@ func (m *Mirror) groupBy(idx []int32, keyFn func(*Entry) []string, title func(st
 			g := get(k, t)
 			g.IDs = append(g.IDs, e.ID)
 			g.Counts[e.Availability]++
+			if byQueue && k != restKey && CanTakeQueueCall(e, m.store.queue(ID(k))) {
+				g.CanTake++
+			}
 		}
 	}
 	slices.SortStableFunc(order, func(a, b *Group) int {

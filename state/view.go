@@ -295,21 +295,46 @@ func (v *View) clamp() {
 	v.clampIn(&lay)
 }
 
+// sticky reports whether the window starting at line top opens under
+// the sticky header of its first row's group (grouped, and top is a row).
+func (v *View) sticky(lay *layout, top int) bool {
+	if !lay.grouped || v.height < 2 || top < 0 || top >= lay.lines {
+		return false
+	}
+	_, row := lay.at(top)
+	return row >= 0
+}
+
+// shown is how many lines of the list the window starting at top shows:
+// one fewer under a sticky header.
+func (v *View) shown(lay *layout, top int) int {
+	if v.sticky(lay, top) {
+		return v.height - 1
+	}
+	return v.height
+}
+
 // clampIn keeps the window inside the list and the selection inside the
 // window, with a group's header above its first row.
 func (v *View) clampIn(lay *layout) {
 	if v.sel >= 0 {
-		if v.sel >= v.top+v.height {
-			v.top = v.sel - v.height + 1
-		}
 		if v.sel < v.top {
 			v.top = v.sel
+		}
+		for v.top < v.sel && v.sel >= v.top+v.shown(lay, v.top) {
+			v.top++
 		}
 		if _, row := lay.at(v.sel); lay.grouped && v.top == v.sel && row == 0 && v.height > 1 {
 			v.top--
 		}
 	}
-	v.top = max(0, min(v.top, lay.lines-v.height))
+	// The window never opens past the end: the last top is the first
+	// from which the list's end shows.
+	last := max(0, lay.lines-v.height)
+	if last+v.shown(lay, last) < lay.lines {
+		last++
+	}
+	v.top = max(0, min(v.top, last))
 }
 
 // reveal starts the window at a group header, so a new grouping or order
@@ -452,7 +477,8 @@ func (v *View) build() *Frame {
 			if g.key == restKey {
 				key = ""
 			}
-			h = &Heading{Key: key, Title: g.title, Rows: g.list.len(), Counts: g.counts}
+			h = &Heading{Key: key, Title: g.title, Rows: g.list.len(), Counts: g.counts,
+				Queue: v.ix.q.By == GroupQueue && key != "", CanTake: g.canTake}
 			headings[g] = h
 		}
 		return h
@@ -476,6 +502,10 @@ func (v *View) build() *Frame {
 			f.Window = append(f.Window, l)
 		})
 		line += n
+	}
+	if v.sticky(&lay, v.top) {
+		gi, _ := lay.at(v.top)
+		f.Sticky = heading(lay.groups[gi])
 	}
 	if v.detail && v.sel >= 0 {
 		gi, row := lay.at(v.sel)
@@ -511,6 +541,9 @@ func (f *Frame) same(g *Frame) bool {
 		}
 	}
 	if f.Detail != nil && !f.Detail.same(g.Detail) {
+		return false
+	}
+	if (f.Sticky == nil) != (g.Sticky == nil) || f.Sticky != nil && *f.Sticky != *g.Sticky {
 		return false
 	}
 	return true

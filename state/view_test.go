@@ -345,7 +345,7 @@ func (w *world) checkView(v *View) {
 		}
 		want := lines[n]
 		if l.Header != want.header || string(l.Group.Key) != string(want.group.Key) || l.Group.Title != want.group.Title ||
-			l.Group.Rows != len(want.group.IDs) || l.Group.Counts != want.group.Counts {
+			l.Group.Rows != len(want.group.IDs) || l.Group.Counts != want.group.Counts || l.Group.CanTake != want.group.CanTake {
 			fail("line %d: %+v, reference %+v (group %+v)", n, l, want, *want.group)
 		}
 		if !l.Header {
@@ -370,8 +370,30 @@ func (w *world) checkView(v *View) {
 	if f.Sel >= len(lines) || lines[f.Sel].header {
 		fail("selection %d is not a row", f.Sel)
 	}
-	if f.Top < 0 || f.Top > max(0, f.Lines-f.Height) || f.Sel < f.Top || f.Sel >= f.Top+f.Height {
-		fail("selection %d outside the window %d+%d of %d lines", f.Sel, f.Top, f.Height, f.Lines)
+	shown := f.Height
+	if f.Sticky != nil {
+		shown--
+		if lines[f.Top].header || *f.Sticky != *f.Window[f.Top-f.First].Group {
+			fail("a sticky header over line %d, which is a header or of another group", f.Top)
+		}
+	} else if grouped && f.Height > 1 && !lines[f.Top].header {
+		fail("the window opens on a row in the middle of a group without its header")
+	}
+	if f.Top < 0 || f.Sel < f.Top || f.Sel >= f.Top+shown {
+		fail("selection %d outside the window %d+%d of %d lines", f.Sel, f.Top, shown, f.Lines)
+	}
+	// The window never opens later than it must to show the list's end.
+	if prev := f.Top - 1; prev >= 0 && f.Sel < prev+f.Height-1 {
+		shownPrev := f.Height
+		if grouped && f.Height > 1 && !lines[prev].header {
+			shownPrev--
+		}
+		if prev+shownPrev >= f.Lines {
+			fail("the window opens at %d, though from %d it would show the end of %d lines", f.Top, prev, f.Lines)
+		}
+	}
+	if f.Top+shown < f.Lines && len(f.Visible()) != shown {
+		fail("%d lines visible, want %d", len(f.Visible()), shown)
 	}
 	if l, ok := f.Selected(); !ok || l.Entry.ID != lines[f.Sel].id {
 		fail("the selected line is not in the frame")

@@ -21,14 +21,14 @@ func queueState(st *Styles, q state.QueueCell) string {
 	return s
 }
 
-// renderDetail draws every presence field of the selected extension, its
-// calls and its queues, in exactly w x h cells.
-func renderDetail(st *Styles, d *state.Detail, now time.Time, w, h int) []string {
+// renderDetail lists every presence field of the selected extension, its
+// calls and its queues, as lines w cells wide (the pane scrolls them).
+func renderDetail(st *Styles, d *state.Detail, now time.Time, w int) []string {
 	var lines []string
 	add := func(s string) { lines = append(lines, fitLine(s, w)) }
 	if d == nil {
 		add(st.Faint.wrap(" nothing selected"))
-		return padLines(lines, w, h)
+		return lines
 	}
 	r := d.Entry
 	title := r.Name
@@ -53,7 +53,7 @@ func renderDetail(st *Styles, d *state.Detail, now time.Time, w, h int) []string
 			field{"status", orDash(r.UserStatus)},
 			field{"presence", orDash(r.PresenceStatus)},
 			field{"DND", r.DNDStatus.Label()},
-			field{"meeting", orDash(r.MeetingStatus)},
+			field{"meeting", meetingText(r.MeetingStatus)},
 			field{"message", orDash(quoted(r.Message))})
 	}
 	// Two fields a line when there is room, one otherwise; the message
@@ -95,7 +95,9 @@ func renderDetail(st *Styles, d *state.Detail, now time.Time, w, h int) []string
 		if !c.Start.IsZero() {
 			line += " " + state.FormatDuration(now.Sub(c.Start))
 		}
-		if c.Queue {
+		if c.Queue && c.QueueName != "" {
+			line += " · queue call via " + c.QueueName
+		} else if c.Queue {
 			line += " · queue call"
 		}
 		add(line)
@@ -120,7 +122,16 @@ func renderDetail(st *Styles, d *state.Detail, now time.Time, w, h int) []string
 		who = append(who, field{"confirmed", clockAt(r.Confirmed, now)})
 	}
 	flow(who)
-	return padLines(lines, w, h)
+	return lines
+}
+
+// meetingText says whether someone is in a meeting ("–": not, or not
+// known).
+func meetingText(s string) string {
+	if s == "Connected" {
+		return "in a meeting"
+	}
+	return "–"
 }
 
 func orDash(s string) string {

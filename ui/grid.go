@@ -207,6 +207,10 @@ func renderGroupHeader(st *Styles, g *state.Heading, w int, hint string) string 
 		title = "(no name)"
 	}
 	text := fmt.Sprintf("▾ %s · %d", title, g.Rows)
+	if g.Queue {
+		// Only those available and taking this queue's calls can take one.
+		text += fmt.Sprintf(" · %d can take a call", g.CanTake)
+	}
 	if c := countsText(&g.Counts); c != "" {
 		text += " · " + c
 	}
@@ -286,10 +290,10 @@ func cellText(c placed, l *state.Line, now time.Time) string {
 	case colCall:
 		return callCell(e, now, c.w)
 	case colStatus:
-		return fit(e.StatusText(), c.w)
+		return fit(statusCell(e), c.w)
 	case colDND:
-		if !e.Known {
-			return fit("", c.w)
+		if !e.Known || !e.DNDStatus.Limits() {
+			return fit("", c.w) // taking every call is not news
 		}
 		return fit(e.DNDStatus.Label(), c.w)
 	case colPhone:
@@ -303,6 +307,26 @@ func cellText(c placed, l *state.Line, now time.Time) string {
 	return fit("", c.w)
 }
 
+// statusCell is the status and the message, the message given the room:
+// the status word shows only when the badge does not already say it
+// ("Busy" after a call, "Available" under DND).
+func statusCell(e *state.Entry) string {
+	if !e.Known {
+		return ""
+	}
+	word := e.UserStatus
+	if word == BadgeLabel(e.Availability) || word == "Offline" && e.Availability == state.Offline {
+		word = ""
+	}
+	switch {
+	case e.Message == "":
+		return word
+	case word == "":
+		return e.Message
+	}
+	return word + ": " + e.Message
+}
+
 // inQueueCell is a member's availability in a queue, for the IN QUEUE
 // column: on, off, ? (unknown), a pending choice (→off…) or a failed one
 // (✗on: the error is in the detail pane and the flash).
@@ -310,6 +334,9 @@ func inQueueCell(c state.QueueCell) string {
 	cell := "?"
 	if c.Known {
 		cell = onOff(c.Accept)
+	}
+	if !c.Known && c.Write == nil {
+		return "" // not known (only an admin sees everyone's): nothing to say
 	}
 	switch w := c.Write; {
 	case w != nil && w.Failed:
@@ -363,7 +390,13 @@ func callCell(e *state.Entry, now time.Time, w int) string {
 		right = state.FormatDuration(now.Sub(c.Start))
 	}
 	if c.Queue {
-		right = map[bool]string{false: "Q ", true: "queue "}[wide] + right
+		via := "Q"
+		if wide && c.QueueName != "" {
+			via = c.QueueName
+		} else if wide {
+			via = "queue"
+		}
+		right = via + " " + right
 	}
 	if more := e.MoreCalls(); more > 0 {
 		calls := map[bool]string{false: "", true: map[bool]string{false: " calls", true: " call"}[more == 1]}[wide]

@@ -21,7 +21,7 @@ func (m *Model) helpSections() []helpSection {
 	out := []helpSection{
 		// Page and ends go in pairs: one line each.
 		{"Move", enabled(k.Up, k.Down, pair(k.PageUp, k.PageDown, "page up/down"), pair(k.Home, k.End, "first/last"), k.Jump)},
-		{"Show", enabled(k.Detail, k.Filter, k.Quick, k.Sort, k.Group, k.Queues, k.Back, k.Help, k.Quit)},
+		{"Show", enabled(k.Detail, k.Focus, k.Filter, k.Quick, k.Sort, k.Group, k.Queues, k.Back, k.Help, k.Quit)},
 		{"Change (sent to the server)", enabled(k.Available, k.Busy, k.Invisible, k.DND, k.Message, k.QueueCalls, k.Toggle)},
 	}
 	kept := out[:0]
@@ -39,7 +39,10 @@ var helpMarks = [][2]string{
 	{"*", "changed just now"},
 	{"~", "may be out of date"},
 	{"← →", "inbound, outbound call"},
-	{"Q", "a call from a queue"},
+	{"Q", "a call from a queue (its name when wide)"},
+	{"+1", "one more call besides the one shown"},
+	{"on off", "in queue: taking its calls or not"},
+	{"?", "in queue: not known yet"},
 	{"–", "not known yet"},
 }
 
@@ -50,9 +53,10 @@ func pair(a, b key.Binding, desc string) key.Binding {
 	return p
 }
 
-// renderHelp draws the live keys in balanced columns, and what the marks
-// on screen mean, in exactly w x h cells.
-func renderHelp(st *Styles, sections []helpSection, readOnly bool, w, h int) []string {
+// renderHelp lists the live keys in balanced columns (as many as the width
+// holds), and what the marks on screen mean, as lines w cells wide; the
+// help pane scrolls through them.
+func renderHelp(st *Styles, sections []helpSection, readOnly bool, w int) []string {
 	const colW = 38
 	var blocks [][]string
 	for _, s := range sections {
@@ -86,7 +90,7 @@ func renderHelp(st *Styles, sections []helpSection, readOnly bool, w, h int) []s
 		col = append(col, b...)
 	}
 	columns = append(columns, col)
-	lines := []string{fitLine(st.Bold.wrap(" Keys live now")+st.Faint.wrap(" · any key closes this help"), w)}
+	var lines []string
 	rows := 0
 	for _, c := range columns {
 		rows = max(rows, len(c))
@@ -104,14 +108,12 @@ func renderHelp(st *Styles, sections []helpSection, readOnly bool, w, h int) []s
 		}
 		lines = append(lines, fitLine(b.String(), w))
 	}
-	note := "Changes show “saving…” until the server confirms them."
+	note := "Changes say “saving…” until the server confirms."
 	if readOnly {
 		note = "Keys that would change the server are hidden (--readonly)."
 	}
-	if len(lines)+2 <= h {
-		lines = append(lines, fit("", w), fitLine(" "+st.Faint.wrap(note), w))
-	}
-	return padLines(lines, w, h)
+	lines = append(lines, fit("", w), fitLine(" "+st.Faint.wrap(note), w))
+	return lines
 }
 
 // footerKeys are the most useful live keys for the footer, by mode.
@@ -119,7 +121,10 @@ func (m *Model) footerKeys() []key.Binding {
 	k := m.c.Keys
 	switch {
 	case m.help:
-		return []key.Binding{key.NewBinding(key.WithKeys("any"), key.WithHelp("any key", "closes help"))}
+		return []key.Binding{key.NewBinding(key.WithKeys("↑↓"), key.WithHelp("↑↓ pgup pgdn", "scroll")),
+			key.NewBinding(key.WithKeys("any"), key.WithHelp("any other key", "closes help"))}
+	case m.pane == paneDetail && m.paneFocus:
+		return enabled(k.Up, k.Down, k.Focus, k.Back, k.Help, k.Quit)
 	case m.mode == modeFilter:
 		return enabled(k.Accept, k.Cancel, k.Up, k.Down)
 	case m.mode == modeMessage:
@@ -131,7 +136,7 @@ func (m *Model) footerKeys() []key.Binding {
 	case m.pane == paneQueues:
 		return enabled(k.Up, k.Down, k.Toggle, k.Back, k.Help, k.Quit)
 	}
-	return enabled(k.Help, k.Quit, k.Filter, k.Quick, k.Sort, k.Group, k.Detail, k.Queues, k.Toggle)
+	return enabled(k.Help, k.Quit, k.Filter, k.Quick, k.Sort, k.Group, k.Detail, k.Focus, k.Queues, k.Toggle)
 }
 
 // footer is one line of live keys, cut with "…" when too long.

@@ -11,7 +11,7 @@ import (
 type KeyMap struct {
 	Up, Down, PageUp, PageDown, Home, End key.Binding
 
-	Detail, Filter, Quick, Sort, Group, Jump, Back key.Binding
+	Detail, Focus, Filter, Quick, Sort, Group, Jump, Back key.Binding
 
 	// My status, queues and, for supervisors, members: these change the
 	// server.
@@ -35,6 +35,7 @@ func NewKeyMap(readOnly bool) *KeyMap {
 		End:      key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last")),
 
 		Detail: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")),
+		Focus:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "scroll details")),
 		Filter: key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Quick:  key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "quick filter")),
 		Sort:   key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
@@ -78,7 +79,7 @@ func (k *KeyMap) Server() []*key.Binding {
 // all lists every binding, for enabling by mode.
 func (k *KeyMap) all() []*key.Binding {
 	return []*key.Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End,
-		&k.Detail, &k.Filter, &k.Quick, &k.Sort, &k.Group, &k.Jump, &k.Back,
+		&k.Detail, &k.Focus, &k.Filter, &k.Quick, &k.Sort, &k.Group, &k.Jump, &k.Back,
 		&k.Available, &k.Busy, &k.Invisible, &k.DND, &k.Message, &k.QueueCalls, &k.Toggle,
 		&k.Queues, &k.Help, &k.Quit, &k.Accept, &k.Cancel, &k.Yes, &k.No, &k.SortBy, &k.Type}
 }

@@ -119,15 +119,21 @@ type Model struct {
 	early      []earlyWrite
 	writerGone bool
 
-	mode    mode
-	pane    pane
-	help    bool
-	query   state.Query // what the view is asked to show
-	quick   int
-	filter  lineInput
-	msgEdit lineInput
-	confirm confirmation
-	queues  queuePane
+	mode mode
+	pane pane
+	// paneFocus: the keys scroll the detail pane instead of moving the
+	// selection (tab).
+	paneFocus    bool
+	help         bool
+	helpScroll   scroll
+	detailScroll scroll
+	detailOf     state.ID    // whose details the detail pane scrolled
+	query        state.Query // what the view is asked to show
+	quick        int
+	filter       lineInput
+	msgEdit      lineInput
+	confirm      confirmation
+	queues       queuePane
 
 	layout layout
 	listH  int // the list's lines on screen, as last told to the view
@@ -159,10 +165,12 @@ func New(o Options) *Model {
 			ReadOnly: o.ReadOnly,
 			Now:      o.Now,
 		},
-		view:  o.View,
-		opts:  o,
-		frame: o.View.Latest(),
-		timer: tea.Tick,
+		view:         o.View,
+		opts:         o,
+		frame:        o.View.Latest(),
+		timer:        tea.Tick,
+		helpScroll:   newScroll(),
+		detailScroll: newScroll(),
 	}
 	m.query = m.frame.Query
 	m.onFrame()
@@ -262,6 +270,10 @@ func (m *Model) onFrame() {
 	}
 	m.queues.items = f.Me.Queues
 	m.queues.move(0)
+	if d := f.Detail; d != nil && d.Entry.ID != m.detailOf {
+		m.detailOf = d.Entry.ID
+		m.detailScroll.top() // someone else's details start at their top
+	}
 }
 
 // do sends view operations to the view in a command; its answer is the
@@ -441,6 +453,9 @@ func (m *Model) updateKeys() {
 	if m.digits != "" || m.pane != paneNone || m.query.Text != "" || m.quick != 0 {
 		live = append(live, &k.Back)
 	}
+	if m.pane == paneDetail {
+		live = append(live, &k.Focus)
+	}
 	if signed {
 		live = append(live, &k.Available, &k.Busy, &k.Invisible, &k.DND, &k.Message)
 		if !m.inDND() {
@@ -458,6 +473,16 @@ func (m *Model) updateKeys() {
 		k.Detail.SetHelp("enter", "hide details")
 	} else {
 		k.Detail.SetHelp("enter", "details")
+	}
+	if m.paneFocus {
+		k.Focus.SetHelp("tab", "back to the list")
+		k.Up.SetHelp("↑/k", "scroll up")
+		k.Down.SetHelp("↓/j", "scroll down")
+		k.Back.SetHelp("esc", "back to the list")
+	} else {
+		k.Focus.SetHelp("tab", "scroll details")
+		k.Up.SetHelp("↑/k", "up")
+		k.Down.SetHelp("↓/j", "down")
 	}
 	if m.pane == paneQueues {
 		k.Queues.SetHelp("p", "close my queues")
@@ -501,7 +526,22 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if m.help {
-		m.help = false // any key closes help
+		switch {
+		case key.Matches(msg, k.Up):
+			m.helpScroll.by(-1)
+		case key.Matches(msg, k.Down):
+			m.helpScroll.by(1)
+		case key.Matches(msg, k.PageUp):
+			m.helpScroll.page(-1)
+		case key.Matches(msg, k.PageDown):
+			m.helpScroll.page(1)
+		case key.Matches(msg, k.Home):
+			m.helpScroll.top()
+		case key.Matches(msg, k.End):
+			m.helpScroll.bottom()
+		default:
+			m.help = false // any other key closes help
+		}
 		return nil
 	}
 	switch m.mode {
@@ -522,6 +562,31 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if m.pane == paneDetail && m.paneFocus {
+		switch {
+		case key.Matches(msg, k.Up):
+			m.detailScroll.by(-1)
+			return nil
+		case key.Matches(msg, k.Down):
+			m.detailScroll.by(1)
+			return nil
+		case key.Matches(msg, k.PageUp):
+			m.detailScroll.page(-1)
+			return nil
+		case key.Matches(msg, k.PageDown):
+			m.detailScroll.page(1)
+			return nil
+		case key.Matches(msg, k.Home):
+			m.detailScroll.top()
+			return nil
+		case key.Matches(msg, k.End):
+			m.detailScroll.bottom()
+			return nil
+		case key.Matches(msg, k.Focus), key.Matches(msg, k.Back):
+			m.paneFocus = false
+			return nil
+		}
+	}
 	if m.pane == paneQueues {
 		switch {
 		case key.Matches(msg, k.Up):
@@ -539,6 +604,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.quitting = true
 	case key.Matches(msg, k.Help):
 		m.help = true
+		m.helpScroll.top()
+	case key.Matches(msg, k.Focus):
+		m.paneFocus = m.pane == paneDetail
 	case key.Matches(msg, k.Up):
 		return m.do(state.MoveBy(-1))
 	case key.Matches(msg, k.Down):
@@ -601,6 +669,7 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (m *Model) togglePane(p pane) tea.Cmd {
+	m.paneFocus = false
 	if m.pane == p {
 		m.pane = paneNone
 	} else {

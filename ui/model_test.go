@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"github.com/charmbracelet/colorprofile"
 	"slices"
 	"strings"
@@ -663,4 +664,101 @@ func TestKeysPressedBeforeTheWriterAreNotLost(t *testing.T) {
 	if got := fw.Calls(); len(got) != 1 || got[0] != "status DND" {
 		t.Fatalf("the early choice must be sent once the writer arrives: %v", got)
 	}
+}
+
+// TestHelpScrollsAtTheSmallestSize: at 50x12 the help shows a few lines
+// and scrolls to every one of them.
+func TestHelpScrollsAtTheSmallestSize(t *testing.T) {
+	h := newHUD(t, newFixture(t, testPeople, false), false, MinWidth, MinHeight)
+	h.press("?")
+	h.wantScreen("Keys live now")
+	seen := map[string]bool{}
+	for range 60 {
+		for _, l := range strings.Split(h.screen(), "\n") {
+			seen[strings.TrimSpace(l)] = true
+		}
+		h.press("down")
+	}
+	for _, want := range []string{"q         quit", "–         not known yet", "Changes say “saving…” until the server confirms."} {
+		if !seen[want] {
+			t.Errorf("scrolling the help never showed %q", want)
+		}
+	}
+	if !h.m.help {
+		t.Fatalf("scroll keys must not close the help")
+	}
+	h.press("x")
+	if h.m.help {
+		t.Fatalf("another key must close the help")
+	}
+}
+
+// TestDetailsScroll: details longer than their pane say how much is below
+// and scroll to it with tab and the arrows; tab gives the arrows back to
+// the list.
+func TestDetailsScroll(t *testing.T) {
+	h := newHUD(t, newFixture(t, testPeople, false), false, 80, 24)
+	h.selectName("Maria García", "")
+	h.press("enter")
+	h.wantScreen("tab to scroll")
+	h.wantNoScreen("department Sales")
+	h.press("tab")
+	for range 20 {
+		h.press("down")
+	}
+	h.wantScreen("department Sales")
+	if h.selectedName() != "Maria García" {
+		t.Fatalf("scrolling the details moved the selection to %q", h.selectedName())
+	}
+	h.press("tab", "down")
+	if h.selectedName() == "Maria García" {
+		t.Fatalf("after tab the arrows must move the selection again")
+	}
+	h.wantScreen("Omar Khan (you) · ext 101") // a new person's details start at the top
+}
+
+// TestGroupedListKeepsItsHeaderOnScreen: scrolled into the middle of a
+// group, its header stays on the first line.
+func TestGroupedListKeepsItsHeaderOnScreen(t *testing.T) {
+	var people []person
+	for i := range 30 {
+		people = append(people, person{fmt.Sprint(i + 1), fmt.Sprint(101 + i), fmt.Sprintf("Person %02d", i), "Sales",
+			"Available", "TakeAllCalls", "NoCall", "", ""})
+	}
+	h := newHUD(t, newFixture(t, people, true), false, 100, MinHeight+4)
+	h.press("g", "g") // by department: one group of 30
+	h.press("end")
+	lines := strings.Split(h.screen(), "\n")
+	first := lines[headerHeight+1] // under the column titles
+	if !strings.Contains(first, "▾ Sales · 30") || !strings.Contains(first, "(continued)") {
+		t.Fatalf("the group's header must stay on top:\n%s", h.screen())
+	}
+	h.wantScreen("› Person 29")
+}
+
+// TestQueueGroupsCountWhoCanTakeACall: a queue's header counts the members
+// who could take its call now, not everyone available.
+func TestQueueGroupsCountWhoCanTakeACall(t *testing.T) {
+	h := newHUD(t, newFixture(t, testPeople, true), false, 140, 24)
+	h.press("g")
+	// Support: Omar (available, on in it), Zoe (busy), Maria (on a call).
+	h.wantScreen("▾ Support · 3 · 1 can take a call")
+	// Billing: Omar (available but off in it), Adam (DND).
+	h.wantScreen("▾ Billing · 2 · 0 can take a call")
+}
+
+// TestColumnsSayOnlyWhatMatters: DND shows only when it keeps calls away;
+// the status word only when the badge does not already say it.
+func TestColumnsSayOnlyWhatMatters(t *testing.T) {
+	h := newHUD(t, newFixture(t, testPeople, false), false, 200, 20)
+	for _, l := range strings.Split(h.screen(), "\n") {
+		if strings.Contains(l, "all calls") {
+			t.Fatalf("taking every call is not news: %q", l)
+		}
+	}
+	h.wantScreen("Zoe Adams") // Busy with a message: the message, not "Busy: "
+	if s := h.screen(); strings.Contains(s, "Busy: In a meeting") || !strings.Contains(s, "In a meeting") {
+		t.Fatalf("the message must have the room:\n%s", s)
+	}
+	h.wantScreen("DND") // Adam Baker's DND still shows
 }

@@ -55,7 +55,11 @@ func tooSmall(w, h int) string {
 func (m *Model) body(g geometry, w int) []string {
 	st := m.c.Styles
 	if m.help {
-		return renderHelp(st, m.helpSections(), m.c.ReadOnly, w, g.bodyH)
+		title := fitLine(st.Bold.wrap(" Keys live now")+st.Faint.wrap(" · ↑↓ pgup pgdn scroll · any other key closes"), w)
+		if g.bodyH <= 1 {
+			return padLines([]string{title}, w, g.bodyH)
+		}
+		return append([]string{title}, m.helpScroll.view(st, renderHelp(st, m.helpSections(), m.c.ReadOnly, w), w, g.bodyH-1, "↓ to read on")...)
 	}
 	grid := m.renderGrid(g.gridW, g.gridH)
 	if m.pane == paneNone {
@@ -94,7 +98,11 @@ func (m *Model) renderPane(w, h int) []string {
 		}
 		return m.queues.render(st, me.Admin, m.c.ReadOnly, global, !m.geom().paneBesideGrid, w, h)
 	}
-	return renderDetail(st, m.frame.Detail, m.c.Now(), w, h)
+	hint := "tab to scroll"
+	if m.paneFocus {
+		hint = "↓ scrolls · tab back to the list"
+	}
+	return m.detailScroll.view(st, renderDetail(st, m.frame.Detail, m.c.Now(), w), w, h, hint)
 }
 
 // renderGrid draws the column header and the rows on screen, in exactly
@@ -116,6 +124,11 @@ func (m *Model) renderGrid(w, h int) []string {
 	// from one frame to the next.
 	rows := make(map[rowKey]string, len(m.rowCache))
 	defer func() { m.rowCache = rows }()
+	top := f.Top
+	if f.Sticky != nil {
+		// The group of the rows on screen stays on the first line.
+		lines = append(lines, renderGroupHeader(st, f.Sticky, w, st.Faint.wrap("(continued) ")))
+	}
 	for i, l := range f.Visible() {
 		if len(lines) == h {
 			break
@@ -125,7 +138,7 @@ func (m *Model) renderGrid(w, h int) []string {
 			continue
 		}
 		flags := 0
-		if f.Top+i == f.Sel {
+		if top+i == f.Sel {
 			flags |= rowSelected
 		}
 		if l.Stale {
