@@ -22,15 +22,18 @@ import (
 
 // hudFlags are the HUD's own flags on top of the session's.
 type hudFlags struct {
-	session  sessionFlags
-	readOnly bool
-	color    string
+	session              sessionFlags
+	readOnly             bool
+	color                string
+	ringAlarm, holdAlarm time.Duration
 }
 
 func (f *hudFlags) bind(fs *flag.FlagSet) {
 	f.session.bind(fs)
 	fs.BoolVar(&f.readOnly, "readonly", false, "change nothing on the server: every key that would is removed")
 	fs.StringVar(&f.color, "color", "auto", "colours: `auto` (honours NO_COLOR), truecolor, 256, 16 or none")
+	fs.DurationVar(&f.ringAlarm, "ring-alarm", 20*time.Second, "a call ringing this long turns its time amber, twice that red")
+	fs.DurationVar(&f.holdAlarm, "hold-alarm", time.Minute, "a call on hold this long turns its time amber, twice that red")
 }
 
 // hudTerminal replaces the terminal in tests: keys come from in, frames go
@@ -69,6 +72,9 @@ func runHUD(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 	if err != nil {
 		return fail(stderr, cmd, err, exitUsage)
 	}
+	if hf.ringAlarm <= 0 || hf.holdAlarm <= 0 {
+		return fail(stderr, cmd, errors.New("--ring-alarm and --hold-alarm must be positive durations"), exitUsage)
+	}
 	opts := []tea.ProgramOption{tea.WithOutput(stdout), tea.WithColorProfile(profile), tea.WithEnvironment(environ)}
 	if t := hudTerminal; t != nil {
 		opts = append(opts, tea.WithInput(t.in), tea.WithWindowSize(t.width, t.height))
@@ -99,9 +105,12 @@ func runHUD(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 			}
 			return w.Me(), nil
 		},
-		Account:  accountLabel(sess),
-		ReadOnly: hf.readOnly,
-		Profile:  profile,
+		Account:   accountLabel(sess),
+		ReadOnly:  hf.readOnly,
+		Profile:   profile,
+		People:    sess.people(),
+		RingAlarm: hf.ringAlarm,
+		HoldAlarm: hf.holdAlarm,
 	})
 	p := tea.NewProgram(model, opts...)
 

@@ -13,6 +13,7 @@ import (
 	"github.com/rchud/rchud/emulator"
 	"github.com/rchud/rchud/rc"
 	"github.com/rchud/rchud/state"
+	"github.com/rchud/rchud/ui"
 )
 
 // sessionFlags are the flags every command that signs in shares.
@@ -98,6 +99,24 @@ func exitCode(err error) int {
 	}
 	return exitFailure
 }
+
+// people is where the HUD keeps pins and watches: the user's config
+// directory for a real account, nowhere for the demo (or when there is no
+// config directory: the HUD says so and keeps them for the run).
+func (s *session) people() ui.People {
+	if s.emu != nil {
+		return nil
+	}
+	p, err := newPeopleFile(peopleDir, s.cfg)
+	if err != nil {
+		s.log.Info("pins and watches will not be kept", "err", err)
+		return nil
+	}
+	return p
+}
+
+// peopleDir overrides where pins and watches are kept (tests).
+var peopleDir string
 
 // account is the account's live mirror and what keeps it live: the
 // client, the mirror, the sync. The HUD and snapshot share it.

@@ -50,6 +50,11 @@ type Frame struct {
 	Detail *Detail
 	// Jump is the answer to the last digits typed (nil when none).
 	Jump *Jump
+	// Watched are the people the viewer waits for; Alerts the latest news
+	// of them, oldest first, numbered (a frame missed loses none of the
+	// last few).
+	Watched []ID
+	Alerts  []Alert
 	// Next is when the frame would read differently without any new event
 	// (a link turning stale or offline, a failure expiring); zero: never.
 	Next time.Time
@@ -140,6 +145,17 @@ type Detail struct {
 	Me    bool
 	// Queues are the extension's queues and its availability in each.
 	Queues []MyQueue
+}
+
+// Alert is news of someone the viewer waits for.
+type Alert struct {
+	Seq          uint64
+	ID           ID
+	Name, Number string
+	// What happened: "is available", "finished their call".
+	What      string
+	Available bool
+	At        time.Time
 }
 
 // Jump is where the digits typed led.

@@ -9,14 +9,15 @@ import (
 // sortKey is an entry's key for one ordering, in a compact array so that
 // comparisons over 100k entries neither chase pointers nor allocate.
 type sortKey struct {
+	pin bool   // not pinned (pinned rows come first, whatever the order)
 	s   string // string key (collated name, message, ...)
 	k   int64  // numeric key (availability, a time)
 	n   int64  // extension number as a number, the tie-break
 	num string // extension number, for the rare non-numeric one
 }
 
-func keyOf(e *Entry, col Column) sortKey {
-	k := sortKey{n: e.numKey, num: e.Number}
+func keyOf(e *Entry, col Column, pins map[ID]bool) sortKey {
+	k := sortKey{n: e.numKey, num: e.Number, pin: !pins[e.ID]}
 	switch col {
 	case ColName:
 		k.s = e.nameKey
@@ -42,6 +43,12 @@ func keyOf(e *Entry, col Column) sortKey {
 // extension number (reversed only when sorting by number), then by
 // position in the directory, so the order is total.
 func compareKeys(a, b *sortKey, col Column, desc bool, ia, ib int32) int {
+	if a.pin != b.pin {
+		if b.pin {
+			return -1
+		}
+		return 1
+	}
 	c := strings.Compare(a.s, b.s)
 	if c == 0 {
 		c = cmp.Compare(a.k, b.k)
@@ -89,6 +96,7 @@ type index struct {
 	q     Query
 	text  string
 	state [NoPresence + 1]bool
+	pins  map[ID]bool
 	refs  int
 
 	keys []sortKey // by entry position: the key the row was inserted with
@@ -116,7 +124,7 @@ type stalePhase struct {
 }
 
 func newIndex(q Query) *index {
-	ix := &index{q: q, text: strings.ToLower(strings.TrimSpace(q.Text))}
+	ix := &index{q: q, text: strings.ToLower(strings.TrimSpace(q.Text)), pins: q.pinSet()}
 	for _, s := range q.States {
 		if s >= 0 && s <= NoPresence {
 			ix.state[s] = true
@@ -217,7 +225,7 @@ func (ix *index) rebuild(s *store, stale func(*Entry) bool, phase stalePhase) {
 		if !ix.includes(e, stale(e)) {
 			continue
 		}
-		ix.keys[i] = keyOf(e, ix.q.Sort)
+		ix.keys[i] = keyOf(e, ix.q.Sort, ix.pins)
 		ix.was[i] = e
 		ix.shown++
 		for _, g := range ix.groupsOf(e, s) {
@@ -269,7 +277,7 @@ func (ix *index) update(i int, s *store, stale func(*Entry) bool) {
 	if !ix.includes(e, stale(e)) {
 		return
 	}
-	ix.keys[i] = keyOf(e, ix.q.Sort)
+	ix.keys[i] = keyOf(e, ix.q.Sort, ix.pins)
 	ix.was[i] = e
 	ix.shown++
 	for _, g := range ix.groupsOf(e, s) {

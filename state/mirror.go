@@ -536,6 +536,11 @@ func queryKey(q Query) string {
 	}
 	b.WriteString("\x00" + strconv.FormatBool(q.All) + strconv.FormatBool(q.Stale) + strconv.Itoa(int(q.Sort)) +
 		strconv.FormatBool(q.Desc) + strconv.Itoa(int(q.By)))
+	pins := slices.Clone(q.Pinned)
+	slices.Sort(pins)
+	for _, id := range slices.Compact(pins) {
+		b.WriteString("\x00" + string(id))
+	}
 	return b.String()
 }
 
@@ -544,7 +549,7 @@ func (m *Mirror) acquireIndex(q Query) *index {
 	k := queryKey(q)
 	ix := m.indexes[k]
 	if ix == nil {
-		q.States = slices.Clone(q.States)
+		q.States, q.Pinned = slices.Clone(q.States), slices.Clone(q.Pinned)
 		ix = newIndex(q)
 		now := m.now()
 		ix.rebuild(&m.store, m.staleFn(now), m.phase(now))

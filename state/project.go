@@ -47,6 +47,20 @@ type Query struct {
 	Sort  Column
 	Desc  bool
 	By    GroupBy
+	// Pinned come first, in every group, in the order of the sort.
+	Pinned []ID
+}
+
+// pinSet is the query's pinned extensions as a set.
+func (q *Query) pinSet() map[ID]bool {
+	if len(q.Pinned) == 0 {
+		return nil
+	}
+	out := make(map[ID]bool, len(q.Pinned))
+	for _, id := range q.Pinned {
+		out[id] = true
+	}
+	return out
 }
 
 // Group is one section of a projection.
@@ -77,13 +91,14 @@ func (m *Mirror) Project(q Query) Projection {
 	s := &m.store
 	now := m.now()
 	ix := newIndex(q) // for its filter only
+	pins := q.pinSet()
 	idx := make([]int32, 0, len(s.entries))
 	keys := make([]sortKey, len(s.entries))
 	for i, e := range s.entries {
 		if !ix.includes(e, m.link.stale(e, now, m.jn.reloading)) {
 			continue
 		}
-		keys[i] = keyOf(e, q.Sort)
+		keys[i] = keyOf(e, q.Sort, pins)
 		idx = append(idx, int32(i))
 	}
 	slices.SortFunc(idx, func(a, b int32) int { return compareKeys(&keys[a], &keys[b], q.Sort, q.Desc, a, b) })

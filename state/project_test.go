@@ -15,7 +15,7 @@ import (
 // referenceOrder is the projection's order written plainly: a stable sort
 // of the directory order by the column (names and departments as the
 // collator orders them), ties by extension number.
-func referenceOrder(m *Mirror, idx []int, col Column, desc bool) []int {
+func referenceOrder(m *Mirror, idx []int, col Column, desc bool, pinned ...ID) []int {
 	out := slices.Clone(idx)
 	coll := newCollator("")
 	key := func(x, y *Entry) int {
@@ -46,6 +46,12 @@ func referenceOrder(m *Mirror, idx []int, col Column, desc bool) []int {
 	}
 	slices.SortStableFunc(out, func(a, b int) int {
 		x, y := m.store.entries[a], m.store.entries[b]
+		if px, py := slices.Contains(pinned, x.ID), slices.Contains(pinned, y.ID); px != py {
+			if px {
+				return -1
+			}
+			return 1
+		}
 		c := key(x, y)
 		if desc {
 			c = -c
@@ -105,11 +111,12 @@ func TestSortMatchesTheStableReference(t *testing.T) {
 	for i := range idx {
 		idx[i] = i
 	}
+	pinned := []ID{ID(exts[7].ID), ID(exts[100].ID), ID(exts[3].ID)}
 	for col := ColName; col <= ColDepartment; col++ {
 		for _, desc := range []bool{false, true} {
-			want := referenceOrder(m, idx, col, desc)
+			want := referenceOrder(m, idx, col, desc, pinned...)
 			var got []int
-			for _, id := range m.Project(Query{Sort: col, Desc: desc}).Groups[0].IDs {
+			for _, id := range m.Project(Query{Sort: col, Desc: desc, Pinned: pinned}).Groups[0].IDs {
 				got = append(got, m.store.index[id])
 			}
 			if !slices.Equal(got, want) {

@@ -28,6 +28,12 @@ type View struct {
 	top    int
 	jump   *Jump
 
+	// watched are the people the viewer waits for, each as last seen;
+	// alerts the latest news of them (newest last).
+	watched  map[ID]*Entry
+	alerts   []Alert
+	alertSeq uint64
+
 	// Operations arrive from Bubble Tea commands, which run in any order:
 	// they are numbered, held until their turn, and applied in order.
 	applied uint64
@@ -124,6 +130,21 @@ func Resize(height int) Op {
 
 // ShowDetail asks for the selected extension's details in every frame.
 func ShowDetail(on bool) Op { return Op{func(v *View) { v.detail = on }} }
+
+// SetWatched sets the people the viewer waits for: when one becomes
+// available, or their call ends, the frames carry an Alert.
+func SetWatched(ids []ID) Op {
+	return Op{func(v *View) {
+		old := v.watched
+		v.watched = make(map[ID]*Entry, len(ids))
+		for _, id := range ids {
+			v.watched[id] = old[id]
+			if v.watched[id] == nil {
+				v.watched[id] = v.m.store.entry(id)
+			}
+		}
+	}}
+}
 
 // SetMe makes the view someone's own ("": the signed-in user's).
 func SetMe(id ID) Op { return Op{func(v *View) { v.me = id }} }
@@ -430,9 +451,51 @@ func (v *View) meID() ID {
 // nothing else on screen changes.
 const lastEventEvery = 10 * time.Second
 
+// maxAlerts is how many alerts a frame carries: a viewer who missed a few
+// frames still sees each.
+const maxAlerts = 8
+
+// watch raises an alert for each watched person who became available or
+// whose call ended since the last look.
+func (v *View) watch() {
+	ids := make([]ID, 0, len(v.watched))
+	for id := range v.watched {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		was := v.watched[id]
+		now := v.m.store.entry(id)
+		if now == nil || now == was {
+			continue
+		}
+		v.watched[id] = now
+		if was == nil || !was.Known || !now.Known {
+			continue
+		}
+		what := ""
+		switch {
+		case now.Availability == Available && was.Availability != Available:
+			what = "is available"
+		case len(now.Calls) == 0 && len(was.Calls) > 0:
+			what = "finished their call"
+		}
+		if what == "" {
+			continue
+		}
+		v.alertSeq++
+		v.alerts = append(v.alerts, Alert{Seq: v.alertSeq, ID: id, Name: now.Name, Number: now.Number, What: what,
+			At: v.m.now(), Available: now.Availability == Available})
+		if len(v.alerts) > maxAlerts {
+			v.alerts = v.alerts[len(v.alerts)-maxAlerts:]
+		}
+	}
+}
+
 // publishLocked builds the view's frame and publishes it when it differs
 // from the last one (always when force).
 func (v *View) publishLocked(force bool) {
+	v.watch()
 	f := v.build()
 	if !force && v.last != nil && f.same(v.last) &&
 		(f.Health.LastEvent.Equal(v.last.Health.LastEvent) || f.At.Sub(v.last.At) < lastEventEvery) {
@@ -461,7 +524,12 @@ func (v *View) build() *Frame {
 		Query: v.ix.q, Shown: v.ix.shown, Lines: lay.lines, Top: v.top, Height: v.height, Sel: v.sel,
 		Jump: v.jump, Next: m.nextChange(now),
 	}
-	f.Query.States = slices.Clone(f.Query.States)
+	f.Query.States, f.Query.Pinned = slices.Clone(f.Query.States), slices.Clone(f.Query.Pinned)
+	f.Alerts = slices.Clone(v.alerts)
+	for id := range v.watched {
+		f.Watched = append(f.Watched, id)
+	}
+	slices.Sort(f.Watched)
 	f.Me = m.meLocked(me, now)
 	margin := max(4, v.height/2)
 	from, to := max(0, v.top-margin), min(lay.lines, v.top+v.height+margin)
@@ -546,12 +614,16 @@ func (f *Frame) same(g *Frame) bool {
 	if (f.Sticky == nil) != (g.Sticky == nil) || f.Sticky != nil && *f.Sticky != *g.Sticky {
 		return false
 	}
+	if len(f.Alerts) != len(g.Alerts) || len(f.Alerts) > 0 && f.Alerts[len(f.Alerts)-1].Seq != g.Alerts[len(g.Alerts)-1].Seq ||
+		!slices.Equal(f.Watched, g.Watched) {
+		return false
+	}
 	return true
 }
 
 func sameQuery(a, b Query) bool {
 	return a.Text == b.Text && slices.Equal(a.States, b.States) && a.All == b.All && a.Stale == b.Stale &&
-		a.Sort == b.Sort && a.Desc == b.Desc && a.By == b.By
+		a.Sort == b.Sort && a.Desc == b.Desc && a.By == b.By && slices.Equal(a.Pinned, b.Pinned)
 }
 
 func sameJump(a, b *Jump) bool {

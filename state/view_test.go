@@ -143,6 +143,9 @@ func (w *world) randomQuery() Query {
 	if w.r.IntN(3) == 0 {
 		q.States = []Availability{pick(w.r, Availabilities()), pick(w.r, Availabilities())}
 	}
+	for range w.r.IntN(4) {
+		q.Pinned = append(q.Pinned, pick(w.r, w.ids))
+	}
 	return q
 }
 
@@ -580,5 +583,34 @@ func TestGroupedViewKeepsThePersonInTheirGroup(t *testing.T) {
 	f = v.Apply(5, First())
 	if f.Top != 0 || f.Sel != 1 {
 		t.Fatalf("the first row must show with its group header above: top %d, selection %d", f.Top, f.Sel)
+	}
+}
+
+// TestWatchedPeopleRaiseAlerts: someone watched who becomes available, or
+// whose call ends, raises one alert each time; others raise none.
+func TestWatchedPeopleRaiseAlerts(t *testing.T) {
+	m, c := testMirror(t, 4)
+	m.ApplySnapshot([]rc.Presence{
+		*ev(t, `{"extension":{"id":2},"userStatus":"Busy","telephonyStatus":"NoCall"}`),
+		*ev(t, `{"extension":{"id":3},"userStatus":"Available","telephonyStatus":"CallConnected","activeCalls":[{"id":"x","telephonyStatus":"CallConnected"}]}`),
+		*ev(t, `{"extension":{"id":4},"userStatus":"Busy","telephonyStatus":"NoCall"}`),
+	}, true)
+	v := m.NewView(ViewOptions{Height: 5})
+	defer v.Close()
+	v.Apply(1, SetWatched([]ID{"2", "3"}))
+	m.ApplyEvent(ev(t, `{"extensionId":"2","sequence":1,"userStatus":"Available"}`), c.Now(), true)
+	m.ApplyEvent(ev(t, `{"extensionId":"3","sequence":1,"telephonyStatus":"NoCall","activeCalls":[]}`), c.Now(), true)
+	m.ApplyEvent(ev(t, `{"extensionId":"4","sequence":1,"userStatus":"Available"}`), c.Now(), true)
+	m.Publish()
+	f := v.Latest()
+	if len(f.Alerts) != 2 || f.Alerts[0].ID != "2" || f.Alerts[0].What != "is available" || f.Alerts[1].ID != "3" ||
+		!slices.Equal(f.Watched, []ID{"2", "3"}) {
+		t.Fatalf("alerts %+v, watched %v", f.Alerts, f.Watched)
+	}
+	// Nothing new: no new alert.
+	m.ApplyEvent(ev(t, `{"extensionId":"2","sequence":2,"message":"hi"}`), c.Now(), true)
+	m.Publish()
+	if f := v.Latest(); len(f.Alerts) != 2 {
+		t.Fatalf("a message change raised an alert: %+v", f.Alerts)
 	}
 }

@@ -21,7 +21,7 @@ var frameSide = map[string]bool{
 	"Jump": true, "Entry": true, "Call": true, "Health": true, "Write": true, "Counts": true, "ID": true,
 	// View operations.
 	"Op": true, "MoveBy": true, "PageBy": true, "First": true, "Last": true, "SetQuery": true, "Resize": true,
-	"ShowDetail": true, "JumpTo": true, "Query": true,
+	"ShowDetail": true, "JumpTo": true, "Query": true, "SetWatched": true, "Alert": true,
 	// Domain values.
 	"Availability": true, "Unknown": true, "Available": true, "Ringing": true, "OnCall": true, "OnHold": true,
 	"Parked": true, "Busy": true, "DND": true, "Offline": true, "NoPresence": true,

@@ -67,7 +67,7 @@ func TestPaletteIsReadableOnLightAndDark(t *testing.T) {
 				t.Errorf("dark=%v: badge %v contrast %.2f", dark, a, r)
 			}
 		}
-		for name, p := range map[string]paint{"error": s.Error, "pending": s.Pending, "ok": s.OK} {
+		for name, p := range map[string]paint{"error": s.Error, "pending": s.Pending, "ok": s.OK, "alarm": s.alarm[1]} {
 			f, ok := sgrColor(p.pre, 38)
 			if !ok {
 				t.Fatalf("%s has no colour: %q", name, p.pre)

@@ -222,7 +222,7 @@ func renderGroupHeader(st *Styles, g *state.Heading, w int, hint string) string 
 // its badge: the terminal redraws only changed cells and everything
 // between two changes on a line, so the mark beside the badge and the
 // time in state costs a few bytes to set and to clear, not a repaint.
-func renderRow(b *strings.Builder, st *Styles, lay layout, l *state.Line, flags int, now time.Time) {
+func renderRow(b *strings.Builder, st *Styles, lay layout, l *state.Line, flags int, mk rowMarks, now time.Time) {
 	e := l.Entry
 	p := st.row[flags&(rowSelected|rowStale)]
 	b.WriteString(p.pre)
@@ -256,14 +256,19 @@ func renderRow(b *strings.Builder, st *Styles, lay layout, l *state.Line, flags 
 			b.WriteString(p.pre)
 			continue
 		}
-		b.WriteString(cellText(c, l, now))
+		if c.spec.id == colSince && mk.alarm > 0 {
+			// Ringing or on hold too long: the time turns amber, then red.
+			b.WriteString(p.post + st.alarm[mk.alarm].wrap(cellText(c, l, mk, now)) + p.pre)
+			continue
+		}
+		b.WriteString(cellText(c, l, mk, now))
 	}
 	b.WriteString(p.post)
 }
 
 // cellText is a cell's text (the entry's strings are sanitised on their
 // way into the mirror), exactly c.w cells wide.
-func cellText(c placed, l *state.Line, now time.Time) string {
+func cellText(c placed, l *state.Line, mk rowMarks, now time.Time) string {
 	e := l.Entry
 	switch c.spec.id {
 	case colName:
@@ -271,8 +276,21 @@ func cellText(c placed, l *state.Line, now time.Time) string {
 		if name == "" {
 			name = "(no name)"
 		}
+		suffix := ""
+		if mk.pinned {
+			suffix += "★"
+		}
+		if mk.watched {
+			suffix += "⚑"
+		}
 		if l.Me {
-			return fitWithSuffix(name, " (you)", c.w)
+			suffix += " (you)"
+		}
+		if suffix != "" {
+			if suffix[0] != ' ' {
+				suffix = " " + suffix
+			}
+			return fitWithSuffix(name, suffix, c.w)
 		}
 		return fit(name, c.w)
 	case colExt:
@@ -283,10 +301,11 @@ func cellText(c placed, l *state.Line, now time.Time) string {
 		}
 		return fit(inQueueCell(l.InQueue), c.w)
 	case colSince:
-		if e.AvailSince.IsZero() || !e.Known {
+		since := stateSince(e)
+		if since.IsZero() {
 			return fit("–", c.w)
 		}
-		return fit(state.FormatDuration(now.Sub(e.AvailSince)), c.w)
+		return fit(state.FormatDuration(now.Sub(since)), c.w)
 	case colCall:
 		return callCell(e, now, c.w)
 	case colStatus:
@@ -305,6 +324,54 @@ func cellText(c placed, l *state.Line, now time.Time) string {
 		return fit(e.Department, c.w)
 	}
 	return fit("", c.w)
+}
+
+// rowMarks is what a row shows besides its entry: pinned, waited for,
+// and how loud its timer is (0, 1 amber, 2 red).
+type rowMarks struct {
+	pinned, watched bool
+	alarm           int
+}
+
+// stateSince is since when someone is in the state their badge shows:
+// when the change was seen, else, for a call, when the call started
+// ("–" for the zero time: not known).
+func stateSince(e *state.Entry) time.Time {
+	if !e.Known {
+		return time.Time{}
+	}
+	if !e.AvailSince.IsZero() {
+		return e.AvailSince
+	}
+	if c := e.PrimaryCall(); c != nil && (e.Availability == state.Ringing || e.Availability == state.OnCall) {
+		return c.Start
+	}
+	return time.Time{}
+}
+
+// alarmLevel is how loud a row's timer is: ringing past ring or on hold
+// past hold turns it amber (1), twice that red (2).
+func alarmLevel(e *state.Entry, now time.Time, ring, hold time.Duration) int {
+	var limit time.Duration
+	switch e.Availability {
+	case state.Ringing:
+		limit = ring
+	case state.OnHold:
+		limit = hold
+	default:
+		return 0
+	}
+	since := stateSince(e)
+	if since.IsZero() {
+		return 0
+	}
+	switch d := now.Sub(since); {
+	case d >= 2*limit:
+		return 2
+	case d >= limit:
+		return 1
+	}
+	return 0
 }
 
 // statusCell is the status and the message, the message given the room:

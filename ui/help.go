@@ -22,6 +22,7 @@ func (m *Model) helpSections() []helpSection {
 		// Page and ends go in pairs: one line each.
 		{"Move", enabled(k.Up, k.Down, pair(k.PageUp, k.PageDown, "page up/down"), pair(k.Home, k.End, "first/last"), k.Jump)},
 		{"Show", enabled(k.Detail, k.Focus, k.Filter, k.Quick, k.Sort, k.Group, k.Queues, k.Back, k.Help, k.Quit)},
+		{"People", enabled(k.Pin, k.Watch)},
 		{"Change (sent to the server)", enabled(k.Available, k.Busy, k.Invisible, k.DND, k.Message, k.QueueCalls, k.Toggle)},
 	}
 	kept := out[:0]
@@ -36,7 +37,8 @@ func (m *Model) helpSections() []helpSection {
 // helpMarks explains the marks on screen.
 var helpMarks = [][2]string{
 	{"›", "the selected row"},
-	{"*", "changed just now"},
+	{"*", "changed just now (beside the state)"},
+	{"★ ⚑", "pinned to the top, waited for"},
 	{"~", "may be out of date"},
 	{"← →", "inbound, outbound call"},
 	{"Q", "a call from a queue (its name when wide)"},

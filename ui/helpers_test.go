@@ -197,7 +197,15 @@ type hud struct {
 
 func newHUD(t *testing.T, f *fixture, readOnly bool, w, h int) *hud {
 	t.Helper()
-	m := newModel(t, f.m, Options{Account: "test", ReadOnly: readOnly, Profile: colorprofile.TrueColor, Now: f.clock.Now})
+	return newHUDWith(t, f, Options{ReadOnly: readOnly}, w, h)
+}
+
+// newHUDWith is newHUD with options (the account, profile and clock are
+// the fixture's).
+func newHUDWith(t *testing.T, f *fixture, o Options, w, h int) *hud {
+	t.Helper()
+	o.Account, o.Profile, o.Now = "test", colorprofile.TrueColor, f.clock.Now
+	m := newModel(t, f.m, o)
 	fw := &fakeWriter{}
 	m.SetWriter(fw)
 	hd := testHUD(t, m, f)

@@ -13,6 +13,9 @@ type KeyMap struct {
 
 	Detail, Focus, Filter, Quick, Sort, Group, Jump, Back key.Binding
 
+	// Pin keeps someone at the top; Watch tells when someone is free.
+	Pin, Watch key.Binding
+
 	// My status, queues and, for supervisors, members: these change the
 	// server.
 	Available, Busy, Invisible, DND, Message, QueueCalls, Toggle key.Binding
@@ -43,6 +46,9 @@ func NewKeyMap(readOnly bool) *KeyMap {
 		Jump: key.NewBinding(key.WithKeys("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
 			key.WithHelp("0-9", "jump to extension")),
 		Back: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+
+		Pin:   key.NewBinding(key.WithKeys("*"), key.WithHelp("*", "pin to the top")),
+		Watch: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "tell me when free")),
 
 		Available:  key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "I'm available")),
 		Busy:       key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "I'm busy")),
@@ -79,7 +85,7 @@ func (k *KeyMap) Server() []*key.Binding {
 // all lists every binding, for enabling by mode.
 func (k *KeyMap) all() []*key.Binding {
 	return []*key.Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End,
-		&k.Detail, &k.Focus, &k.Filter, &k.Quick, &k.Sort, &k.Group, &k.Jump, &k.Back,
+		&k.Detail, &k.Focus, &k.Filter, &k.Quick, &k.Sort, &k.Group, &k.Jump, &k.Back, &k.Pin, &k.Watch,
 		&k.Available, &k.Busy, &k.Invisible, &k.DND, &k.Message, &k.QueueCalls, &k.Toggle,
 		&k.Queues, &k.Help, &k.Quit, &k.Accept, &k.Cancel, &k.Yes, &k.No, &k.SortBy, &k.Type}
 }

@@ -7,6 +7,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -45,6 +46,12 @@ type Options struct {
 	// Writer blocks until signed in and returns the writer; it runs in a
 	// tea.Cmd. Nil when there is none (tests set it with SetWriter).
 	Writer func() (Writer, error)
+	// People keeps the pins and watches across restarts (nil: not kept).
+	People People
+	// RingAlarm and HoldAlarm turn a row's time amber when someone has
+	// been ringing or on hold this long, and red at twice that (0: the
+	// defaults, 20 s and 60 s).
+	RingAlarm, HoldAlarm time.Duration
 	// Account names the account in the header: the server, or the demo.
 	Account  string
 	ReadOnly bool
@@ -140,6 +147,12 @@ type Model struct {
 	// rowCache holds the rows drawn last, to draw again only what changed.
 	rowCache map[rowKey]string
 
+	// watched are the people the user waits for; alertSeen the last
+	// alert told; notify how the terminal shows a notification.
+	watched   []state.ID
+	alertSeen uint64
+	notify    notifier
+
 	digits   string
 	digitsAt time.Time
 	flash    string
@@ -158,6 +171,12 @@ func New(o Options) *Model {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.RingAlarm <= 0 {
+		o.RingAlarm = 20 * time.Second
+	}
+	if o.HoldAlarm <= 0 {
+		o.HoldAlarm = time.Minute
+	}
 	m := &Model{
 		c: Common{
 			Styles:   NewStyles(o.Profile, true),
@@ -173,6 +192,7 @@ func New(o Options) *Model {
 		detailScroll: newScroll(),
 	}
 	m.query = m.frame.Query
+	m.alertSeen = lastAlert(m.frame)
 	m.onFrame()
 	m.updateKeys()
 	return m
@@ -187,9 +207,18 @@ func (m *Model) SetWriter(w Writer) {
 // Err is why the HUD ended, when it was not the user quitting.
 func (m *Model) Err() error { return m.fatal }
 
-// Init asks the terminal for its background and waits for the writer.
+// lastAlert is the number of a frame's newest alert.
+func lastAlert(f *state.Frame) uint64 {
+	if n := len(f.Alerts); n > 0 {
+		return f.Alerts[n-1].Seq
+	}
+	return 0
+}
+
+// Init asks the terminal for its background, loads the pins and watches,
+// and waits for the writer.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.loadPeople()}
 	if m.opts.Writer != nil && m.writer == nil {
 		get := m.opts.Writer
 		cmds = append(cmds, func() tea.Msg {
@@ -222,6 +251,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Frame != nil && msg.Frame.Seq > m.frame.Seq {
 			m.frame = msg.Frame
 			m.onFrame()
+			cmds = append(cmds, m.onAlerts())
+		}
+	case tea.EnvMsg:
+		m.notify = notifierFor(msg)
+	case peopleMsg:
+		if msg.err != nil {
+			m.setFlash("pins and watches not loaded: "+state.Sanitize(msg.err.Error()), true)
+			break
+		}
+		m.query.Pinned, m.watched = msg.pinned, msg.watched
+		cmds = append(cmds, m.rearrange(), m.do(state.SetWatched(m.watched)))
+	case savedMsg:
+		if msg.err != nil {
+			m.setFlash("pins and watches not saved: "+state.Sanitize(msg.err.Error()), true)
 		}
 	case tickMsg:
 		if msg.at.Equal(m.tickAt) {
@@ -448,7 +491,7 @@ func (m *Model) updateKeys() {
 	signed := (m.writer != nil || m.opts.Writer != nil && !m.writerGone) && me.Known()
 	live := []*key.Binding{&k.Filter, &k.Quick, &k.Sort, &k.Group, &k.Help, &k.Quit}
 	if rows {
-		live = append(live, &k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End, &k.Detail, &k.Jump)
+		live = append(live, &k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End, &k.Detail, &k.Jump, &k.Pin, &k.Watch)
 	}
 	if m.digits != "" || m.pane != paneNone || m.query.Text != "" || m.quick != 0 {
 		live = append(live, &k.Back)
@@ -493,6 +536,10 @@ func (m *Model) updateKeys() {
 	}
 	k.Accept.SetHelp("enter", "done")
 	k.QueueCalls.SetHelp("c", map[bool]string{true: "stop queue calls", false: "accept queue calls"}[m.acceptingQueueCalls()])
+	if l, ok := m.frame.Selected(); ok {
+		k.Pin.SetHelp("*", map[bool]string{true: "unpin", false: "pin to the top"}[slices.Contains(m.query.Pinned, l.Entry.ID)])
+		k.Watch.SetHelp("w", map[bool]string{true: "stop waiting", false: "tell me when free"}[slices.Contains(m.watched, l.Entry.ID)])
+	}
 	if t := m.toggleTarget(); t != "" {
 		k.Toggle.SetHelp("space", t)
 	}
@@ -664,6 +711,10 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.send("queue calls", func(w Writer) error { return w.SetAcceptQueueCalls(accept) })
 	case key.Matches(msg, k.Toggle):
 		m.askToggleMember()
+	case key.Matches(msg, k.Pin):
+		return m.togglePin()
+	case key.Matches(msg, k.Watch):
+		return m.toggleWatch()
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -761,4 +762,115 @@ func TestColumnsSayOnlyWhatMatters(t *testing.T) {
 		t.Fatalf("the message must have the room:\n%s", s)
 	}
 	h.wantScreen("DND") // Adam Baker's DND still shows
+}
+
+// memPeople keeps pins and watches in memory, as a file would.
+type memPeople struct {
+	mu              sync.Mutex
+	pinned, watched []state.ID
+	saves           int
+}
+
+func (p *memPeople) Load() ([]state.ID, []state.ID, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.pinned), slices.Clone(p.watched), nil
+}
+
+func (p *memPeople) Save(pinned, watched []state.ID) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pinned, p.watched = slices.Clone(pinned), slices.Clone(watched)
+	p.saves++
+	return nil
+}
+
+// TestPinsComeFirstAndSurviveARestart: * pins the selected person to the
+// top (in every order), and a new HUD over the same store starts with the
+// pins.
+func TestPinsComeFirstAndSurviveARestart(t *testing.T) {
+	f := newFixture(t, testPeople, false)
+	store := &memPeople{}
+	h := newHUDWith(t, f, Options{People: store}, 120, 20)
+	h.selectName("Zoe Adams", "")
+	h.press("*")
+	if got := h.order(); got[0] != "Zoe Adams" {
+		t.Fatalf("pinned first: %v", got)
+	}
+	h.press("s", "e") // by extension: still first
+	if got := h.order(); got[0] != "Zoe Adams" {
+		t.Fatalf("pinned first in every order: %v", got)
+	}
+	h.wantScreen("Zoe Adams ★")
+	if !slices.Equal(store.pinned, []state.ID{"2"}) {
+		t.Fatalf("the pin was not saved: %v", store.pinned)
+	}
+	again := newHUDWith(t, f, Options{People: store}, 120, 20)
+	for _, msg := range run(again.m.Init()) {
+		again.update(msg)
+	}
+	if got := again.order(); got[0] != "Zoe Adams" {
+		t.Fatalf("after a restart: %v", got)
+	}
+	again.selectName("Zoe Adams", "")
+	again.press("*")
+	if len(store.pinned) != 0 {
+		t.Fatalf("unpinning must be saved: %v", store.pinned)
+	}
+}
+
+// TestWatchedPersonFreeRingsAndNotifies: w waits for the selected person;
+// when they are free the header says so, the bell rings and, in a
+// terminal that shows them, a desktop notification goes out.
+func TestWatchedPersonFreeRingsAndNotifies(t *testing.T) {
+	f := newFixture(t, testPeople, false)
+	h := newHUDWith(t, f, Options{}, 120, 20)
+	h.update(tea.EnvMsg{"TERM_PROGRAM=iTerm.app"})
+	h.selectName("Maria García", "") // on a call
+	h.press("w")
+	h.wantScreen("Maria García ⚑")
+	f.event(t, "3", `{"sequence":9,"telephonyStatus":"NoCall","activeCalls":[],"totalActiveCalls":0}`)
+	f.m.Publish()
+	cmd := h.update(FrameMsg{Frame: h.m.view.Latest()})
+	h.wantScreen("⚑ Maria García (ext 103) is available")
+	var raw string
+	for _, msg := range run(cmd) {
+		if r, ok := msg.(tea.RawMsg); ok {
+			raw += fmt.Sprint(r.Msg)
+		}
+	}
+	if raw != "\a\x1b]9;rchud: Maria García (ext 103) is available\x07" {
+		t.Fatalf("bell and notification: %q", raw)
+	}
+	if n := notifierFor(tea.EnvMsg{"TERM=xterm-256color"}); n != notifyBell {
+		t.Fatalf("an unknown terminal gets the bell only")
+	}
+}
+
+// TestTimersTurnAmberThenRed: ringing past the ring alarm turns the time
+// amber, past twice that red; on hold likewise with the hold alarm.
+func TestTimersTurnAmberThenRed(t *testing.T) {
+	start := epoch
+	e := &state.Entry{Known: true, Availability: state.Ringing, AvailSince: start}
+	for _, c := range []struct {
+		after time.Duration
+		want  int
+	}{{10 * time.Second, 0}, {20 * time.Second, 1}, {39 * time.Second, 1}, {40 * time.Second, 2}} {
+		if got := alarmLevel(e, start.Add(c.after), 20*time.Second, time.Minute); got != c.want {
+			t.Errorf("ringing %v: level %d, want %d", c.after, got, c.want)
+		}
+	}
+	held := &state.Entry{Known: true, Availability: state.OnHold, AvailSince: start}
+	if alarmLevel(held, start.Add(30*time.Second), 20*time.Second, time.Minute) != 0 ||
+		alarmLevel(held, start.Add(61*time.Second), 20*time.Second, time.Minute) != 1 {
+		t.Errorf("on hold uses the hold alarm")
+	}
+	// On screen: the ringing row's time is painted.
+	f := newFixture(t, testPeople, false) // Li Wei rings since 08:59:50
+	h := newHUDWith(t, f, Options{RingAlarm: 5 * time.Second}, 120, 20)
+	f.clock.Advance(time.Second)
+	h.update(tickMsg{})
+	if !strings.Contains(h.m.Render(), h.m.c.Styles.alarm[2].pre) {
+		t.Fatalf("a call ringing for 11 s with a 5 s alarm must show red")
+	}
 }

@@ -52,6 +52,8 @@ type Styles struct {
 
 	// Changed paints the one-cell mark of a row that just changed.
 	Changed paint
+	// alarm paints a timer ringing or on hold too long: amber, then red.
+	alarm [3]paint
 
 	Title, Bold, Faint, ColumnHead, Group, Key, Error, Pending, OK, Cursor paint
 }
@@ -141,6 +143,10 @@ func NewStyles(p colorprofile.Profile, dark bool) *Styles {
 		pick(lipgloss.Color("1"), lipgloss.Color(strconv.Itoa(pickInt(dark, 124, 203))), ld(lipgloss.Color("#c62828"), lipgloss.Color("#ff6b6b")))))
 	s.Pending = paintOf(lipgloss.NewStyle().Italic(true).Foreground(
 		pick(lipgloss.Color("3"), lipgloss.Color(strconv.Itoa(pickInt(dark, 94, 221))), ld(lipgloss.Color("#8d6e00"), lipgloss.Color("#ffd54f")))))
+	s.alarm[1] = paintOf(lipgloss.NewStyle().Bold(true).Foreground(
+		pick(lipgloss.Color("3"), lipgloss.Color(strconv.Itoa(pickInt(dark, 130, 214))), ld(lipgloss.Color("#a15c00"), lipgloss.Color("#ffb300")))))
+	s.alarm[2] = paintOf(lipgloss.NewStyle().Bold(true).Reverse(true).Foreground(
+		pick(lipgloss.Color("1"), lipgloss.Color(strconv.Itoa(pickInt(dark, 124, 203))), ld(lipgloss.Color("#c62828"), lipgloss.Color("#ff6b6b")))))
 	s.OK = paintOf(lipgloss.NewStyle().Foreground(
 		pick(lipgloss.Color("2"), lipgloss.Color(strconv.Itoa(pickInt(dark, 28, 77))), ld(lipgloss.Color("#2e7d32"), lipgloss.Color("#66bb6a")))))
 	return s

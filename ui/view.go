@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -147,14 +148,16 @@ func (m *Model) renderGrid(w, h int) []string {
 		if m.changed(l.Entry, now) {
 			flags |= rowChanged
 		}
-		k := rowKey{entry: l.Entry, flags: flags, me: l.Me, inQueue: cellKey(l), lay: lay.width, styles: st}
+		mk := rowMarks{pinned: slices.Contains(f.Query.Pinned, l.Entry.ID), watched: slices.Contains(m.watched, l.Entry.ID),
+			alarm: alarmLevel(l.Entry, now, m.opts.RingAlarm, m.opts.HoldAlarm)}
+		k := rowKey{entry: l.Entry, flags: flags, me: l.Me, inQueue: cellKey(l), lay: lay.width, styles: st, marks: mk}
 		if ticks(l.Entry) {
 			k.second = now.Unix()
 		}
 		row, ok := m.rowCache[k]
 		if !ok {
 			b.Reset()
-			renderRow(&b, st, lay, &l, flags, now)
+			renderRow(&b, st, lay, &l, flags, mk, now)
 			row = b.String()
 		}
 		rows[k] = row
@@ -187,6 +190,7 @@ type rowKey struct {
 	inQueue queueCellKey
 	lay     int
 	styles  *Styles
+	marks   rowMarks
 	second  int64 // the clock, for rows that show a running time
 }
 
@@ -205,4 +209,4 @@ func cellKey(l state.Line) queueCellKey {
 }
 
 // ticks reports whether a row shows a running time.
-func ticks(e *state.Entry) bool { return e.Known && !e.AvailSince.IsZero() || len(e.Calls) > 0 }
+func ticks(e *state.Entry) bool { return !stateSince(e).IsZero() || len(e.Calls) > 0 }
