@@ -294,6 +294,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.PasteMsg:
 		cmds = append(cmds, m.onPaste(msg.Content))
 	case tea.KeyPressMsg:
+		if msg.String() == "ctrl+z" {
+			return m, tea.Suspend // fg brings the HUD back as it was
+		}
+		// Esc and a key typed right after it reach us as one alt+key; the
+		// HUD binds no alt key (but alt+backspace in an editor), so it is
+		// what the user typed: Esc, then the key.
+		if msg.Mod.Contains(tea.ModAlt) && !(msg.Code == tea.KeyBackspace && (m.mode == modeFilter || m.mode == modeMessage)) {
+			cmds = append(cmds, m.onKey(tea.KeyPressMsg{Code: tea.KeyEscape}))
+			msg.Mod &^= tea.ModAlt
+		}
 		cmds = append(cmds, m.onKey(msg))
 		if m.quitting {
 			return m, tea.Quit

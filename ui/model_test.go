@@ -874,3 +874,25 @@ func TestTimersTurnAmberThenRed(t *testing.T) {
 		t.Fatalf("a call ringing for 11 s with a 5 s alarm must show red")
 	}
 }
+
+// TestEscThenAKeyTypedFastIsBoth: Esc and a key typed within the terminal's
+// escape timeout arrive as alt+key: the HUD takes them as Esc, then the
+// key. Ctrl-Z suspends.
+func TestEscThenAKeyTypedFastIsBoth(t *testing.T) {
+	h := newHUD(t, newFixture(t, testPeople, false), false, 120, 20)
+	h.press("/", "a", "n", "n", " ", "l")
+	h.update(tea.KeyPressMsg{Code: 'j', Text: "j", Mod: tea.ModAlt}) // esc (clears the filter), then j
+	if h.m.mode != modeGrid || h.m.query.Text != "" {
+		t.Fatalf("alt+j must close the filter: mode %v, text %q", h.m.mode, h.m.query.Text)
+	}
+	if h.selectedName() != "Ben Ng" {
+		t.Fatalf("and then move down from Ann Lee: %q", h.selectedName())
+	}
+	_, cmd := h.m.Update(tea.KeyPressMsg{Code: 'z', Mod: tea.ModCtrl})
+	if cmd == nil {
+		t.Fatalf("ctrl+z must suspend")
+	}
+	if _, ok := cmd().(tea.SuspendMsg); !ok {
+		t.Fatalf("ctrl+z must suspend")
+	}
+}
