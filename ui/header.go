@@ -333,6 +333,10 @@ func (m *Model) viewLine(w int) string {
 	parts = append(parts, "sort "+strings.ToLower(columnBySort(m.query.Sort).title)+" "+arrow)
 	if m.query.By != state.GroupNone {
 		parts = append(parts, "by "+groupNames[m.query.By])
+		if m.query.By == state.GroupQueue && !m.frame.Me.Admin {
+			// RingCentral tells others' availability in a queue to admins only.
+			parts = append(parts, "in queue: yours only (admins see everyone's)")
+		}
 	}
 	left := " " + strings.Join(parts, " · ")
 	var right string

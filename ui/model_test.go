@@ -896,3 +896,16 @@ func TestEscThenAKeyTypedFastIsBoth(t *testing.T) {
 		t.Fatalf("ctrl+z must suspend")
 	}
 }
+
+// TestAgentsAreToldWhyInQueueIsBlank: a non-admin sees their own
+// availability in each queue and is told why the others' is not shown.
+func TestAgentsAreToldWhyInQueueIsBlank(t *testing.T) {
+	h := newHUD(t, newFixture(t, testPeople, false), false, 160, 24)
+	h.press("g")
+	h.wantScreen("in queue: yours only (admins see everyone's)")
+	for _, l := range strings.Split(h.screen(), "\n") {
+		if strings.Contains(l, " ? ") {
+			t.Fatalf("an unknown availability must not show as ?: %q", l)
+		}
+	}
+}
