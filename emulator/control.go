@@ -70,6 +70,7 @@ func (e *Emulator) registerControl() {
 	for pattern, h := range routes {
 		e.mux.HandleFunc(pattern, serveControl(h))
 	}
+	e.registerTelephonyControl()
 }
 
 func serveControl(h controlHandler) http.HandlerFunc {

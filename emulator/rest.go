@@ -78,7 +78,7 @@ func restRoutes() []restRoute {
 // registerREST adds the REST API routes and the catch-all that answers
 // everything else under /restapi/ with RingCentral's error JSON.
 func (e *Emulator) registerREST() {
-	for _, rt := range restRoutes() {
+	for _, rt := range append(restRoutes(), telephonyRoutes()...) {
 		e.mux.HandleFunc(rt.pattern, e.serveREST(rt.group, rt.handle))
 	}
 	e.mux.HandleFunc("/restapi/", e.unknownREST)

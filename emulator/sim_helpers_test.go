@@ -36,7 +36,9 @@ func newFloor(t testing.TB, cfg Config) *floor {
 	var fb faultBox
 	p := newPlatform(cfg, &fb)
 	p.base = "http://127.0.0.1:1"
-	return &floor{t: t, p: p, cc: newCallCentre(p), now: simT0}
+	f := &floor{t: t, p: p, cc: newCallCentre(p), now: simT0}
+	f.cc.wall = func() int64 { return f.now.UnixNano() }
+	return f
 }
 
 // newQuietFloor is a floor with no random traffic, no warm-up, and calls
@@ -124,10 +126,9 @@ func (f *floor) everyoneAtDesk() {
 
 // act runs one of the call centre's own moves now, in its own Tx.
 func (f *floor) act(move func()) {
-	f.cc.mu.Lock()
-	defer f.cc.mu.Unlock()
 	f.p.Mutate(func(tx *Tx) {
 		f.cc.tx, f.cc.clock = tx, f.now.UnixNano()
+		tx.now = f.now
 		move()
 		f.cc.tx = nil
 	})
@@ -172,13 +173,21 @@ func (f *floor) stats() SimStats {
 	return f.p.stats.Sim
 }
 
-// membersOf returns the first n members of q.
-func membersOf(t testing.TB, q *Queue, n int) []*Extension {
-	t.Helper()
-	if len(q.Members) < n {
-		t.Fatalf("queue %s has %d members, need %d", q.Ext.Name, len(q.Members), n)
+// membersOf returns the first n members of q the simulation plays: the
+// receptionist and the agents belong to whoever signs in as them, and the
+// simulation never answers their phones.
+func (f *floor) membersOf(q *Queue, n int) []*Extension {
+	f.t.Helper()
+	var out []*Extension
+	for _, m := range q.Members {
+		if !f.cc.people[m].credentialed {
+			out = append(out, m)
+		}
 	}
-	return q.Members[:n]
+	if len(out) < n {
+		f.t.Fatalf("queue %s has %d simulated members, need %d", q.Ext.Name, len(out), n)
+	}
+	return out[:n]
 }
 
 // ringingOn reports who among exts has a ringing queue call.
