@@ -32,12 +32,13 @@ func newFloor(t testing.TB, cfg Config) *floor {
 	if cfg.CallsPerMinute == 0 {
 		cfg.CallsPerMinute = 30
 	}
+	f := &floor{t: t, now: simT0}
+	cfg.Now = func() time.Time { return f.now } // the platform runs on the virtual clock too
 	cfg = cfg.withDefaults()
 	var fb faultBox
-	p := newPlatform(cfg, &fb)
-	p.base = "http://127.0.0.1:1"
-	f := &floor{t: t, p: p, cc: newCallCentre(p), now: simT0}
-	f.cc.wall = func() int64 { return f.now.UnixNano() }
+	f.p = newPlatform(cfg, &fb)
+	f.p.base = "http://127.0.0.1:1"
+	f.cc = newCallCentre(f.p)
 	return f
 }
 

@@ -54,6 +54,13 @@ func (cc *callCentre) controlled(tx *Tx, ev controlEvent) {
 	case ctlTransferred:
 		cc.transferred(c, ev)
 	case ctlParked:
+		if !c.fromOutside() || ev.party.leg != c.leg {
+			// A colleague parked on a call between colleagues: the one
+			// left waiting hangs up after a while unless it is picked up.
+			c.attended, c.next = true, stepHangUp
+			cc.schedule(c, m.parkTime.draw(cc.rng), evTalk)
+			return
+		}
 		c.attended, c.lastParked, c.state = true, true, callParked
 		cc.p.stats.Sim.CallsParked++
 		cc.schedule(c, m.parkTime.draw(cc.rng), evParkEnd)
@@ -69,6 +76,9 @@ func (cc *callCentre) controlled(tx *Tx, ev controlEvent) {
 		cc.untrack(c, ev.party)
 		cc.setSide(c, ev.party, nil, nil)
 		c.missed = cc.people[ev.party.Ext]
+		if !c.fromOutside() || c.line == nil {
+			return // a call between colleagues a client put in a queue: theirs to route
+		}
 		if c.gaveUp {
 			cc.abandoned(c)
 			return
