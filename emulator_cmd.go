@@ -32,6 +32,7 @@ func emulatorFlags(fs *flag.FlagSet, cfg *emulator.Config) (logPath *string, lim
 	fs.DurationVar(&cfg.IdleTimeout, "idle-timeout", 30*time.Minute, "WebSocket idle timeout (WSG-902)")
 	fs.DurationVar(&cfg.AbsoluteTimeout, "absolute-timeout", 24*time.Hour, "WebSocket absolute timeout (WSG-903)")
 	fs.StringVar(&cfg.QueueEventShape, "queue-event-shape", "docs", "call-queue presence event body: docs or spec")
+	fs.BoolVar(&cfg.NoCallControl, "no-call-control", false, "the app lacks the CallControl permission: telephony/sessions answers 403")
 
 	f := &cfg.Faults
 	fs.DurationVar(&f.DropInterval, "drop-every", 0, "fault: drop every WebSocket connection this often")

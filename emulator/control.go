@@ -26,6 +26,9 @@ import (
 //	POST /_emulator/extensions/{id}/calls                start a call leg, returns its id
 //	PUT  /_emulator/extensions/{id}/calls/{legId}        {"status": "CallConnected"|"OnHold"|...}
 //	DELETE /_emulator/extensions/{id}/calls/{legId}      end the call leg
+//
+// The telephony endpoints (sessions, queue backlogs, parked calls, ringing
+// and waiting calls, call-control faults) are in telephony_control.go.
 
 // controlError is a control API failure.
 type controlError struct {
