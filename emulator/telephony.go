@@ -173,6 +173,9 @@ type switchboard struct {
 	days     map[*Queue]*queueDay
 	faults   []CallControlFault
 	driver   callDriver
+	// spare is a Tx's party log, kept for the next Tx: a busy floor
+	// commits thousands of Txs a second.
+	spare []partyEvent
 }
 
 func newSwitchboard(p *Platform) *switchboard {
@@ -310,6 +313,9 @@ func (tx *Tx) logParty(pt *callParty) {
 	if !pt.added {
 		return
 	}
+	if tx.parties == nil {
+		tx.parties, tx.p.tel.spare = tx.p.tel.spare[:0], nil
+	}
 	tx.parties = append(tx.parties, partyEvent{party: pt, view: pt.view(), at: tx.Now()})
 }
 
@@ -425,11 +431,15 @@ func (t *switchboard) commit(tx *Tx, stamp time.Time) {
 		}
 	}
 	for _, s := range touched {
-		if len(s.live()) == 0 && !s.ended {
+		if !s.ended && !slices.ContainsFunc(s.Parties, (*callParty).live) {
 			s.ended = true
 			delete(t.sessions, s.ID)
 			s.call = nil
 		}
+	}
+	if tx.parties != nil {
+		clear(tx.parties)
+		t.spare, tx.parties = tx.parties[:0], nil
 	}
 }
 
