@@ -1,7 +1,8 @@
 // Package emulator is a faithful RingCentral platform for demos, tests and
-// benchmarks: OAuth, the REST endpoints a presence console uses, the
-// WebSocket gateway with its subscriptions and session recovery, a simulated
-// call centre that makes realistic presence traffic, and fault injection.
+// benchmarks: OAuth, the REST endpoints a presence console uses, telephony
+// sessions and Call Control, the WebSocket gateway with its subscriptions
+// and session recovery, a simulated call centre that makes realistic
+// presence and call traffic, and fault injection.
 //
 // It never imports the client packages (rc, state): if the two sides shared
 // types they could be wrong together and every test would still pass. Wire
