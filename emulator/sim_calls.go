@@ -275,7 +275,7 @@ func (cc *callCentre) callOut() {
 		return
 	}
 	c := &phoneCall{kind: outboundCall, party: newCallee(cc.rng), who: who}
-	cc.dial(c, who.ext.Phone, c.party.number, c.party.name)
+	cc.dial(c, who.ext.Phone, c.party.number, c.party.name, nil)
 	cc.p.tel.outside(cc.tx, c.sess, partyEnd{PhoneNumber: who.ext.Phone, Name: who.ext.Name}, c.party.number, c.party.name)
 	cc.p.stats.Sim.OutboundCalls++
 	cc.ring(c, nil, cc.model.answerOutbound, cc.model.outboundRing.draw(cc.rng))
@@ -284,7 +284,7 @@ func (cc *callCentre) callOut() {
 // dial puts c's caller side on c.who's phone: Outbound, ringing while the
 // far end is alerted (RingCentral reports Ringing for outbound calls too),
 // placed from their desk phone. It starts c's telephony session.
-func (cc *callCentre) dial(c *phoneCall, from, to, toName string) *Leg {
+func (cc *callCentre) dial(c *phoneCall, from, to, toName string, toExt *Extension) *Leg {
 	l := cc.p.NewLeg("", "Outbound")
 	l.Start = cc.nowTime()
 	l.Status = TelRinging
@@ -292,6 +292,9 @@ func (cc *callCentre) dial(c *phoneCall, from, to, toName string) *Leg {
 	pt := l.party
 	pt.From = partyEnd{PhoneNumber: from, Name: c.who.ext.Name, ExtensionID: c.who.ext.IDString(), DeviceID: cc.p.DeskPhone(c.who.ext).ID}
 	pt.To = partyEnd{PhoneNumber: to, Name: toName}
+	if toExt != nil {
+		pt.To.ExtensionID = toExt.IDString()
+	}
 	cc.bind(c, pt.sess)
 	c.leg, c.state = l, callRinging
 	cc.tx.AddLeg(c.who.ext, l)
@@ -311,8 +314,7 @@ func (cc *callCentre) callColleague() {
 		return
 	}
 	c := &phoneCall{kind: internalCall, who: who}
-	cc.dial(c, who.ext.Number, peer.ext.Number, peer.ext.Name)
-	c.leg.party.To.ExtensionID = peer.ext.IDString()
+	cc.dial(c, who.ext.Number, peer.ext.Number, peer.ext.Name, peer.ext)
 	cc.p.stats.Sim.InternalCalls++
 	if !cc.takesDirectCalls(peer) {
 		// The caller hears the colleague's voicemail greeting and leaves a message.
@@ -538,6 +540,13 @@ func (cc *callCentre) holdOthers(who *person, c *phoneCall) {
 			cc.setStatus(who, o.leg, TelOnHold)
 		case callOnHold:
 		default:
+			continue
+		}
+		if o.attended {
+			// A client's call: it stays held for the client to take back,
+			// and its caller hangs up if left there too long.
+			o.next = stepHangUp
+			cc.schedule(o, cc.model.holdPatience.draw(cc.rng), evTalk)
 			continue
 		}
 		o.suspended = true

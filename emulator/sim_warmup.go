@@ -73,7 +73,7 @@ func (cc *callCentre) warmCall(c *phoneCall) {
 			cc.tx.setParty(c.sess.Caller, PartyAnswered, "")
 		}
 	case outboundCall:
-		l = cc.dial(c, who.ext.Phone, c.party.number, c.party.name)
+		l = cc.dial(c, who.ext.Phone, c.party.number, c.party.name, nil)
 		far := t.outside(cc.tx, c.sess, partyEnd{PhoneNumber: who.ext.Phone, Name: who.ext.Name}, c.party.number, c.party.name)
 		if stage >= 0.08 {
 			cc.tx.setParty(far, PartyAnswered, "")
