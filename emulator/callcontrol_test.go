@@ -30,9 +30,22 @@ func TestRingingCallIsASessionConsistentWithPresence(t *testing.T) {
 		calls[0].ToName != f.e.p.dir.Company || calls[0].FromName != "Globex Corp" {
 		t.Fatalf("presence activeCalls: %+v", calls)
 	}
-	truth := f.e.Telephony()
-	if len(truth.Sessions) != 1 || truth.Sessions[0].SessionID != calls[0].SessionID || truth.Sessions[0].ID != s.ID {
-		t.Fatalf("the legacy sessionId of presence and of the session differ: %+v vs %+v", truth.Sessions, calls[0])
+	var truth struct {
+		Sessions []struct {
+			sessionResp
+			SessionID string `json:"sessionId"`
+			Sequence  int64  `json:"sequence"`
+			Waiting   bool   `json:"waiting"`
+		} `json:"sessions"`
+		Parked []ParkedCall `json:"parked"`
+	}
+	resp, body := control(t, f.e, "GET", "/_emulator/telephony", "")
+	mustJSON(t, body, &truth)
+	if resp.StatusCode != 200 || len(truth.Sessions) != 1 || truth.Parked == nil {
+		t.Fatalf("GET /_emulator/telephony: %d %s", resp.StatusCode, body)
+	}
+	if got := truth.Sessions[0]; got.SessionID != calls[0].SessionID || got.ID != s.ID || got.Waiting || got.Sequence != 4 || len(got.Parties) != 2 {
+		t.Fatalf("the control API's session (legacy id %s in presence): %+v", calls[0].SessionID, got)
 	}
 }
 
