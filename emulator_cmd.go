@@ -34,6 +34,7 @@ func emulatorFlags(fs *flag.FlagSet, cfg *emulator.Config) (logPath *string, lim
 	fs.StringVar(&cfg.QueueEventShape, "queue-event-shape", "docs", "call-queue presence event body: docs or spec")
 	fs.StringVar(&cfg.ExtensionEventShape, "extension-event-shape", "docs", "extension-list event body: docs or spec")
 	fs.BoolVar(&cfg.CHS, "chs", false, "the account has the new communication handling service (dndStatusPersonal, acceptCallQueueCalls)")
+	fs.BoolVar(&cfg.NoCallControl, "no-call-control", false, "the app lacks the CallControl permission: telephony/sessions answers 403")
 
 	f := &cfg.Faults
 	fs.DurationVar(&f.DropInterval, "drop-every", 0, "fault: drop every WebSocket connection this often")

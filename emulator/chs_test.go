@@ -189,7 +189,7 @@ func TestCHSRoutingFollowsTheAgentStateAndPersonalDND(t *testing.T) {
 	f.step(0)
 
 	q := f.p.dir.Queues[0]
-	mem := membersOf(t, q, 3)
+	mem := f.membersOf(q, 3)
 	off, dnd, on := mem[0], mem[1], mem[2]
 	f.onlyMembers(q, off, dnd, on)
 	f.set(off, PresenceUpdate{AcceptCallQueueCalls: ptr(false)})

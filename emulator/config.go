@@ -53,6 +53,11 @@ type Config struct {
 	// SubscriptionsPerUser caps subscriptions per user and app (SUB-505).
 	SubscriptionsPerUser int
 
+	// NoCallControl withholds the app's CallControl permission: every
+	// telephony/sessions endpoint answers 403 and telephony session event
+	// filters are disabled (rc-api.md §6.4).
+	NoCallControl bool
+
 	// QueueEventShape selects the call-queue presence event body:
 	// "docs" (records[] of member/acceptCurrentQueueCalls, the DOCS sample)
 	// or "spec" ({extensionId, callQueueId, acceptCalls}, the SPEC schema).

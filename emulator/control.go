@@ -32,6 +32,9 @@ import (
 //	DELETE /_emulator/extensions/{id}/calls/{legId}      end the call leg
 //	GET, DELETE /_emulator/sessions[/{id}], /_emulator/subscriptions[/{id}],
 //	GET, PUT /_emulator/permissions                      see control_sessions.go
+//
+// The telephony endpoints (sessions, queue backlogs, parked calls, ringing
+// and waiting calls, call-control faults) are in telephony_control.go.
 
 // controlError is a control API failure.
 type controlError struct {
@@ -85,6 +88,7 @@ func (e *Emulator) registerControl() {
 	for pattern, h := range routes {
 		e.mux.HandleFunc(pattern, serveControl(h))
 	}
+	e.registerTelephonyControl()
 }
 
 func serveControl(h controlHandler) http.HandlerFunc {

@@ -1,7 +1,8 @@
 // Package emulator is a faithful RingCentral platform for demos, tests and
-// benchmarks: OAuth, the REST endpoints a presence console uses, the
-// WebSocket gateway with its subscriptions and session recovery, a simulated
-// call centre that makes realistic presence traffic, and fault injection.
+// benchmarks: OAuth, the REST endpoints a presence console uses, telephony
+// sessions and Call Control, the WebSocket gateway with its subscriptions
+// and session recovery, a simulated call centre that makes realistic
+// presence and call traffic, and fault injection.
 //
 // It never imports the client packages (rc, state): if the two sides shared
 // types they could be wrong together and every test would still pass. Wire
@@ -68,6 +69,12 @@ func Start(cfg Config, log *slog.Logger) (*Emulator, error) {
 	e.faults.set(cfg.Faults)
 	e.faults.seed(cfg.Seed)
 	e.p = newPlatform(cfg, &e.faults)
+	if cfg.NoCallControl {
+		// The token's scope list must not offer what the app lacks.
+		if err := cfg.Permissions.DenyScope(ScopeCallControl); err != nil {
+			return nil, fmt.Errorf("permissions: %w", err)
+		}
+	}
 	if err := e.p.setPermissions(cfg.Permissions); err != nil {
 		return nil, fmt.Errorf("permissions: %w", err)
 	}

@@ -14,9 +14,13 @@ const (
 	filterExtensionPresence filterKind = iota
 	filterAccountPresence
 	filterQueuePresence
+	// filterAccountSessions and filterExtensionSessions are telephony
+	// session events, account-wide or of one extension (rc-api.md §6.3).
+	filterAccountSessions
+	filterExtensionSessions
 	// filterInert is a valid RingCentral filter the emulator never fires
-	// (message store, telephony sessions, roster), accepted so that clients
-	// that ask for more than presence still subscribe.
+	// (message store, roster), accepted so that clients that ask for more
+	// than presence still subscribe.
 	filterInert
 )
 
@@ -118,6 +122,10 @@ func (p *Platform) parseFilter(raw string, owner *Extension) (f eventFilter, dis
 		return f, nil, true
 	}
 
+	if f, dis, ok := p.parseSessionsFilter(rest, segs, query, owner); ok {
+		return f, dis, ok
+	}
+
 	if f, dis, ok, handled := p.parseDirectoryFilter(segs, f.Level, canonQuery, owner); handled {
 		return f, dis, ok
 	}
@@ -125,8 +133,6 @@ func (p *Platform) parseFilter(raw string, owner *Extension) (f eventFilter, dis
 	// Other real filters are accepted and never fire.
 	inert := [][]string{
 		{"extension", "*", "message-store"},
-		{"extension", "*", "telephony", "sessions"},
-		{"telephony", "sessions"},
 		{"extension", "*", "presence", "dnd"},
 	}
 	for _, pat := range inert {

@@ -40,10 +40,14 @@ type hub struct {
 	byQueue map[int64][]*Subscription
 	// dir indexes the directory and watch-list filters (directory_events.go).
 	dir dirIndex
+	// Telephony session subscriptions: account-wide, and per extension.
+	sessAccount []*Subscription
+	sessByExt   map[int64][]*Subscription
 }
 
 func newHub(p *Platform) *hub {
-	return &hub{p: p, byID: map[string]*Subscription{}, byExt: map[int64][]*Subscription{}, byQueue: map[int64][]*Subscription{}}
+	return &hub{p: p, byID: map[string]*Subscription{}, byExt: map[int64][]*Subscription{}, byQueue: map[int64][]*Subscription{},
+		sessByExt: map[int64][]*Subscription{}}
 }
 
 // parseFilters checks a subscription request's filters for owner, signed
@@ -162,6 +166,8 @@ func (h *hub) index(sub *Subscription) {
 			if !slices.Contains(h.byQueue[id], sub) {
 				h.byQueue[id] = append(h.byQueue[id], sub)
 			}
+		case filterAccountSessions, filterExtensionSessions:
+			h.indexSessions(sub, f)
 		default:
 			h.indexDirectory(sub, f)
 		}
@@ -173,12 +179,15 @@ func (h *hub) unindex(sub *Subscription) {
 		return slices.DeleteFunc(s, func(x *Subscription) bool { return x == sub })
 	}
 	h.account = drop(h.account)
+	h.sessAccount = drop(h.sessAccount)
 	for _, f := range sub.Filters {
 		switch f.Kind {
 		case filterExtensionPresence:
 			h.byExt[f.Ext.ID] = drop(h.byExt[f.Ext.ID])
 		case filterQueuePresence:
 			h.byQueue[f.Queue.Ext.ID] = drop(h.byQueue[f.Queue.Ext.ID])
+		case filterExtensionSessions:
+			h.sessByExt[f.Ext.ID] = drop(h.sessByExt[f.Ext.ID])
 		}
 	}
 	h.unindexDirectory(sub)

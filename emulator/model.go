@@ -187,4 +187,6 @@ type Leg struct {
 	Queue              *Queue
 	// Ended marks a leg reported once more with NoCall/final after it ends.
 	Ended bool
+	// party is the telephony session party the leg shows in presence.
+	party *callParty
 }

@@ -20,6 +20,7 @@ type Platform struct {
 	dir    *Directory
 	rng    *rand.Rand // ids and uuids; guarded by mu
 	hub    *hub
+	tel    *switchboard
 	auth   *authStore
 	limits *limiter
 	faults *faultBox
@@ -74,6 +75,7 @@ func newPlatform(cfg Config, faults *faultBox) *Platform {
 		},
 	}
 	p.hub = newHub(p)
+	p.tel = newSwitchboard(p)
 	p.auth = newAuthStore()
 	p.perms = permState{app: everything(appScopeNames), users: map[int64]userOverride{}}
 	p.limits = newLimiter(cfg.RateLimits, cfg.RateLimitsOff)
@@ -102,20 +104,24 @@ func (p *Platform) newHex(n int) string {
 	return string(buf)
 }
 
-// NewLeg makes a leg with fresh ids for ext's side of a call in the
-// telephony session tsid (empty: a new session). Call under mu (inside Mutate).
+// NewLeg makes a leg with fresh ids for a user's side of a call in the
+// telephony session tsid (empty: a new session), and the session's party
+// it stands for, which joins the session when the leg is added. Call under
+// mu (inside Mutate).
 func (p *Platform) NewLeg(tsid string, direction string) *Leg {
-	if tsid == "" {
-		tsid = "s-" + p.newHex(32)
-	}
-	return &Leg{
+	s := p.tel.session(tsid, p.now())
+	pt := s.newParty(direction)
+	l := &Leg{
 		ID:                 p.newHex(32),
-		SessionID:          strconv.FormatInt(p.rng.Int64N(9e10)+1e10, 10),
-		TelephonySessionID: tsid,
-		PartyID:            "p-" + tsid[2:] + "-" + strconv.Itoa(1+p.rng.IntN(9)),
+		SessionID:          s.LegacyID,
+		TelephonySessionID: s.ID,
+		PartyID:            pt.ID,
 		Direction:          direction,
 		Start:              p.now(),
+		party:              pt,
 	}
+	pt.leg = l
+	return l
 }
 
 // Directory returns the generated account. Its identity fields never change.
@@ -135,6 +141,10 @@ type Tx struct {
 	// queue events (directory_live.go).
 	dirEv  []directoryChange
 	listEv []*watchList
+	// parties are the telephony session party changes, in order.
+	parties []partyEvent
+	// now, when set, is the time the Tx happens at (the simulation's clock).
+	now time.Time
 }
 
 type queueChange struct {
@@ -173,12 +183,14 @@ func (tx *Tx) Touch(ext *Extension) *Presence {
 func (tx *Tx) AddLeg(ext *Extension, l *Leg) {
 	p := tx.Touch(ext)
 	p.Legs = append(p.Legs, l)
+	tx.legAdded(ext, l)
 }
 
 // SetLegStatus moves one of ext's legs to status.
 func (tx *Tx) SetLegStatus(ext *Extension, l *Leg, status string) {
 	tx.Touch(ext)
 	l.Status = status
+	tx.legStatusSet(l)
 }
 
 // EndLeg removes the leg from ext; its last notification reports it as
@@ -193,6 +205,7 @@ func (tx *Tx) EndLeg(ext *Extension, l *Leg) {
 	ended := *l
 	ended.Ended = true
 	tx.ended[ext] = append(tx.ended[ext], ended)
+	tx.legEnded(l)
 }
 
 // SetQueueAccept sets member's availability in queue q.
@@ -222,6 +235,7 @@ func (tx *Tx) commit() {
 	for _, qc := range tx.queueEv {
 		p.hub.queueChanged(qc, at)
 	}
+	p.tel.commit(tx, at)
 	tx.commitDirectory(at)
 	if p.onTouch != nil {
 		for _, ext := range tx.order {

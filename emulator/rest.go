@@ -84,7 +84,7 @@ func restRoutes() []restRoute {
 // registerREST adds the REST API routes and the catch-all that answers
 // everything else under /restapi/ with RingCentral's error JSON.
 func (e *Emulator) registerREST() {
-	for _, rt := range restRoutes() {
+	for _, rt := range append(restRoutes(), telephonyRoutes()...) {
 		e.mux.HandleFunc(rt.pattern, e.serveREST(rt.group, rt.handle))
 	}
 	e.mux.HandleFunc("/restapi/", e.logged("", e.unknownREST))
@@ -96,7 +96,7 @@ func (e *Emulator) registerREST() {
 func (e *Emulator) serveREST(g Group, h restHandler) http.HandlerFunc {
 	return e.logged(g, func(w http.ResponseWriter, r *http.Request) {
 		c := &restCall{p: e.p, r: r}
-		if r.Method == http.MethodPut || r.Method == http.MethodPost || r.Method == http.MethodPatch {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead { // DELETE party has an optional body too
 			// Read before begin takes the lock: a slow body must not stall the platform.
 			c.body, c.bodyErr = io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 		}

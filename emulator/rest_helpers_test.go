@@ -54,7 +54,11 @@ func wantError(t *testing.T, what string, resp *http.Response, body []byte, stat
 	if resp.StatusCode != status || len(e.Errors) == 0 || e.Errors[0]["errorCode"] != code {
 		t.Fatalf("%s: want %d %s, got %d %s", what, status, code, resp.StatusCode, body)
 	}
-	if e.ErrorCode != code || e.Message == "" || e.Message != e.Errors[0]["message"] {
+	top := code
+	if code == "CMN-401" {
+		top = "InsufficientPermissions" // rc-api.md §5.1: the app-permission error's own top-level code
+	}
+	if e.ErrorCode != top || e.Message == "" || e.Message != e.Errors[0]["message"] {
 		t.Fatalf("%s: the first error is not repeated at top level: %s", what, body)
 	}
 	if param != "" && e.Errors[0]["parameterName"] != param && e.Errors[0]["permissionName"] != param {

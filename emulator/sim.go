@@ -33,6 +33,7 @@ func newSimulation(e *Emulator) *simulation {
 	}
 	if e.p.cfg.CallsPerMinute > 0 {
 		s.cc = newCallCentre(e.p)
+		s.cc.poke = s.poke
 	}
 	return s
 }

@@ -20,11 +20,12 @@ const (
 type callState uint8
 
 const (
-	callWaiting callState = iota // on hold in a queue: no phone rings, nothing in presence
-	callRinging
-	callTalking
-	callOnHold
-	callParked
+	callWaiting   callState = iota // on hold in a queue: no phone rings, nothing in presence
+	callRinging                    // a phone rings for it
+	callTalking                    // connected
+	callOnHold                     // connected, on hold
+	callParked                     // in a park orbit
+	callVoicemail                  // the caller is leaving a message
 	callEnded
 )
 
@@ -38,14 +39,16 @@ const (
 	stepPark
 )
 
-// phoneCall is one call the simulation drives. Changed only inside the
-// call centre's own Tx, with both its lock and Platform.mu held.
+// phoneCall is one call the simulation drives: its telephony session and
+// the decisions of the simulated people and callers in it. Guarded by
+// Platform.mu.
 type phoneCall struct {
 	kind  callKind
 	state callState
 	gen   uint32
 	party caller // the outside caller, or whom an outbound call dials
 	tsid  string // the telephony session, shared by all legs of the call
+	sess  *callSession
 	line  *queueLine
 
 	who *person // the user on the call: the agent, the callee, or who dialled out
@@ -65,11 +68,20 @@ type phoneCall struct {
 	suspended  bool // held while its user talks on another call (call waiting)
 	gaveUp     bool // the queue caller ran out of patience while a phone rang: they hang up if it rings out
 	lastParked bool // parked since the last transfer: a holder parks a call at most once
+	// attended: a client has acted on this call, or a signed-in person
+	// has it. The simulation then plays only the far end (the caller hangs
+	// up in the end) and never acts for the user.
+	attended bool
 }
 
 // fromOutside reports whether an outside caller rang in (queue, direct or
 // main line), as opposed to a user dialling.
 func (c *phoneCall) fromOutside() bool { return c.kind <= mainLineCall }
+
+// callerEnd is the outside caller as a party end.
+func (c *phoneCall) callerEnd() partyEnd {
+	return partyEnd{PhoneNumber: c.party.number, Name: c.party.name}
+}
 
 // newInboundCall draws the next call from outside: mostly to a queue, some
 // to the main number, the rest to a user's direct number.
@@ -90,10 +102,22 @@ func (cc *callCentre) newInboundCall() *phoneCall {
 	return c
 }
 
-// offer brings a call from outside into the account.
+// offer brings a call from outside into the account: a telephony session
+// with the caller's party, in a queue or ringing a user.
 func (cc *callCentre) offer(c *phoneCall) {
 	st := &cc.p.stats.Sim
 	st.CallsOffered++
+	t, d := cc.p.tel, cc.dir
+	switch c.kind {
+	case queueCall:
+		q := c.line.q
+		cc.bind(c, t.offerFromOutside(cc.tx, c.party.number, c.party.name, d.MainNumber, q.Ext.Name, q.Ext))
+		t.enterQueue(cc.tx, c.sess, q)
+	case mainLineCall:
+		cc.bind(c, t.offerFromOutside(cc.tx, c.party.number, c.party.name, d.MainNumber, d.Company, nil))
+	default:
+		cc.bind(c, t.offerFromOutside(cc.tx, c.party.number, c.party.name, c.who.ext.Phone, c.who.ext.Name, c.who.ext))
+	}
 	if c.kind != queueCall {
 		cc.ringUser(c, c.who)
 		return
@@ -101,6 +125,12 @@ func (cc *callCentre) offer(c *phoneCall) {
 	st.QueueCalls++
 	cc.after(cc.model.queuePatience.draw(cc.rng), event{kind: evAbandon, c: c})
 	cc.route(c, false)
+}
+
+// bind makes c the simulation's call of session s.
+func (cc *callCentre) bind(c *phoneCall, s *callSession) {
+	c.sess, c.tsid = s, s.ID
+	s.call = c
 }
 
 // route offers a queue call to the longest-idle eligible member; with none,
@@ -117,30 +147,24 @@ func (cc *callCentre) route(c *phoneCall, atFront bool) {
 	cc.enqueue(c)
 }
 
-// newLeg makes the user's side of c, ringing, starting now.
-func (cc *callCentre) newLeg(c *phoneCall, direction string) *Leg {
-	l := cc.p.NewLeg(c.tsid, direction)
-	c.tsid = l.TelephonySessionID
-	l.Start = cc.nowTime()
-	l.Status = TelRinging
-	return l
-}
-
-// addLeg puts l on who's phone and keeps the routing index current.
-func (cc *callCentre) addLeg(c *phoneCall, who *person, l *Leg) {
-	cc.tx.AddLeg(who.ext, l)
+// track files l as a leg of c on who's phone and keeps the routing index
+// current.
+func (cc *callCentre) track(c *phoneCall, who *person, l *Leg) {
 	cc.calls[l] = c
 	cc.reindex(who)
 }
 
-// dropLeg ends l on who's phone (NoCall/final) and lets who's held call
-// come back if this was the one they were talking on.
-func (cc *callCentre) dropLeg(who *person, l *Leg) {
+// dropLeg ends l on who's phone (NoCall/final; the party Disconnected with
+// reason) and lets who's held call come back if this was the one they were
+// talking on.
+func (cc *callCentre) dropLeg(who *person, l *Leg, reason string) {
 	if who == nil || l == nil {
 		return
 	}
 	delete(cc.calls, l)
-	if slices.Contains(who.ext.Presence.Legs, l) {
+	if l.party != nil {
+		cc.tx.endParty(l.party, reason)
+	} else if slices.Contains(who.ext.Presence.Legs, l) {
 		cc.tx.EndLeg(who.ext, l)
 	}
 	cc.reindex(who)
@@ -153,32 +177,38 @@ func (cc *callCentre) setStatus(who *person, l *Leg, status string) {
 
 // ringAgent rings a queue call on an agent's phone.
 func (cc *callCentre) ringAgent(c *phoneCall, who *person) {
-	l := cc.newLeg(c, "Inbound")
-	l.From, l.FromName = c.party.number, c.party.name
-	l.To, l.ToName = cc.dir.MainNumber, c.line.q.Ext.Name
-	l.QueueCall, l.Queue = true, c.line.q
-	c.who, c.leg, c.state = who, l, callRinging
-	cc.addLeg(c, who, l)
+	pt := cc.p.tel.ringUser(cc.tx, c.sess, who.ext, ringSpec{
+		from: c.callerEnd(), toNumber: cc.dir.MainNumber, toName: c.line.q.Ext.Name, queue: c.line.q,
+	})
+	c.who, c.leg, c.state = who, pt.leg, callRinging
+	cc.track(c, who, pt.leg)
 	cc.p.stats.Sim.AgentRings++
-	cc.ring(c, cc.model.answerQueue, cc.model.queueRing)
+	cc.ring(c, who, cc.model.answerQueue, cc.model.queueRing)
 }
 
-// ring has the phone picked up after a few seconds with the given chance,
-// or ring out after ringOut.
-func (cc *callCentre) ring(c *phoneCall, chance float64, ringOut time.Duration) {
-	if cc.rng.Float64() < chance {
-		cc.schedule(c, cc.model.answerDelay.draw(cc.rng), evAnswer)
-	} else {
+// ring has who pick the phone up after a few seconds with the given chance
+// or, for a transferred call, now and then decline it; otherwise it rings
+// out after ringOut. Nobody answers for a signed-in person: their calls
+// ring until their client acts or the call rings out.
+func (cc *callCentre) ring(c *phoneCall, who *person, chance float64, ringOut time.Duration) {
+	m := &cc.model
+	if who != nil && who.credentialed {
+		chance = 0
+	}
+	switch {
+	case cc.rng.Float64() < chance:
+		cc.schedule(c, m.answerDelay.draw(cc.rng), evAnswer)
+	case c.transfers > 0 && who != nil && !who.credentialed && cc.rng.Float64() < m.declineShare:
+		cc.schedule(c, m.declineDelay.draw(cc.rng), evDecline)
+	default:
 		cc.schedule(c, ringOut, evNoAnswer)
 	}
 }
 
-// takesDirectCalls is RingCentral's rule for a call to a user: full DND or
-// an invisible (Offline) user sends it straight to voicemail, and so does a
-// phone that already has maxLegs calls.
+// takesDirectCalls is RingCentral's rule for a call to a user (full DND or
+// invisible sends it to voicemail), plus the phone's line limit.
 func (cc *callCentre) takesDirectCalls(who *person) bool {
-	pr := &who.ext.Presence
-	return !who.removed && !pr.DoNotDisturb() && pr.UserStatus != StatusOffline && len(pr.Legs) < cc.model.maxLegs
+	return !who.removed && takesCalls(who.ext) && len(who.ext.Presence.Legs) < cc.model.maxLegs
 }
 
 // ringUser rings a direct, main-line or transferred call on who's phone,
@@ -186,18 +216,20 @@ func (cc *callCentre) takesDirectCalls(who *person) bool {
 func (cc *callCentre) ringUser(c *phoneCall, who *person) {
 	if !cc.takesDirectCalls(who) {
 		cc.p.stats.Sim.Voicemails++
-		cc.finish(c)
+		cc.voicemail(c, who)
 		return
 	}
 	busy := len(who.ext.Presence.Legs) > 0
-	l := cc.newLeg(c, "Inbound")
-	l.From, l.FromName = c.party.number, c.party.name
-	l.To, l.ToName = who.ext.Phone, who.ext.Name
+	rs := ringSpec{from: c.callerEnd()}
 	if c.kind == mainLineCall && c.transfers == 0 {
-		l.To, l.ToName = cc.dir.MainNumber, cc.dir.Company
+		rs.toNumber, rs.toName = cc.dir.MainNumber, cc.dir.Company
 	}
-	c.who, c.leg, c.state = who, l, callRinging
-	cc.addLeg(c, who, l)
+	pt := cc.p.tel.ringUser(cc.tx, c.sess, who.ext, rs)
+	if s := c.sess; s.Caller != nil && s.Caller.Status == PartySetup {
+		cc.tx.setParty(s.Caller, PartyProceeding, "")
+	}
+	c.who, c.leg, c.state = who, pt.leg, callRinging
+	cc.track(c, who, pt.leg)
 	chance := cc.model.answerFree
 	switch {
 	case busy && !cc.canHoldOthers(who):
@@ -207,7 +239,21 @@ func (cc *callCentre) ringUser(c *phoneCall, who *person) {
 	case c.kind == mainLineCall && c.transfers == 0:
 		chance = cc.model.answerMainLine
 	}
-	cc.ring(c, chance, cc.model.directRing)
+	cc.ring(c, who, chance, cc.model.directRing)
+}
+
+// voicemail sends an outside caller to who's voicemail: they leave a
+// message, then hang up.
+func (cc *callCentre) voicemail(c *phoneCall, who *person) {
+	c.who, c.leg = nil, nil
+	cc.p.tel.toVoicemail(cc.tx, c.sess, who.ext)
+	cc.leaveMessage(c)
+}
+
+// leaveMessage has the caller talk to a voicemail box for a while.
+func (cc *callCentre) leaveMessage(c *phoneCall) {
+	c.state, c.next = callVoicemail, stepHangUp
+	cc.schedule(c, cc.model.voicemailLength.draw(cc.rng), evTalk)
 }
 
 // canHoldOthers reports whether every other call on who's phone is one
@@ -229,18 +275,30 @@ func (cc *callCentre) callOut() {
 		return
 	}
 	c := &phoneCall{kind: outboundCall, party: newCallee(cc.rng), who: who}
-	cc.dial(c, who.ext.Phone, c.party.number, c.party.name)
+	cc.dial(c, who.ext.Phone, c.party.number, c.party.name, nil)
+	cc.p.tel.outside(cc.tx, c.sess, partyEnd{PhoneNumber: who.ext.Phone, Name: who.ext.Name}, c.party.number, c.party.name)
 	cc.p.stats.Sim.OutboundCalls++
-	cc.ring(c, cc.model.answerOutbound, cc.model.outboundRing.draw(cc.rng))
+	cc.ring(c, nil, cc.model.answerOutbound, cc.model.outboundRing.draw(cc.rng))
 }
 
 // dial puts c's caller side on c.who's phone: Outbound, ringing while the
-// far end is alerted (RingCentral reports Ringing for outbound calls too).
-func (cc *callCentre) dial(c *phoneCall, from, to, toName string) *Leg {
-	l := cc.newLeg(c, "Outbound")
+// far end is alerted (RingCentral reports Ringing for outbound calls too),
+// placed from their desk phone. It starts c's telephony session.
+func (cc *callCentre) dial(c *phoneCall, from, to, toName string, toExt *Extension) *Leg {
+	l := cc.p.NewLeg("", "Outbound")
+	l.Start = cc.nowTime()
+	l.Status = TelRinging
 	l.From, l.FromName, l.To, l.ToName = from, c.who.ext.Name, to, toName
+	pt := l.party
+	pt.From = partyEnd{PhoneNumber: from, Name: c.who.ext.Name, ExtensionID: c.who.ext.IDString(), DeviceID: cc.p.DeskPhone(c.who.ext).ID}
+	pt.To = partyEnd{PhoneNumber: to, Name: toName}
+	if toExt != nil {
+		pt.To.ExtensionID = toExt.IDString()
+	}
+	cc.bind(c, pt.sess)
 	c.leg, c.state = l, callRinging
-	cc.addLeg(c, c.who, l)
+	cc.tx.AddLeg(c.who.ext, l)
+	cc.track(c, c.who, l)
 	return l
 }
 
@@ -256,25 +314,28 @@ func (cc *callCentre) callColleague() {
 		return
 	}
 	c := &phoneCall{kind: internalCall, who: who}
-	l := cc.dial(c, who.ext.Number, peer.ext.Number, peer.ext.Name)
+	cc.dial(c, who.ext.Number, peer.ext.Number, peer.ext.Name, peer.ext)
 	cc.p.stats.Sim.InternalCalls++
 	if !cc.takesDirectCalls(peer) {
 		// The caller hears the colleague's voicemail greeting and leaves a message.
 		c.voicemail = true
 		cc.p.stats.Sim.Voicemails++
+		cc.p.tel.toVoicemail(cc.tx, c.sess, peer.ext)
 		cc.schedule(c, 3*time.Second, evAnswer)
 		return
 	}
 	busy := len(peer.ext.Presence.Legs) > 0
-	pl := cc.newLeg(c, "Inbound")
-	pl.From, pl.FromName, pl.To, pl.ToName = l.From, l.FromName, l.To, l.ToName
-	c.peer, c.peerLeg = peer, pl
-	cc.addLeg(c, peer, pl)
+	pt := cc.p.tel.ringUser(cc.tx, c.sess, peer.ext, ringSpec{
+		from:     partyEnd{PhoneNumber: who.ext.Number, Name: who.ext.Name, ExtensionID: who.ext.IDString(), DeviceID: cc.p.DeskPhone(who.ext).ID},
+		toNumber: peer.ext.Number, toName: peer.ext.Name,
+	})
+	c.peer, c.peerLeg = peer, pt.leg
+	cc.track(c, peer, pt.leg)
 	chance := cc.model.answerFree
 	if busy {
 		chance = 0 // colleagues do not break off a call for an internal one
 	}
-	cc.ring(c, chance, cc.model.directRing)
+	cc.ring(c, peer, chance, cc.model.directRing)
 }
 
 // freeCaller picks someone at their desk and off the phone to make a
@@ -292,8 +353,8 @@ func (cc *callCentre) freeCaller() *person {
 }
 
 // stillUp reports whether c's legs are still where the simulation put
-// them; a client (call control) may have ended or moved one. If not, the
-// simulation lets go of the call.
+// them; the control API may have ended one. If not, the simulation lets
+// go of the call.
 func (cc *callCentre) stillUp(c *phoneCall) bool {
 	if c.state == callEnded {
 		return false
@@ -308,18 +369,41 @@ func (cc *callCentre) stillUp(c *phoneCall) bool {
 	return false
 }
 
+// attendedBy reports whether the simulation must leave c's user alone: a
+// client took the call over, or it is with a signed-in person.
+func (c *phoneCall) attendedBy() bool {
+	return c.attended || c.who != nil && c.who.credentialed && c.kind != outboundCall && c.kind != internalCall ||
+		c.peer != nil && c.peer.credentialed
+}
+
 // answer connects a ringing call.
 func (cc *callCentre) answer(c *phoneCall) {
-	answerer := c.who
+	answerer, leg := c.who, c.leg
 	if c.peer != nil {
-		answerer = c.peer
+		answerer, leg = c.peer, c.peerLeg
 	}
 	cc.holdOthers(answerer, c)
+	if c.kind != outboundCall && !c.voicemail {
+		leg.party.To.DeviceID = cc.p.DeskPhone(answerer.ext).ID
+	}
 	cc.setStatus(c.who, c.leg, TelConnected)
 	if c.peer != nil {
 		cc.setStatus(c.peer, c.peerLeg, TelConnected)
 	}
+	if !c.voicemail {
+		cc.p.tel.connected(cc.tx, leg.party)
+	}
 	c.state = callTalking
+	cc.drawTalk(c)
+	if !c.answered && c.fromOutside() {
+		cc.p.stats.Sim.CallsAnswered++
+	}
+	c.answered = true
+	cc.planTalk(c)
+}
+
+// drawTalk draws how long the call will talk in all.
+func (cc *callCentre) drawTalk(c *phoneCall) {
 	m := &cc.model
 	switch c.kind {
 	case outboundCall:
@@ -340,15 +424,12 @@ func (cc *callCentre) answer(c *phoneCall) {
 			c.talkLeft = m.shortTalk.draw(cc.rng)
 		}
 	}
-	if !c.answered && c.fromOutside() {
-		cc.p.stats.Sim.CallsAnswered++
-	}
-	c.answered = true
-	cc.planTalk(c)
 }
 
 // planTalk decides what the connected call does next (hold, transfer,
-// park, or hang up) and when, out of its remaining talk time.
+// park, or hang up) and when, out of its remaining talk time. A call the
+// simulation does not act on for its user only ends, when the caller hangs
+// up.
 func (cc *callCentre) planTalk(c *phoneCall) {
 	m := &cc.model
 	fromOutside := c.fromOutside()
@@ -369,6 +450,9 @@ func (cc *callCentre) planTalk(c *phoneCall) {
 	}
 	if c.kind == internalCall {
 		hold = 0
+	}
+	if c.attendedBy() {
+		hold, transfer, park = 0, 0, 0
 	}
 	c.next = stepHangUp
 	switch x := cc.rng.Float64(); {
@@ -404,10 +488,13 @@ func (cc *callCentre) talkStep(c *phoneCall) {
 		cc.setStatus(c.who, c.leg, TelOnHold)
 		cc.schedule(c, m.holdTime.draw(cc.rng), evHoldEnd)
 	case stepPark:
+		if cc.p.tel.parkAt(cc.tx, c.leg.party, nil, "") != nil {
+			cc.planTalk(c) // every orbit is taken: keep talking
+			return
+		}
 		c.lastParked = true
 		c.state = callParked
 		cc.p.stats.Sim.CallsParked++
-		cc.setStatus(c.who, c.leg, TelParked)
 		cc.schedule(c, m.parkTime.draw(cc.rng), evParkEnd)
 	case stepTransfer:
 		cc.transfer(c)
@@ -455,20 +542,28 @@ func (cc *callCentre) holdOthers(who *person, c *phoneCall) {
 		default:
 			continue
 		}
+		if o.attended {
+			// A client's call: it stays held for the client to take back,
+			// and its caller hangs up if left there too long.
+			o.next = stepHangUp
+			cc.schedule(o, cc.model.holdPatience.draw(cc.rng), evTalk)
+			continue
+		}
 		o.suspended = true
 		o.gen++ // its own next step waits until it is taken off hold
 	}
 }
 
 // resumeSuspended takes the oldest call who put on hold for call waiting
-// back off hold once who is not talking on another one.
+// back off hold once who is not talking on another one. A signed-in
+// person's held calls wait for their client.
 func (cc *callCentre) resumeSuspended(who *person) {
-	if cc.talkingOn(who) != nil {
+	if who.credentialed || cc.talkingOn(who) != nil {
 		return
 	}
 	for _, l := range who.ext.Presence.Legs {
 		o := cc.calls[l]
-		if o == nil || !o.suspended || o.who != who {
+		if o == nil || !o.suspended || o.who != who || o.attended {
 			continue
 		}
 		o.suspended = false
@@ -499,7 +594,7 @@ func (cc *callCentre) transfer(c *phoneCall) {
 	c.lastParked = false
 	old := c.leg
 	c.who, c.leg = nil, nil
-	cc.dropLeg(from, old)
+	cc.dropLeg(from, old, ReasonBlindTransfer)
 	cc.ringUser(c, to)
 }
 
@@ -518,29 +613,37 @@ func (cc *callCentre) parkEnd(c *phoneCall) {
 			break
 		}
 	}
-	if picker != c.who {
+	switch {
+	case picker != c.who:
 		old, from := c.leg, c.who
-		l := cc.newLeg(c, "Inbound")
-		l.From, l.FromName, l.To, l.ToName = old.From, old.FromName, old.To, old.ToName
-		l.Status = TelConnected
-		c.who, c.leg = picker, l
-		cc.dropLeg(from, old)
-		cc.addLeg(c, picker, l)
+		remote := c.sess.remote(old.party)
+		c.who, c.leg = nil, nil
+		cc.dropLeg(from, old, ReasonPickup)
+		np := cc.p.tel.connectUser(cc.tx, c.sess, cc.p.DeskPhone(picker.ext), remote)
+		c.who, c.leg = picker, np.leg
+		cc.track(c, picker, np.leg)
 		c.talkLeft += cc.model.shortTalk.draw(cc.rng)
-	} else {
+	case picker.credentialed:
+		cc.finish(c) // nobody else picked it up, and nobody unparks for a signed-in person
+		return
+	default:
 		cc.setStatus(c.who, c.leg, TelConnected)
 	}
 	c.state = callTalking
 	cc.planTalk(c)
 }
 
-// noAnswer handles a phone that rang out: a queue call goes to the next
-// eligible agent (or back to waiting), other calls go to voicemail.
-func (cc *callCentre) noAnswer(c *phoneCall) {
+// noAnswer handles a phone that rang out (or declined, with reason
+// Rejected): a call still in a queue goes to the next eligible agent (or
+// back to waiting), other calls go to voicemail.
+func (cc *callCentre) noAnswer(c *phoneCall, reason string) {
 	who, l := c.who, c.leg
-	if c.kind == queueCall && c.transfers == 0 {
+	if c.sess.waiting() {
 		c.who, c.leg = nil, nil
-		cc.dropLeg(who, l)
+		if l != nil && l.party != nil {
+			l.party.Missed = true
+		}
+		cc.dropLeg(who, l, reason)
 		c.missed = who
 		if c.gaveUp {
 			cc.abandoned(c)
@@ -549,10 +652,22 @@ func (cc *callCentre) noAnswer(c *phoneCall) {
 		cc.route(c, true)
 		return
 	}
-	if c.kind != outboundCall {
+	switch {
+	case c.kind == outboundCall:
+		cc.finish(c)
+	case c.kind == internalCall:
 		cc.p.stats.Sim.Voicemails++
+		cc.dropLeg(c.peer, c.peerLeg, reason)
+		c.peer, c.peerLeg = nil, nil
+		cc.finish(c)
+	default:
+		cc.p.stats.Sim.Voicemails++
+		if l != nil && l.party != nil {
+			l.party.Missed = true
+		}
+		cc.dropLeg(who, l, reason)
+		cc.voicemail(c, who)
 	}
-	cc.finish(c)
 }
 
 // abandon is a queue caller running out of patience: waiting, they hang
@@ -562,7 +677,7 @@ func (cc *callCentre) abandon(c *phoneCall) {
 	case callWaiting:
 		cc.abandoned(c)
 	case callRinging:
-		if c.kind == queueCall && c.transfers == 0 {
+		if c.sess != nil && c.sess.waiting() {
 			c.gaveUp = true
 		}
 	}
@@ -573,12 +688,15 @@ func (cc *callCentre) abandoned(c *phoneCall) {
 	cc.finish(c)
 }
 
-// finish ends every leg of c that is still up.
+// finish ends every leg of c that is still up, and the call.
 func (cc *callCentre) finish(c *phoneCall) {
 	c.state = callEnded
 	c.gen++
 	who, l, peer, pl := c.who, c.leg, c.peer, c.peerLeg
 	c.leg, c.peerLeg = nil, nil
-	cc.dropLeg(who, l)
-	cc.dropLeg(peer, pl)
+	cc.dropLeg(who, l, "")
+	cc.dropLeg(peer, pl, "")
+	if c.sess != nil {
+		cc.p.tel.hangUp(cc.tx, c.sess, nil, "")
+	}
 }

@@ -43,7 +43,7 @@ func TestConnectedCallEndsWithNoCallFinal(t *testing.T) {
 func TestQueueCallLegShowsQueueAndCaller(t *testing.T) {
 	f := newQuietFloor(t)
 	q := f.p.dir.Queues[0]
-	m := membersOf(t, q, 1)[0]
+	m := f.membersOf(q, 1)[0]
 	f.onlyMembers(q, m)
 	f.queueCall(q)
 	legs := f.legs(m)
@@ -61,7 +61,7 @@ func TestTransferMovesTheCallerToAnotherUser(t *testing.T) {
 	f := newQuietFloor(t)
 	f.cc.model.transferChance = 1
 	q := f.p.dir.Queues[0]
-	m := membersOf(t, q, 1)[0]
+	m := f.membersOf(q, 1)[0]
 	f.everyoneAtDesk() // whoever the transfer picks takes direct calls
 	f.onlyMembers(q, m)
 	c := f.queueCall(q)

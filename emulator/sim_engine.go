@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"math/rand/v2"
-	"sync"
 	"time"
 )
 
@@ -23,6 +22,7 @@ const (
 	evParkEnd                  // a parked call is picked up or the caller hangs up
 	evQueueRetry               // a queue offers its waiting callers again
 	evAbandon                  // a queue caller runs out of patience
+	evDecline                  // the ringing colleague declines the call
 )
 
 // event is one scheduled thing. Events of a call carry the call's gen at
@@ -88,16 +88,16 @@ func (h *eventQueue) pop() event {
 }
 
 // callCentre is the simulated call centre: a deterministic engine driven by
-// step. Lock order: mu, then Platform.mu. The routing index (people, queue
-// lines, calls) is guarded by Platform.mu because the commit hook updates it
-// for client writes too; the event queue and the clock offsets by mu.
+// step. Everything in it is guarded by Platform.mu, as the platform's own
+// state is: the commit hook updates the routing index for client writes,
+// and call control tells the call centre what a client did to a call, both
+// inside the client's Tx.
 type callCentre struct {
 	p     *Platform
 	dir   *Directory
 	model callModel
 	rng   *rand.Rand
 
-	mu       sync.Mutex
 	events   eventQueue
 	seq      uint64
 	started  bool
@@ -105,12 +105,16 @@ type callCentre struct {
 	pausedAt int64
 	handled  int64 // events run, for the benchmark
 
-	// Guarded by Platform.mu.
 	people map[*Extension]*person
 	users  []*person
 	lines  []*queueLine
 	calls  map[*Leg]*phoneCall
 	clock  int64 // the time of the event being run (or the last one)
+	// wall is the simulation's clock for a client's action: the platform
+	// clock, or a test's virtual one.
+	wall func() int64
+	// poke wakes the driver after a client's action scheduled something.
+	poke func()
 
 	// The event being run and its Tx, so that Mutate gets a bound method
 	// rather than a fresh closure per event.
@@ -130,6 +134,7 @@ func newCallCentre(p *Platform) *callCentre {
 		people: map[*Extension]*person{},
 		calls:  map[*Leg]*phoneCall{},
 	}
+	cc.wall = func() int64 { return p.now().UnixNano() }
 	cc.runFn = cc.runCurrent
 	// The directory can change under a running emulator (control API).
 	p.mu.Lock()
@@ -160,38 +165,41 @@ func newCallCentre(p *Platform) *callCentre {
 	return cc
 }
 
-// step runs every event due by now, each in its own Mutate. The first step
-// starts the call centre: the routing index, the warm-up and the streams.
+// step runs every event due by now, each in its own Tx, so client requests
+// interleave between them. The first step starts the call centre: the
+// routing index, the warm-up and the streams.
 func (cc *callCentre) step(now time.Time) {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	if cc.paused {
-		return
-	}
+	p := cc.p
 	t := now.UnixNano()
-	if !cc.started {
+	p.mu.Lock()
+	if !cc.paused && !cc.started {
 		cc.started = true
 		cc.begin(t)
 	}
-	for len(cc.events) > 0 && cc.events[0].at <= t {
-		ev := cc.events.pop()
-		if ev.c != nil && ev.kind != evAbandon && ev.gen != ev.c.gen {
-			continue // the call has moved on since
+	p.mu.Unlock()
+	for {
+		p.mu.Lock()
+		if cc.paused || len(cc.events) == 0 || cc.events[0].at > t {
+			p.mu.Unlock()
+			return
 		}
-		if ev.kind == evEpisodeEnd && ev.gen != ev.who.episodeGen {
-			continue
+		ev := cc.events.pop()
+		if ev.c != nil && ev.kind != evAbandon && ev.gen != ev.c.gen || ev.kind == evEpisodeEnd && ev.gen != ev.who.episodeGen {
+			p.mu.Unlock()
+			continue // the call (or the person) has moved on since
 		}
 		cc.cur = ev
 		cc.handled++
-		cc.p.Mutate(cc.runFn)
+		p.mutateLocked(cc.runFn)
+		p.mu.Unlock()
 	}
 }
 
 // nextDue is when the next event is due; false when paused or when
 // nothing is scheduled.
 func (cc *callCentre) nextDue() (time.Time, bool) {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
+	cc.p.mu.Lock()
+	defer cc.p.mu.Unlock()
 	if cc.paused || len(cc.events) == 0 {
 		return time.Time{}, false
 	}
@@ -200,24 +208,23 @@ func (cc *callCentre) nextDue() (time.Time, bool) {
 
 // stepsTaken is how many events the call centre has run.
 func (cc *callCentre) stepsTaken() int64 {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
+	cc.p.mu.Lock()
+	defer cc.p.mu.Unlock()
 	return cc.handled
 }
 
-// inject books a prepared call from outside to arrive at at (tests, and a
-// hook for a control API that places calls).
+// inject books a prepared call from outside to arrive at at (tests).
 func (cc *callCentre) inject(at time.Time, c *phoneCall) {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
+	cc.p.mu.Lock()
+	defer cc.p.mu.Unlock()
 	cc.seq++
 	cc.events.push(event{at: at.UnixNano(), seq: cc.seq, kind: evOffer, c: c, gen: c.gen})
 }
 
 // pause stops the event clock: due events wait.
 func (cc *callCentre) pause(now time.Time) {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
+	cc.p.mu.Lock()
+	defer cc.p.mu.Unlock()
 	if cc.paused {
 		return
 	}
@@ -228,8 +235,8 @@ func (cc *callCentre) pause(now time.Time) {
 // resume restarts the event clock where it stopped: every scheduled event
 // moves later by the length of the pause.
 func (cc *callCentre) resume(now time.Time) {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
+	cc.p.mu.Lock()
+	defer cc.p.mu.Unlock()
 	if !cc.paused {
 		return
 	}
@@ -243,6 +250,7 @@ func (cc *callCentre) resume(now time.Time) {
 func (cc *callCentre) runCurrent(tx *Tx) {
 	cc.tx = tx
 	cc.clock = cc.cur.at
+	tx.now = cc.nowTime()
 	cc.handle(&cc.cur)
 	cc.tx = nil
 	cc.cur = event{}
@@ -253,7 +261,7 @@ func (cc *callCentre) now() int64 { return cc.clock }
 
 func (cc *callCentre) nowTime() time.Time { return time.Unix(0, cc.clock).UTC() }
 
-// after schedules an event d after the current one. Under mu.
+// after schedules an event d after the current one.
 func (cc *callCentre) after(d time.Duration, ev event) {
 	ev.at = cc.clock + int64(d)
 	cc.seq++
@@ -272,11 +280,12 @@ func (cc *callCentre) schedule(c *phoneCall, d time.Duration, kind evKind) {
 }
 
 // begin builds the routing index, warms the floor up and starts the
-// streams. Under mu.
+// streams. Under Platform.mu.
 func (cc *callCentre) begin(t int64) {
 	cc.clock = t
-	cc.p.Mutate(func(tx *Tx) {
+	cc.p.mutateLocked(func(tx *Tx) {
 		cc.tx = tx
+		tx.now = cc.nowTime()
 		for _, who := range cc.users {
 			who.idleSince = t - cc.rng.Int64N(int64(cc.model.initialIdleSpread)+1)
 			who.onCall = len(who.ext.Presence.Legs) > 0
@@ -286,6 +295,7 @@ func (cc *callCentre) begin(t int64) {
 			cc.warmUp()
 		}
 		cc.p.onTouch = cc.touched
+		cc.p.tel.driver = cc
 		cc.tx = nil
 	})
 	m := &cc.model
@@ -333,7 +343,9 @@ func (cc *callCentre) handle(ev *event) {
 		case evAnswer:
 			cc.answer(ev.c)
 		case evNoAnswer:
-			cc.noAnswer(ev.c)
+			cc.noAnswer(ev.c, ReasonNoAnswer)
+		case evDecline:
+			cc.noAnswer(ev.c, ReasonRejected)
 		case evTalk:
 			cc.talkStep(ev.c)
 		case evHoldEnd:

@@ -156,9 +156,9 @@ func TestDriverMakesTrafficAndStopLeavesNoGoroutine(t *testing.T) {
 		})
 		if pauseFirst {
 			s.pause()
-			s.cc.mu.Lock()
+			e.p.mu.Lock()
 			paused := s.cc.paused
-			s.cc.mu.Unlock()
+			e.p.mu.Unlock()
 			if !paused {
 				t.Fatalf("pause did not reach the call centre")
 			}

@@ -32,11 +32,14 @@ func newFloor(t testing.TB, cfg Config) *floor {
 	if cfg.CallsPerMinute == 0 {
 		cfg.CallsPerMinute = 30
 	}
+	f := &floor{t: t, now: simT0}
+	cfg.Now = func() time.Time { return f.now } // the platform runs on the virtual clock too
 	cfg = cfg.withDefaults()
 	var fb faultBox
-	p := newPlatform(cfg, &fb)
-	p.base = "http://127.0.0.1:1"
-	return &floor{t: t, p: p, cc: newCallCentre(p), now: simT0}
+	f.p = newPlatform(cfg, &fb)
+	f.p.base = "http://127.0.0.1:1"
+	f.cc = newCallCentre(f.p)
+	return f
 }
 
 // newQuietFloor is a floor with no random traffic, no warm-up, and calls
@@ -126,10 +129,9 @@ func (f *floor) everyoneAtDesk() {
 
 // act runs one of the call centre's own moves now, in its own Tx.
 func (f *floor) act(move func()) {
-	f.cc.mu.Lock()
-	defer f.cc.mu.Unlock()
 	f.p.Mutate(func(tx *Tx) {
 		f.cc.tx, f.cc.clock = tx, f.now.UnixNano()
+		tx.now = f.now
 		move()
 		f.cc.tx = nil
 	})
@@ -174,13 +176,21 @@ func (f *floor) stats() SimStats {
 	return f.p.stats.Sim
 }
 
-// membersOf returns the first n members of q.
-func membersOf(t testing.TB, q *Queue, n int) []*Extension {
-	t.Helper()
-	if len(q.Members) < n {
-		t.Fatalf("queue %s has %d members, need %d", q.Ext.Name, len(q.Members), n)
+// membersOf returns the first n members of q the simulation plays: the
+// receptionist and the agents belong to whoever signs in as them, and the
+// simulation never answers their phones.
+func (f *floor) membersOf(q *Queue, n int) []*Extension {
+	f.t.Helper()
+	var out []*Extension
+	for _, m := range q.Members {
+		if !f.cc.people[m].credentialed {
+			out = append(out, m)
+		}
 	}
-	return q.Members[:n]
+	if len(out) < n {
+		f.t.Fatalf("queue %s has %d simulated members, need %d", q.Ext.Name, len(out), n)
+	}
+	return out[:n]
 }
 
 // ringingOn reports who among exts has a ringing queue call.

@@ -69,13 +69,17 @@ type callModel struct {
 	answerMainLine float64 // the receptionist picks up the main line
 	answerOutbound float64 // the far end picks up an outbound call
 
-	answerDelay   span          // ringing before someone picks up
-	queueRing     time.Duration // an agent's ring before the queue tries the next one
-	directRing    time.Duration // ringing before voicemail takes a direct call
-	outboundRing  span          // ringing before an outbound call gives up
-	queueRetry    span          // how often a waiting caller is offered again
-	queuePatience span          // how long a waiting caller holds before hanging up
-	maxLegs       int           // a user with this many calls sends the next to voicemail
+	declineShare    float64       // of transferred calls a colleague does not answer, the share they decline
+	declineDelay    span          // ringing before a colleague declines
+	answerDelay     span          // ringing before someone picks up
+	queueRing       time.Duration // an agent's ring before the queue tries the next one
+	directRing      time.Duration // ringing before voicemail takes a direct call
+	outboundRing    span          // ringing before an outbound call gives up
+	queueRetry      span          // how often a waiting caller is offered again
+	queuePatience   span          // how long a waiting caller holds before hanging up
+	maxLegs         int           // a user with this many calls sends the next to voicemail
+	voicemailLength span          // how long a caller talks to a voicemail box
+	holdPatience    span          // how long a caller a client put on hold waits before hanging up
 
 	talk         logNormal // inbound calls from outside
 	shortShare   float64   // share of calls that are quick ("wrong number", "just a question")
@@ -110,8 +114,9 @@ func defaultModel(cpm float64) callModel {
 		internalPerSec: 0.15 * cpm / 60,
 		statusPerSec:   cpm / 20 / 60,
 		queueShare:     0.7,
-		// One receptionist cannot take more than a couple of calls a minute.
-		mainLineShare: min(0.08, 2/max(cpm, 1)),
+		// The receptionist's phone rings about once a minute: she answers
+		// from her console, so the simulation leaves them to her.
+		mainLineShare: min(0.08, 1/max(cpm, 1)),
 
 		answerQueue:    0.9,
 		answerFree:     0.75,
@@ -119,13 +124,17 @@ func defaultModel(cpm float64) callModel {
 		answerMainLine: 0.95,
 		answerOutbound: 0.75,
 
-		answerDelay:   span{2 * time.Second, 9 * time.Second},
-		queueRing:     15 * time.Second,
-		directRing:    20 * time.Second,
-		outboundRing:  span{20 * time.Second, 35 * time.Second},
-		queueRetry:    span{3 * time.Second, 7 * time.Second},
-		queuePatience: span{60 * time.Second, 120 * time.Second},
-		maxLegs:       2,
+		declineShare:    0.3,
+		declineDelay:    span{2 * time.Second, 6 * time.Second},
+		answerDelay:     span{2 * time.Second, 9 * time.Second},
+		queueRing:       15 * time.Second,
+		directRing:      20 * time.Second,
+		outboundRing:    span{20 * time.Second, 35 * time.Second},
+		queueRetry:      span{3 * time.Second, 7 * time.Second},
+		queuePatience:   span{60 * time.Second, 120 * time.Second},
+		maxLegs:         2,
+		voicemailLength: span{10 * time.Second, 40 * time.Second},
+		holdPatience:    span{90 * time.Second, 5 * time.Minute},
 
 		talk:         logNormal{median: 100 * time.Second, sigma: 0.8, min: 8 * time.Second, max: 40 * time.Minute},
 		shortShare:   0.12,

@@ -9,7 +9,7 @@ import (
 func TestQueueCallsSkipFullDNDAndDirectCallsGoToVoicemail(t *testing.T) {
 	f := newQuietFloor(t)
 	q := f.p.dir.Queues[0]
-	m := membersOf(t, q, 2)
+	m := f.membersOf(q, 2)
 	dnd, free := m[0], m[1]
 	f.onlyMembers(q, dnd, free)
 	f.set(dnd, PresenceUpdate{DNDStatus: ptr(DNDNoCalls)})
@@ -41,7 +41,7 @@ func TestQueueCallsSkipFullDNDAndDirectCallsGoToVoicemail(t *testing.T) {
 func TestDepartmentDNDTakesDirectCallsButNoQueueCalls(t *testing.T) {
 	f := newQuietFloor(t)
 	q := f.p.dir.Queues[0]
-	m := membersOf(t, q, 1)[0]
+	m := f.membersOf(q, 1)[0]
 	f.onlyMembers(q, m)
 	f.set(m, PresenceUpdate{DNDStatus: ptr(DNDNoDepartment)})
 
@@ -88,7 +88,7 @@ func TestQueueAvailabilityOffExcludesFromThatQueueOnly(t *testing.T) {
 func TestBusyAndInvisibleMembersGetNoQueueCalls(t *testing.T) {
 	f := newQuietFloor(t)
 	q := f.p.dir.Queues[1]
-	m := membersOf(t, q, 2)
+	m := f.membersOf(q, 2)
 	busy, invisible := m[0], m[1]
 	f.onlyMembers(q, busy, invisible)
 	f.set(busy, PresenceUpdate{UserStatus: ptr(StatusBusy)})
@@ -104,7 +104,7 @@ func TestBusyAndInvisibleMembersGetNoQueueCalls(t *testing.T) {
 func TestLongestIdleMemberGetsTheCall(t *testing.T) {
 	f := newQuietFloor(t)
 	q := f.p.dir.Queues[0]
-	m := membersOf(t, q, 3)
+	m := f.membersOf(q, 3)
 	f.onlyMembers(q, m...)
 	f.setIdleSince(m[0], simT0.Add(-2*time.Minute))
 	f.setIdleSince(m[1], simT0.Add(-9*time.Minute)) // longest idle
@@ -140,7 +140,7 @@ func TestUnansweredQueueCallGoesToTheNextAgent(t *testing.T) {
 	f := newQuietFloor(t)
 	f.cc.model.answerQueue = 0
 	q := f.p.dir.Queues[0]
-	m := membersOf(t, q, 2)
+	m := f.membersOf(q, 2)
 	f.onlyMembers(q, m...)
 	f.setIdleSince(m[0], simT0.Add(-time.Hour))
 
@@ -164,7 +164,7 @@ func TestUnansweredQueueCallGoesToTheNextAgent(t *testing.T) {
 func TestWaitingCallerReachesAMemberWhoBecomesAvailable(t *testing.T) {
 	f := newQuietFloor(t)
 	q := f.p.dir.Queues[0]
-	m := membersOf(t, q, 1)[0]
+	m := f.membersOf(q, 1)[0]
 	f.onlyMembers(q, m)
 	f.set(m, PresenceUpdate{UserStatus: ptr(StatusBusy), Message: ptr("Back in 15")})
 
@@ -211,7 +211,7 @@ func TestWaitingCallerAbandons(t *testing.T) {
 func TestClientWriteUpdatesRoutingAtOnce(t *testing.T) {
 	f := newQuietFloor(t)
 	q := f.p.dir.Queues[0]
-	m := membersOf(t, q, 1)[0]
+	m := f.membersOf(q, 1)[0]
 	f.onlyMembers(q, m)
 	seat := f.cc.people[m].seats[slices.IndexFunc(f.cc.people[m].seats, func(s *seat) bool { return s.line.q == q })]
 	if seat.pos < 0 {

@@ -51,30 +51,44 @@ func (cc *callCentre) warmCall(c *phoneCall) {
 	if stage < 0.08 {
 		elapsed = span{0, 8 * time.Second}.draw(cc.rng)
 	}
-	dir := "Inbound"
-	if c.kind == outboundCall {
-		dir = "Outbound"
-	}
-	l := cc.newLeg(c, dir)
-	l.Start = time.Unix(0, cc.now()-int64(elapsed)).UTC()
+	start := time.Unix(0, cc.now()-int64(elapsed)).UTC()
+	t, d := cc.p.tel, cc.dir
+	var l *Leg
 	switch c.kind {
 	case queueCall:
-		l.From, l.FromName = c.party.number, c.party.name
-		l.To, l.ToName = cc.dir.MainNumber, c.line.q.Ext.Name
-		l.QueueCall, l.Queue = true, c.line.q
+		q := c.line.q
+		cc.bind(c, t.offerFromOutside(cc.tx, c.party.number, c.party.name, d.MainNumber, q.Ext.Name, q.Ext))
+		if stage < 0.08 {
+			t.enterQueue(cc.tx, c.sess, q)
+			c.sess.WaitStart = start
+		} else {
+			c.sess.Queue = q // answered before the start: no longer waiting
+			cc.tx.setParty(c.sess.Caller, PartyAnswered, "")
+		}
+		l = t.ringUser(cc.tx, c.sess, who.ext, ringSpec{from: c.callerEnd(), toNumber: d.MainNumber, toName: q.Ext.Name, queue: q}).leg
 	case directCall:
-		l.From, l.FromName = c.party.number, c.party.name
-		l.To, l.ToName = who.ext.Phone, who.ext.Name
+		cc.bind(c, t.offerFromOutside(cc.tx, c.party.number, c.party.name, who.ext.Phone, who.ext.Name, who.ext))
+		l = t.ringUser(cc.tx, c.sess, who.ext, ringSpec{from: c.callerEnd()}).leg
+		if stage >= 0.08 {
+			cc.tx.setParty(c.sess.Caller, PartyAnswered, "")
+		}
 	case outboundCall:
-		l.From, l.FromName = who.ext.Phone, who.ext.Name
-		l.To, l.ToName = c.party.number, c.party.name
+		l = cc.dial(c, who.ext.Phone, c.party.number, c.party.name, nil)
+		far := t.outside(cc.tx, c.sess, partyEnd{PhoneNumber: who.ext.Phone, Name: who.ext.Name}, c.party.number, c.party.name)
+		if stage >= 0.08 {
+			cc.tx.setParty(far, PartyAnswered, "")
+		}
 	}
+	c.sess.Created = start
+	l.Start = start
 	// Calls already up at start are not counted as offered or answered.
-	c.leg, c.answered = l, true
+	c.leg, c.answered, c.state = l, true, callRinging
+	cc.track(c, who, l)
+	if stage >= 0.08 && c.kind != outboundCall {
+		l.party.To.DeviceID = cc.p.DeskPhone(who.ext).ID
+	}
 	switch {
 	case stage < 0.08:
-		c.state = callRinging
-		cc.addLeg(c, who, l)
 		chance, ring := m.answerFree, m.directRing
 		switch c.kind {
 		case queueCall:
@@ -83,21 +97,33 @@ func (cc *callCentre) warmCall(c *phoneCall) {
 		case outboundCall:
 			chance = m.answerOutbound
 		}
-		cc.ring(c, chance, max(time.Second, ring-elapsed))
+		cc.ring(c, who, chance, max(time.Second, ring-elapsed))
 	case stage < 0.9:
-		c.state, l.Status = callTalking, TelConnected
-		cc.addLeg(c, who, l)
+		c.state = callTalking
+		cc.setStatus(who, l, TelConnected)
 		c.talkLeft = talk - elapsed
 		cc.planTalk(c)
 	case stage < 0.98 || c.kind == outboundCall:
-		c.state, l.Status = callOnHold, TelOnHold
+		c.state = callOnHold
+		cc.setStatus(who, l, TelOnHold)
 		c.holds, c.talkLeft = 1, talk-elapsed
-		cc.addLeg(c, who, l)
-		cc.schedule(c, span{5 * time.Second, 40 * time.Second}.draw(cc.rng), evHoldEnd)
+		if c.attendedBy() {
+			// On hold by a signed-in person: their client takes it off.
+			c.next = stepHangUp
+			cc.schedule(c, m.holdPatience.draw(cc.rng), evTalk)
+		} else {
+			cc.schedule(c, span{5 * time.Second, 40 * time.Second}.draw(cc.rng), evHoldEnd)
+		}
 	default:
-		c.state, l.Status, c.lastParked = callParked, TelParked, true
+		c.lastParked = true
 		c.talkLeft = talk - elapsed
-		cc.addLeg(c, who, l)
+		if t.parkAt(cc.tx, l.party, nil, "") != nil {
+			c.state = callTalking
+			cc.setStatus(who, l, TelConnected)
+			cc.planTalk(c)
+			return
+		}
+		c.state = callParked
 		cc.schedule(c, span{5 * time.Second, 60 * time.Second}.draw(cc.rng), evParkEnd)
 	}
 }
