@@ -151,6 +151,34 @@ func TestCallsMerge(t *testing.T) {
 	}
 }
 
+// TestHonestCallStates: "Ringing" is someone being called; placing a call
+// is "Dialling"; talking with a second call ringing is "On call", and the
+// ringing call is counted behind it.
+func TestHonestCallStates(t *testing.T) {
+	m, c := testMirror(t, 3)
+	t0 := c.Now()
+	m.ApplySnapshot([]rc.Presence{*ev(t, `{"extension":{"id":3},"userStatus":"Available","dndStatus":"TakeAllCalls","telephonyStatus":"NoCall"}`)}, true)
+	m.ApplyEvent(ev(t, `{"extensionId":"3","sequence":1,"telephonyStatus":"Ringing","totalActiveCalls":1,
+		"activeCalls":[{"id":"o1","direction":"Outbound","to":"+16505550101","toName":"Globex","telephonyStatus":"Ringing","startTime":"2026-05-04T08:59:50.000+0000"}]}`), t0, true)
+	if e := entry(t, m, "3"); e.Availability != Dialling || e.PrimaryCall().Who() != "Globex" {
+		t.Fatalf("placing a call: %v with %+v, want Dialling Globex", e.Availability, e.PrimaryCall())
+	}
+	m.ApplyEvent(ev(t, `{"extensionId":"3","sequence":2,"telephonyStatus":"Ringing","totalActiveCalls":2,
+		"activeCalls":[{"id":"o1","direction":"Outbound","to":"+16505550101","toName":"Globex","telephonyStatus":"CallConnected","startTime":"2026-05-04T08:59:50.000+0000"},
+		{"id":"i2","direction":"Inbound","from":"+16505550199","fromName":"Initech","telephonyStatus":"Ringing","startTime":"2026-05-04T09:00:00.000+0000"}]}`), t0, true)
+	e := entry(t, m, "3")
+	if e.Availability != OnCall || e.PrimaryCall().ID != "o1" || e.RingingBehind() != 1 {
+		t.Fatalf("talking with a call ringing: %v, primary %+v, %d ringing behind; want On call with Globex and 1 ringing",
+			e.Availability, e.PrimaryCall(), e.RingingBehind())
+	}
+	m.ApplyEvent(ev(t, `{"extensionId":"3","sequence":3,"telephonyStatus":"Ringing","totalActiveCalls":2,
+		"activeCalls":[{"id":"o1","direction":"Outbound","to":"+16505550101","toName":"Globex","telephonyStatus":"OnHold","startTime":"2026-05-04T08:59:50.000+0000"},
+		{"id":"i2","direction":"Inbound","from":"+16505550199","fromName":"Initech","telephonyStatus":"Ringing","startTime":"2026-05-04T09:00:00.000+0000"}]}`), t0, true)
+	if e := entry(t, m, "3"); e.Availability != Ringing || e.PrimaryCall().ID != "i2" || e.RingingBehind() != 0 {
+		t.Fatalf("a call held and one ringing: %v, primary %+v; want Ringing with Initech", e.Availability, e.PrimaryCall())
+	}
+}
+
 func TestSnapshotReplaysEventsLoggedDuringIt(t *testing.T) {
 	m, c := testMirror(t, 3)
 	m.StartResync("first load")

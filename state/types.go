@@ -23,6 +23,7 @@ const (
 	Unknown Availability = iota
 	Available
 	Ringing
+	Dialling
 	OnCall
 	OnHold
 	Parked
@@ -32,7 +33,7 @@ const (
 	NoPresence
 )
 
-var availabilityNames = [...]string{"Unknown", "Available", "Ringing", "On call", "On hold", "Parked", "Busy", "DND", "Offline", "No presence"}
+var availabilityNames = [...]string{"Unknown", "Available", "Ringing", "Dialling", "On call", "On hold", "Parked", "Busy", "DND", "Offline", "No presence"}
 
 func (a Availability) String() string {
 	if a >= 0 && int(a) < len(availabilityNames) {
@@ -43,7 +44,7 @@ func (a Availability) String() string {
 
 // Availabilities lists every value, for menus and counts.
 func Availabilities() []Availability {
-	return []Availability{Available, Ringing, OnCall, OnHold, Parked, Busy, DND, Offline, Unknown, NoPresence}
+	return []Availability{Available, Ringing, Dialling, OnCall, OnHold, Parked, Busy, DND, Offline, Unknown, NoPresence}
 }
 
 // Counts tallies extensions by availability.
@@ -167,9 +168,28 @@ func (c Call) Who() string {
 // Inbound reports whether the other party called in.
 func (c Call) Inbound() bool { return c.Direction != "Outbound" }
 
-// callRank orders a person's calls by what matters most: ringing, then
-// talking, then on hold, then parked.
-var callRank = map[string]int{"Ringing": 0, "CallConnected": 1, "OnHold": 2, "ParkedCall": 3}
+// callRank orders a person's calls as their badge does: talking, then
+// ringing, then dialling, then on hold, then parked; -1 for a status
+// unknown.
+func callRank(c *Call) int {
+	switch c.Status {
+	case "CallConnected":
+		return 0
+	case "Ringing":
+		if c.Inbound() {
+			return 1
+		}
+		return 2
+	case "OnHold":
+		return 3
+	case "ParkedCall":
+		return 4
+	}
+	return -1
+}
+
+// Dialling reports a call the person placed that is not answered yet.
+func (c Call) Dialling() bool { return c.Status == "Ringing" && !c.Inbound() }
 
 // Entry is one extension as the mirror knows it. Entries are immutable
 // once published: the mirror replaces an entry instead of editing it, so
@@ -271,13 +291,25 @@ func (e *Entry) PrimaryCall() *Call {
 	}
 	best := &e.Calls[0]
 	for i := range e.Calls {
-		ri, ok := callRank[e.Calls[i].Status]
-		rb, okb := callRank[best.Status]
-		if ok && (!okb || ri < rb) {
+		ri, rb := callRank(&e.Calls[i]), callRank(best)
+		if ri >= 0 && (rb < 0 || ri < rb) {
 			best = &e.Calls[i]
 		}
 	}
 	return best
+}
+
+// RingingBehind is how many inbound calls ring for someone whose badge
+// shows another call ("On call" with "+1 ringing").
+func (e *Entry) RingingBehind() int {
+	p := e.PrimaryCall()
+	n := 0
+	for i := range e.Calls {
+		if c := &e.Calls[i]; c != p && c.Status == "Ringing" && c.Inbound() {
+			n++
+		}
+	}
+	return n
 }
 
 // MoreCalls is how many calls there are besides the primary one.
@@ -303,11 +335,15 @@ func derive(e *Entry) Availability {
 	if !e.Known {
 		return Unknown
 	}
-	ringing, connected, held, parked := false, false, false, false
+	ringing, dialling, connected, held, parked := false, false, false, false, false
 	for _, c := range e.Calls {
 		switch c.Status {
 		case "Ringing":
-			ringing = true
+			if c.Inbound() {
+				ringing = true
+			} else {
+				dialling = true
+			}
 		case "CallConnected":
 			connected = true
 		case "OnHold":
@@ -316,10 +352,18 @@ func derive(e *Entry) Availability {
 			parked = true
 		}
 	}
+	// Talking wins over a second call ringing ("On call", "+1 ringing"):
+	// the person is busy, and the grid says a call waits for them.
 	switch {
-	case ringing || e.TelephonyStatus == "Ringing":
+	case connected:
+		return OnCall
+	case ringing:
 		return Ringing
-	case connected || e.TelephonyStatus == "CallConnected":
+	case dialling:
+		return Dialling
+	case e.TelephonyStatus == "Ringing":
+		return Ringing // no call list to tell a placed call from a ringing one
+	case e.TelephonyStatus == "CallConnected":
 		return OnCall
 	case held || e.TelephonyStatus == "OnHold":
 		return OnHold

@@ -23,7 +23,7 @@ var frameSide = map[string]bool{
 	"Op": true, "MoveBy": true, "PageBy": true, "First": true, "Last": true, "SetQuery": true, "Resize": true,
 	"ShowDetail": true, "JumpTo": true, "Query": true, "SetWatched": true, "Alert": true,
 	// Domain values.
-	"Availability": true, "Unknown": true, "Available": true, "Ringing": true, "OnCall": true, "OnHold": true,
+	"Availability": true, "Unknown": true, "Available": true, "Ringing": true, "Dialling": true, "OnCall": true, "OnHold": true,
 	"Parked": true, "Busy": true, "DND": true, "Offline": true, "NoPresence": true,
 	"Conn": true, "ConnConnecting": true, "ConnLive": true, "ConnRecovering": true, "ConnResyncing": true,
 	"ConnOffline": true, "ConnClosed": true,

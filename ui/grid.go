@@ -333,20 +333,28 @@ type rowMarks struct {
 	alarm           int
 }
 
-// stateSince is since when someone is in the state their badge shows:
-// when the change was seen, else, for a call, when the call started
-// ("–" for the zero time: not known).
+// stateSince is since when someone is in the state their badge shows.
+// Ringing, dialling or talking, it is when the call started, as the server
+// says (it survives a restart, and a call answered stays one call); on
+// hold or parked, when the change was seen (the server does not say), else
+// the call's start; otherwise when the change was seen. The zero time is
+// not known ("–").
 func stateSince(e *state.Entry) time.Time {
 	if !e.Known {
 		return time.Time{}
 	}
-	if !e.AvailSince.IsZero() {
-		return e.AvailSince
+	c := e.PrimaryCall()
+	switch e.Availability {
+	case state.Ringing, state.Dialling, state.OnCall:
+		if c != nil && !c.Start.IsZero() {
+			return c.Start
+		}
+	case state.OnHold, state.Parked:
+		if e.AvailSince.IsZero() && c != nil {
+			return c.Start
+		}
 	}
-	if c := e.PrimaryCall(); c != nil && (e.Availability == state.Ringing || e.Availability == state.OnCall) {
-		return c.Start
-	}
-	return time.Time{}
+	return e.AvailSince
 }
 
 // alarmLevel is how loud a row's timer is: ringing past ring or on hold
@@ -465,7 +473,9 @@ func callCell(e *state.Entry, now time.Time, w int) string {
 		}
 		right = via + " " + right
 	}
-	if more := e.MoreCalls(); more > 0 {
+	if ringing := e.RingingBehind(); ringing > 0 && wide {
+		right = fmt.Sprintf("+%d ringing %s", ringing, right)
+	} else if more := e.MoreCalls(); more > 0 {
 		calls := map[bool]string{false: "", true: map[bool]string{false: " calls", true: " call"}[more == 1]}[wide]
 		right = fmt.Sprintf("+%d%s %s", more, calls, right)
 	}

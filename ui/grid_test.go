@@ -2,7 +2,11 @@ package ui
 
 import (
 	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/rchud/rchud/state"
 )
 
 func TestLayoutDropsColumnsByPriority(t *testing.T) {
@@ -55,5 +59,29 @@ func TestLayoutDropsColumnsByPriority(t *testing.T) {
 	}
 	if lay := newLayout(250, false); len(lay.cols) != len(columns)-1 {
 		t.Fatalf("250 columns must show every column")
+	}
+}
+
+// TestCallCellsTellTheCallAndItsTime: FOR counts a call from its start, as
+// the server gives it, and a call ringing behind a conversation shows.
+func TestCallCellsTellTheCallAndItsTime(t *testing.T) {
+	now := time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
+	e := &state.Entry{ID: "1", Name: "Ann", Known: true, Availability: state.OnCall,
+		AvailSince: now.Add(-10 * time.Second), // seen answering 10 s ago
+		Calls: []state.Call{
+			{ID: "a", Direction: "Inbound", FromName: "Globex", Status: "CallConnected", Start: now.Add(-95 * time.Second)},
+			{ID: "b", Direction: "Inbound", FromName: "Initech", Status: "Ringing", Start: now.Add(-5 * time.Second)},
+		}}
+	if got := stateSince(e); !got.Equal(now.Add(-95 * time.Second)) {
+		t.Fatalf("on a call, FOR starts at the call's start, got %v", now.Sub(got))
+	}
+	cell := callCell(e, now, 40)
+	if !strings.Contains(cell, "Globex") || !strings.Contains(cell, "+1 ringing") || !strings.Contains(cell, "1:35") {
+		t.Fatalf("call cell %q: want the caller talked to, +1 ringing and the call's 1:35", cell)
+	}
+	e.Availability, e.AvailSince = state.OnHold, now.Add(-20*time.Second)
+	e.Calls[0].Status = "OnHold"
+	if got := stateSince(e); !got.Equal(now.Add(-20 * time.Second)) {
+		t.Fatalf("on hold, FOR starts when the hold was seen, got %v", now.Sub(got))
 	}
 }

@@ -15,11 +15,11 @@ import (
 const headerHeight = 4
 
 // countOrder is the order counts are told in.
-var countOrder = []state.Availability{state.Available, state.Ringing, state.OnCall, state.OnHold, state.Parked,
+var countOrder = []state.Availability{state.Available, state.Ringing, state.Dialling, state.OnCall, state.OnHold, state.Parked,
 	state.Busy, state.DND, state.Offline, state.Unknown}
 
 var countWords = map[state.Availability]string{
-	state.Available: "available", state.Ringing: "ringing", state.OnCall: "on a call", state.OnHold: "on hold",
+	state.Available: "available", state.Ringing: "ringing", state.Dialling: "dialling", state.OnCall: "on a call", state.OnHold: "on hold",
 	state.Parked: "parked", state.Busy: "busy", state.DND: "DND", state.Offline: "offline", state.Unknown: "unknown",
 }
 
@@ -126,7 +126,7 @@ func (m *Model) titleLine(w int) string {
 }
 
 var shortCountWords = map[state.Availability]string{
-	state.Available: "free", state.Ringing: "ring", state.OnCall: "call", state.OnHold: "hold",
+	state.Available: "free", state.Ringing: "ring", state.Dialling: "dial", state.OnCall: "call", state.OnHold: "hold",
 	state.Parked: "park", state.Busy: "busy", state.DND: "DND", state.Offline: "off", state.Unknown: "?",
 }
 
@@ -270,7 +270,7 @@ type quickFilter struct {
 var quickFilters = []quickFilter{
 	{name: "everyone"},
 	{name: "available", states: []state.Availability{state.Available}},
-	{name: "on a call", states: []state.Availability{state.Ringing, state.OnCall, state.OnHold, state.Parked}},
+	{name: "on a call", states: []state.Availability{state.Ringing, state.Dialling, state.OnCall, state.OnHold, state.Parked}},
 	{name: "ringing", states: []state.Availability{state.Ringing}},
 	{name: "away", states: []state.Availability{state.Busy, state.DND, state.Offline}},
 	{name: "stale", stale: true},

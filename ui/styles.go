@@ -62,6 +62,7 @@ var badgeLabels = [state.NoPresence + 1]string{
 	state.Unknown:    "Unknown",
 	state.Available:  "Available",
 	state.Ringing:    "Ringing",
+	state.Dialling:   "Dialling",
 	state.OnCall:     "On call",
 	state.OnHold:     "On hold",
 	state.Parked:     "Parked",
@@ -98,6 +99,7 @@ func NewStyles(p colorprofile.Profile, dark bool) *Styles {
 	badges := [state.NoPresence + 1]badge{
 		state.Available: {c(2, 40, "#3cb371"), black, false},
 		state.Ringing:   {c(11, 220, "#ffc107"), black, true},
+		state.Dialling:  {c(1, 160, "#d32f2f"), white, false},
 		state.OnCall:    {c(1, 160, "#d32f2f"), white, false},
 		state.OnHold:    {c(4, 33, "#1e88e5"), white, false},
 		state.Parked:    {c(6, 37, "#00acc1"), black, false},
