@@ -165,6 +165,11 @@ type Presence struct {
 	PresenceStatus     *string      `json:"presenceStatus"`
 	UserStatus         *string      `json:"userStatus"`
 	DNDStatus          *string      `json:"dndStatus"`
+	// DNDStatusPersonal and AcceptCallQueueCalls replace dndStatus on
+	// accounts with the new communication handling service (CHS): personal
+	// DND (TakeAllCalls or DoNotAcceptAnyCalls) and queue availability.
+	DNDStatusPersonal    *string      `json:"dndStatusPersonal"`
+	AcceptCallQueueCalls *bool        `json:"acceptCallQueueCalls"`
 	TelephonyStatus    *string      `json:"telephonyStatus"`
 	MeetingStatus      *string      `json:"meetingStatus"`
 	Message            *string      `json:"message"`
@@ -271,7 +276,11 @@ type MyQueuePresence struct {
 type PresenceUpdate struct {
 	UserStatus *string `json:"userStatus,omitempty"`
 	DNDStatus  *string `json:"dndStatus,omitempty"`
-	Message    *string `json:"message,omitempty"`
+	// On a CHS account a User's DND and queue availability are these two;
+	// a dndStatus would be refused.
+	DNDStatusPersonal    *string `json:"dndStatusPersonal,omitempty"`
+	AcceptCallQueueCalls *bool   `json:"acceptCallQueueCalls,omitempty"`
+	Message              *string `json:"message,omitempty"`
 }
 
 // TokenInfo is the token endpoint's answer.

@@ -176,16 +176,22 @@ func (s *store) merge(id ID, u *update, at time.Time, seen bool, confirmed time.
 		applied = true
 		return true
 	}
-	for f, dst := range [fCalls]*string{&n.PresenceStatus, &n.UserStatus, nil, &n.TelephonyStatus, &n.MeetingStatus, &n.Message} {
+	for f, dst := range [fCalls]*string{&n.PresenceStatus, &n.UserStatus, nil, &n.TelephonyStatus, &n.MeetingStatus, &n.Message, nil, nil} {
 		if !take(f) {
 			continue
 		}
-		if f == fDND {
-			n.DNDStatus = DNDStatus(Sanitize(*u.str[f]))
-			continue
+		switch f {
+		case fDND:
+			n.RawDND = DNDStatus(Sanitize(*u.str[f]))
+		case fPersonal:
+			n.CHS, n.DNDPersonal = true, DNDStatus(Sanitize(*u.str[f]))
+		case fAcceptQ:
+			n.CHS, n.QueueOff = true, *u.str[f] != "true"
+		default:
+			*dst = Sanitize(*u.str[f])
 		}
-		*dst = Sanitize(*u.str[f])
 	}
+	n.DNDStatus = n.effectiveDND()
 	if take(fCalls) {
 		switch {
 		case u.callsGiven:
@@ -229,7 +235,10 @@ func (s *store) replace(p *rc.Presence, detailed bool, confirmed time.Time) *Ent
 	n := *before
 	n.PresenceStatus = sanitized(p.PresenceStatus)
 	n.UserStatus = sanitized(p.UserStatus)
-	n.DNDStatus = DNDStatus(sanitized(p.DNDStatus))
+	n.RawDND = DNDStatus(sanitized(p.DNDStatus))
+	n.CHS = p.DNDStatusPersonal != nil || p.AcceptCallQueueCalls != nil
+	n.DNDPersonal, n.QueueOff = DNDStatus(sanitized(p.DNDStatusPersonal)), p.AcceptCallQueueCalls != nil && !*p.AcceptCallQueueCalls
+	n.DNDStatus = n.effectiveDND()
 	n.TelephonyStatus = sanitized(p.TelephonyStatus)
 	n.MeetingStatus = sanitized(p.MeetingStatus)
 	n.Message = sanitized(p.Message)

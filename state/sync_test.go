@@ -153,9 +153,14 @@ func diffTruth(m *Mirror, truth emulator.Truth, queues bool) []string {
 		got := map[string]string{
 			"presenceStatus":  e.PresenceStatus,
 			"userStatus":      e.UserStatus,
-			"dndStatus":       string(e.DNDStatus),
+			"dndStatus":       string(e.RawDND),
 			"telephonyStatus": e.TelephonyStatus,
 			"message":         e.Message,
+		}
+		if truth.CHS {
+			want["dndStatusPersonal"], got["dndStatusPersonal"] = p.DNDStatusPersonal, string(e.DNDPersonal)
+			want["acceptCallQueueCalls"] = fmt.Sprint(p.AcceptCallQueue != nil && *p.AcceptCallQueue)
+			got["acceptCallQueueCalls"] = fmt.Sprint(e.CHS && !e.QueueOff)
 		}
 		for k, w := range want {
 			if got[k] != w {
@@ -467,4 +472,49 @@ func TestSyncChurn(t *testing.T) {
 	if st.Gateway.Drops-startStats.Gateway.Drops < int(d/(every*4/3)) {
 		t.Fatalf("only %d drops: the churn did not happen", st.Gateway.Drops-startStats.Gateway.Drops)
 	}
+}
+
+// TestSyncCHSAccount: on an account with the new communication handling
+// service DND is dndStatusPersonal and queue availability
+// acceptCallQueueCalls, two separate switches; the mirror reads both and
+// the writer sets each with its own field (a dndStatus would be refused).
+func TestSyncCHSAccount(t *testing.T) {
+	t.Parallel()
+	e := startEmu(t, emulator.Config{Users: 40, CHS: true, RateLimitsOff: true})
+	r := startSync(t, e, 0)
+	converge(t, e, r.m, false, 10*time.Second)
+	wr, err := r.s.Writer(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := wr.Me()
+	me, _ := r.m.Me()
+	if en, _ := r.m.Get(me); !en.CHS {
+		t.Fatalf("the agent's presence carries the CHS fields; the mirror must see them: %+v", en)
+	}
+	if err := w.SetStatus(StatusDND); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.SetAcceptQueueCalls(false); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 5*time.Second, "personal DND and queue calls off confirmed", func() bool {
+		en, _ := r.m.Get(me)
+		return en.DNDPersonal == DoNotDisturb && en.QueueOff && en.Availability == DND && len(r.m.Writes()) == 0
+	})
+	// Leaving DND keeps queue calls off: the switches are independent.
+	if err := w.SetStatus(StatusAvailable); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 5*time.Second, "Available confirmed", func() bool {
+		en, _ := r.m.Get(me)
+		return en.Availability == Available && en.DNDPersonal == TakeAllCalls && en.QueueOff &&
+			en.DNDStatus == NoQueueCalls && !en.AcceptsQueueCalls() && len(r.m.Writes()) == 0
+	})
+	for _, req := range e.Requests() {
+		if req.Method == "PUT" && req.Status >= 400 {
+			t.Fatalf("a write was refused on a CHS account: %+v", req)
+		}
+	}
+	converge(t, e, r.m, false, 10*time.Second)
 }

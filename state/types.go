@@ -210,7 +210,20 @@ type Entry struct {
 	Known           bool
 	PresenceStatus  string
 	UserStatus      string
-	DNDStatus       DNDStatus
+	// DNDStatus is what the person takes, in dndStatus's words: on a CHS
+	// account it is derived from DNDPersonal and AcceptQueue, so every
+	// rule reads one field.
+	DNDStatus DNDStatus
+	// RawDND is dndStatus as the server sent it.
+	RawDND DNDStatus
+	// CHS marks a person on an account with the new communication handling
+	// service: their DND is DNDPersonal (TakeAllCalls or
+	// DoNotAcceptAnyCalls) and their queue availability is
+	// acceptCallQueueCalls (QueueOff when false); a dndStatus PUT would
+	// be refused.
+	CHS             bool
+	DNDPersonal     DNDStatus
+	QueueOff        bool
 	TelephonyStatus string
 	MeetingStatus   string
 	Message         string
@@ -246,6 +259,21 @@ type Entry struct {
 // kind with presence.
 func (e *Entry) Person() bool { return e.Type == TypeUser || e.Type == "" }
 
+// effectiveDND is dndStatus's word for what the person takes: the raw
+// field, or on a CHS account what personal DND and queue availability
+// amount to.
+func (e *Entry) effectiveDND() DNDStatus {
+	switch {
+	case !e.CHS:
+		return e.RawDND
+	case e.DNDPersonal == DoNotDisturb:
+		return DoNotDisturb
+	case e.QueueOff:
+		return NoQueueCalls
+	}
+	return TakeAllCalls
+}
+
 // Status is the status the person chose, as RingCentral's apps show it:
 // DND, else Invisible, else Busy, else Available (rc-api.md §4.4).
 func (e *Entry) Status() Status {
@@ -263,9 +291,13 @@ func (e *Entry) Status() Status {
 // InDND reports whether the person takes no calls at all.
 func (e *Entry) InDND() bool { return e.DNDStatus == DoNotDisturb }
 
-// AcceptsQueueCalls is the global queue availability that follows
-// dndStatus.
+// AcceptsQueueCalls is the global queue availability: it follows
+// dndStatus, or on a CHS account acceptCallQueueCalls (independent of
+// personal DND).
 func (e *Entry) AcceptsQueueCalls() bool {
+	if e.CHS {
+		return !e.QueueOff
+	}
 	return e.DNDStatus == TakeAllCalls || e.DNDStatus == QueueCallsOnly || e.DNDStatus == DNDStatusNotReported
 }
 

@@ -14,6 +14,8 @@ const (
 	fTel
 	fMeeting
 	fMessage
+	fPersonal // dndStatusPersonal (CHS)
+	fAcceptQ  // acceptCallQueueCalls (CHS), "true" or "false"
 	fCalls
 	nFields
 )
@@ -46,7 +48,8 @@ func updateOf(p *rc.Presence, detailed bool) update {
 	if p.Sequence != nil {
 		u.sequenced, u.maxSeq = true, *p.Sequence
 	}
-	for f, v := range [fCalls]*string{p.PresenceStatus, p.UserStatus, p.DNDStatus, p.TelephonyStatus, p.MeetingStatus, p.Message} {
+	for f, v := range [fCalls]*string{p.PresenceStatus, p.UserStatus, p.DNDStatus, p.TelephonyStatus, p.MeetingStatus, p.Message,
+		p.DNDStatusPersonal, boolText(p.AcceptCallQueueCalls)} {
 		if v != nil {
 			s := *v
 			u.str[f], u.has[f], u.seq[f] = &s, true, u.maxSeq
@@ -63,6 +66,18 @@ func updateOf(p *rc.Presence, detailed bool) update {
 	}
 	u.has[fCalls], u.seq[fCalls] = true, u.maxSeq
 	return u
+}
+
+// boolText carries a boolean field as "true" or "false" (nil: absent).
+func boolText(b *bool) *string {
+	if b == nil {
+		return nil
+	}
+	s := "false"
+	if *b {
+		s = "true"
+	}
+	return &s
 }
 
 // newer reports whether a field sent at seq (in a body sequenced or not)

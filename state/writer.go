@@ -261,6 +261,9 @@ func (w *Writer) presenceBody(ext ID, batch []Write) rc.PresenceUpdate {
 			queues = &p
 		}
 	}
+	if w.m.chs(ext) {
+		return chsBody(u, status, queues)
+	}
 	var dnd DNDStatus
 	switch {
 	case queues != nil && queues.Accept:
@@ -283,6 +286,28 @@ func (w *Writer) presenceBody(ext ID, batch []Write) rc.PresenceUpdate {
 	if dnd != "" {
 		d := string(dnd)
 		u.DNDStatus = &d
+	}
+	return u
+}
+
+// chsBody is the presence PUT on a CHS account, where a User's DND is
+// dndStatusPersonal and their queue availability acceptCallQueueCalls (a
+// dndStatus would be refused): the two choices are independent, so each
+// sends only its own field.
+func chsBody(u rc.PresenceUpdate, status, queues *Write) rc.PresenceUpdate {
+	if queues != nil {
+		accept := queues.Accept
+		u.AcceptCallQueueCalls = &accept
+	}
+	if status != nil {
+		personal := string(TakeAllCalls)
+		if status.Status == StatusDND {
+			personal = string(DoNotDisturb)
+		} else {
+			us := status.Status.userStatus()
+			u.UserStatus = &us
+		}
+		u.DNDStatusPersonal = &personal
 	}
 	return u
 }
@@ -383,6 +408,14 @@ func (m *Mirror) unconfirmed(batch []Write) {
 	for _, b := range batch {
 		m.touch(b.Ext)
 	}
+}
+
+// chs reports whether ext is on a CHS account, as its presence says.
+func (m *Mirror) chs(ext ID) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e := m.store.entry(ext)
+	return e != nil && e.CHS
 }
 
 func (m *Mirror) restingDND(ext ID) DNDStatus {

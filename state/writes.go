@@ -101,6 +101,9 @@ func (w *Write) confirmed(s *store) bool {
 	case WriteMessage:
 		return e.Message == Sanitize(w.Message)
 	case WriteQueueCalls:
+		if e.CHS {
+			return e.QueueOff != w.Accept
+		}
 		if w.Accept {
 			return e.DNDStatus == TakeAllCalls
 		}

@@ -42,7 +42,6 @@ func renderDetail(st *Styles, d *state.Detail, now time.Time, w int) []string {
 		}
 		return " for " + state.FormatDuration(now.Sub(t))
 	}
-	type field struct{ label, value string }
 	var fields []field
 	if !r.Known {
 		fields = append(fields, field{"state", st.shortBadge(r.Availability) + " presence not loaded yet"})
@@ -52,7 +51,7 @@ func renderDetail(st *Styles, d *state.Detail, now time.Time, w int) []string {
 			field{"phone", TelephonyLabel(r.TelephonyStatus) + since(r.TelSince)},
 			field{"status", orDash(r.UserStatus)},
 			field{"presence", orDash(r.PresenceStatus)},
-			field{"DND", r.DNDStatus.Label()},
+			dndField(r),
 			field{"meeting", meetingText(r.MeetingStatus)},
 			field{"message", orDash(quoted(r.Message))})
 	}
@@ -159,4 +158,23 @@ func padLines(lines []string, w, h int) []string {
 		lines = append(lines, fit("", w))
 	}
 	return lines[:h]
+}
+
+type field struct{ label, value string }
+
+// dndField tells what calls someone takes. On a CHS account DND and queue
+// calls are two separate switches, and the pane names both.
+func dndField(e *state.Entry) field {
+	if !e.CHS {
+		return field{"DND", e.DNDStatus.Label()}
+	}
+	personal := "off"
+	if e.DNDPersonal == state.DoNotDisturb {
+		personal = "on"
+	}
+	queue := "on"
+	if e.QueueOff {
+		queue = "off"
+	}
+	return field{"DND", "personal DND " + personal + " · queue calls " + queue}
 }
