@@ -160,22 +160,22 @@ type Presence struct {
 		ID              ID     `json:"id"`
 		ExtensionNumber string `json:"extensionNumber"`
 	} `json:"extension"`
-	ExtensionID        ID           `json:"extensionId"`
-	Sequence           *int64       `json:"sequence"`
-	PresenceStatus     *string      `json:"presenceStatus"`
-	UserStatus         *string      `json:"userStatus"`
-	DNDStatus          *string      `json:"dndStatus"`
+	ExtensionID    ID      `json:"extensionId"`
+	Sequence       *int64  `json:"sequence"`
+	PresenceStatus *string `json:"presenceStatus"`
+	UserStatus     *string `json:"userStatus"`
+	DNDStatus      *string `json:"dndStatus"`
 	// DNDStatusPersonal and AcceptCallQueueCalls replace dndStatus on
 	// accounts with the new communication handling service (CHS): personal
 	// DND (TakeAllCalls or DoNotAcceptAnyCalls) and queue availability.
 	DNDStatusPersonal    *string      `json:"dndStatusPersonal"`
 	AcceptCallQueueCalls *bool        `json:"acceptCallQueueCalls"`
-	TelephonyStatus    *string      `json:"telephonyStatus"`
-	MeetingStatus      *string      `json:"meetingStatus"`
-	Message            *string      `json:"message"`
-	AllowSeeMyPresence *bool        `json:"allowSeeMyPresence"`
-	ActiveCalls        []ActiveCall `json:"activeCalls"`
-	TotalActiveCalls   *int         `json:"totalActiveCalls"`
+	TelephonyStatus      *string      `json:"telephonyStatus"`
+	MeetingStatus        *string      `json:"meetingStatus"`
+	Message              *string      `json:"message"`
+	AllowSeeMyPresence   *bool        `json:"allowSeeMyPresence"`
+	ActiveCalls          []ActiveCall `json:"activeCalls"`
+	TotalActiveCalls     *int         `json:"totalActiveCalls"`
 }
 
 // Who is the extension a presence record or event is about.

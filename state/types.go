@@ -207,9 +207,9 @@ type Entry struct {
 	Queues     []ID // call queues the extension is a member of
 
 	// Presence as last merged; Known is false until any arrived.
-	Known           bool
-	PresenceStatus  string
-	UserStatus      string
+	Known          bool
+	PresenceStatus string
+	UserStatus     string
 	// DNDStatus is what the person takes, in dndStatus's words: on a CHS
 	// account it is derived from DNDPersonal and AcceptQueue, so every
 	// rule reads one field.
@@ -258,6 +258,9 @@ type Entry struct {
 // Person reports whether the extension is a person (a User), the only
 // kind with presence.
 func (e *Entry) Person() bool { return e.Type == TypeUser || e.Type == "" }
+
+// PersonalDND reports a CHS person's own DND switch on.
+func (e *Entry) PersonalDND() bool { return e.CHS && e.DNDPersonal == DoNotDisturb }
 
 // effectiveDND is dndStatus's word for what the person takes: the raw
 // field, or on a CHS account what personal DND and queue availability

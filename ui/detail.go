@@ -169,7 +169,7 @@ func dndField(e *state.Entry) field {
 		return field{"DND", e.DNDStatus.Label()}
 	}
 	personal := "off"
-	if e.DNDPersonal == state.DoNotDisturb {
+	if e.PersonalDND() {
 		personal = "on"
 	}
 	queue := "on"
