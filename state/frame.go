@@ -45,6 +45,9 @@ type Frame struct {
 	// the list shows Height-1 lines under it.
 	Sticky *Heading
 
+	// Desk is the viewer's calls and call actions.
+	Desk *Desk
+
 	// Detail is the selected extension's details when the view asks for
 	// them.
 	Detail *Detail

@@ -26,6 +26,7 @@ type Mirror struct {
 	link  linkHealth
 	jn    journal
 	wr    writeBook
+	desk  deskBook
 
 	views   map[*View]struct{}
 	indexes map[string]*index
@@ -517,8 +518,10 @@ func (m *Mirror) queueCell(q, member, me ID, now time.Time) QueueCell {
 // nextChange is when what the mirror shows will change with no event.
 func (m *Mirror) nextChange(now time.Time) time.Time {
 	next := m.link.nextChange(now)
-	if t := m.wr.nextChange(now); !t.IsZero() && (next.IsZero() || t.Before(next)) {
-		next = t
+	for _, t := range []time.Time{m.wr.nextChange(now), m.desk.nextChange(now)} {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
 	}
 	return next
 }
@@ -603,6 +606,9 @@ func (m *Mirror) publishLocked() {
 	}
 	clear(m.dirty)
 	m.structural = false
+	if len(m.desk.actions) > 0 {
+		m.desk.settle(m.callsOf, now)
+	}
 	for v := range m.views {
 		v.relocate()
 		v.publishLocked(false)
