@@ -32,6 +32,10 @@ var frameSide = map[string]bool{
 	"GroupBy": true, "GroupNone": true, "GroupQueue": true, "GroupDepartment": true,
 	"Status": true, "StatusAvailable": true, "StatusBusy": true, "StatusInvisible": true, "StatusDND": true,
 	"DNDStatus": true, "MaxMessage": true, "Sanitize": true, "FormatDuration": true,
+	// The desk and the call actions asked through a CallActor.
+	"Desk": true, "MyCall": true, "CallAction": true, "CallRef": true, "CallRequest": true, "TransferTo": true,
+	"ActAnswer": true, "ActHold": true, "ActUnhold": true, "ActTransfer": true, "ActVoicemail": true, "ActPark": true,
+	"ActPickup": true, "ActHangUp": true, "ActionPending": true, "ActionSent": true, "ActionDone": true, "ActionFailed": true,
 }
 
 // TestUIUsesOnlyTheFrameSideOfState parses the HUD's sources and fails on

@@ -320,6 +320,8 @@ func (m *Model) viewLine(w int) string {
 		return fitLine(b.String(), w)
 	case modeConfirm:
 		return fitLine(st.Bold.wrap(" "+m.confirm.question+" ")+st.Key.wrap("y")+"/"+st.Key.wrap("n"), w)
+	case modeNumber:
+		return m.numberPrompt(w)
 	}
 	var parts []string
 	parts = append(parts, fmt.Sprintf("%d of %d shown", m.frame.Shown, m.frame.Counts.People()))

@@ -24,6 +24,7 @@ func (m *Model) helpSections() []helpSection {
 		{"Show", enabled(k.Detail, k.Focus, k.Filter, k.Quick, k.Sort, k.Group, k.Queues, k.Back, k.Help, k.Quit)},
 		{"People", enabled(k.Pin, k.Watch)},
 		{"Change (sent to the server)", enabled(k.Available, k.Busy, k.Invisible, k.DND, k.Message, k.QueueCalls, k.Toggle)},
+		{"My calls (sent to the phone system)", enabled(k.Answer, k.Hold, k.Transfer, k.Voicemail, k.Dial, k.Park, k.HangUp, k.Pickup)},
 	}
 	kept := out[:0]
 	for _, s := range out {
@@ -58,7 +59,7 @@ func pair(a, b key.Binding, desc string) key.Binding {
 // renderHelp lists the live keys in balanced columns (as many as the width
 // holds), and what the marks on screen mean, as lines w cells wide; the
 // help pane scrolls through them.
-func renderHelp(st *Styles, sections []helpSection, readOnly bool, w int) []string {
+func renderHelp(st *Styles, sections []helpSection, readOnly bool, notes []string, w int) []string {
 	const colW = 38
 	var blocks [][]string
 	for _, s := range sections {
@@ -115,6 +116,11 @@ func renderHelp(st *Styles, sections []helpSection, readOnly bool, w int) []stri
 		note = "Keys that would change the server are hidden (--readonly)."
 	}
 	lines = append(lines, fit("", w), fitLine(" "+st.Faint.wrap(note), w))
+	for _, n := range notes {
+		if n != "" {
+			lines = append(lines, fitLine(" "+st.Faint.wrap(n), w))
+		}
+	}
 	return lines
 }
 
@@ -135,10 +141,12 @@ func (m *Model) footerKeys() []key.Binding {
 		return enabled(k.SortBy, k.Cancel)
 	case m.mode == modeConfirm:
 		return enabled(k.Yes, k.No)
+	case m.mode == modeNumber:
+		return enabled(k.Accept, k.Cancel)
 	case m.pane == paneQueues:
 		return enabled(k.Up, k.Down, k.Toggle, k.Back, k.Help, k.Quit)
 	}
-	return enabled(k.Help, k.Quit, k.Filter, k.Quick, k.Sort, k.Group, k.Detail, k.Focus, k.Queues, k.Toggle)
+	return enabled(k.Answer, k.Transfer, k.Pickup, k.Help, k.Quit, k.Filter, k.Quick, k.Sort, k.Group, k.Detail, k.Focus, k.Queues, k.Toggle)
 }
 
 // footer is one line of live keys, cut with "…" when too long.

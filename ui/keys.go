@@ -20,6 +20,9 @@ type KeyMap struct {
 	// server.
 	Available, Busy, Invisible, DND, Message, QueueCalls, Toggle key.Binding
 
+	// My calls: these act through the phone system.
+	Answer, Hold, Transfer, Voicemail, Dial, Park, HangUp, Pickup key.Binding
+
 	Queues, Help, Quit key.Binding
 
 	// Prompts: the filter and message editors, the sort chooser, y/n.
@@ -58,6 +61,15 @@ func NewKeyMap(readOnly bool) *KeyMap {
 		QueueCalls: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "accept queue calls")),
 		Toggle:     key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "toggle")),
 
+		Answer:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "answer my ringing call")),
+		Hold:      key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "hold my call")),
+		Transfer:  key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "transfer my call to them")),
+		Voicemail: key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "transfer to their voicemail")),
+		Dial:      key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "transfer to a number")),
+		Park:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "park my call")),
+		HangUp:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "hang up")),
+		Pickup:    key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "pick up their call")),
+
 		Queues: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "my queues")),
 		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:   key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
@@ -79,7 +91,12 @@ func NewKeyMap(readOnly bool) *KeyMap {
 
 // Server lists the bindings that change the server.
 func (k *KeyMap) Server() []*key.Binding {
-	return []*key.Binding{&k.Available, &k.Busy, &k.Invisible, &k.DND, &k.Message, &k.QueueCalls, &k.Toggle}
+	return append([]*key.Binding{&k.Available, &k.Busy, &k.Invisible, &k.DND, &k.Message, &k.QueueCalls, &k.Toggle}, k.Calls()...)
+}
+
+// Calls lists the bindings that act on calls.
+func (k *KeyMap) Calls() []*key.Binding {
+	return []*key.Binding{&k.Answer, &k.Hold, &k.Transfer, &k.Voicemail, &k.Dial, &k.Park, &k.HangUp, &k.Pickup}
 }
 
 // all lists every binding, for enabling by mode.
@@ -87,6 +104,7 @@ func (k *KeyMap) all() []*key.Binding {
 	return []*key.Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End,
 		&k.Detail, &k.Focus, &k.Filter, &k.Quick, &k.Sort, &k.Group, &k.Jump, &k.Back, &k.Pin, &k.Watch,
 		&k.Available, &k.Busy, &k.Invisible, &k.DND, &k.Message, &k.QueueCalls, &k.Toggle,
+		&k.Answer, &k.Hold, &k.Transfer, &k.Voicemail, &k.Dial, &k.Park, &k.HangUp, &k.Pickup,
 		&k.Queues, &k.Help, &k.Quit, &k.Accept, &k.Cancel, &k.Yes, &k.No, &k.SortBy, &k.Type}
 }
 

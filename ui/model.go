@@ -46,6 +46,8 @@ type Options struct {
 	// Writer blocks until signed in and returns the writer; it runs in a
 	// tea.Cmd. Nil when there is none (tests set it with SetWriter).
 	Writer func() (Writer, error)
+	// Caller makes call actions (nil: no call keys).
+	Caller CallActor
 	// People keeps the pins and watches across restarts (nil: not kept).
 	People People
 	// RingAlarm and HoldAlarm turn a row's time amber when someone has
@@ -68,6 +70,7 @@ const (
 	modeSort
 	modeMessage
 	modeConfirm
+	modeNumber // the number a call is transferred to
 )
 
 type pane int
@@ -139,6 +142,7 @@ type Model struct {
 	quick        int
 	filter       lineInput
 	msgEdit      lineInput
+	number       lineInput
 	confirm      confirmation
 	queues       queuePane
 
@@ -251,7 +255,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.Frame != nil && msg.Frame.Seq > m.frame.Seq {
 			m.frame = msg.Frame
 			m.onFrame()
-			cmds = append(cmds, m.onAlerts())
+			cmds = append(cmds, m.onAlerts(), m.resize()) // the strip of my calls comes and goes
 		}
 	case tea.EnvMsg:
 		m.notify = notifierFor(msg)
@@ -284,6 +288,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.updateKeys()
 		return m, tea.Batch(cmds...)
 	case writeDoneMsg:
+		if msg.err != nil {
+			m.setFlash(msg.what+": "+state.Sanitize(msg.err.Error()), true)
+		}
+	case callDoneMsg:
 		if msg.err != nil {
 			m.setFlash(msg.what+": "+state.Sanitize(msg.err.Error()), true)
 		}
@@ -349,7 +357,7 @@ type geometry struct {
 // is wide, below it when narrow.
 func (m *Model) geom() geometry {
 	w, h := m.c.Width, m.c.Height
-	g := geometry{bodyH: max(0, h-headerHeight-1), gridW: w}
+	g := geometry{bodyH: max(0, h-headerHeight-1-m.stripHeight()), gridW: w}
 	g.gridH = g.bodyH
 	if m.pane == paneNone {
 		return g
@@ -438,6 +446,9 @@ func (m *Model) schedule() tea.Cmd {
 	if e := m.frame.Me.Entry; e != nil && len(e.Calls) > 0 {
 		at(second)
 	}
+	if d := m.frame.Desk; d != nil && (len(d.Calls) > 0 || len(d.Others) > 0) {
+		at(second)
+	}
 	if last := m.frame.Health.LastEvent; !last.IsZero() {
 		if quiet := now.Sub(last); quiet < quietAfter {
 			at(last.Add(quietAfter))
@@ -494,6 +505,11 @@ func (m *Model) updateKeys() {
 	case modeConfirm:
 		k.only(&k.Yes, &k.No)
 		return
+	case modeNumber:
+		k.only(&k.Accept, &k.Cancel, &k.Type)
+		k.Accept.SetHelp("enter", "transfer")
+		k.Cancel.SetHelp("esc", "cancel")
+		return
 	}
 	me := &m.frame.Me
 	rows := m.frame.Rows()
@@ -521,6 +537,7 @@ func (m *Model) updateKeys() {
 	if signed && m.toggleTarget() != "" {
 		live = append(live, &k.Toggle)
 	}
+	live = append(live, m.callKeys()...)
 	k.only(live...)
 	if m.pane == paneDetail {
 		k.Detail.SetHelp("enter", "hide details")
@@ -608,6 +625,8 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.keyMessage(msg)
 	case modeSort:
 		return m.keySort(msg)
+	case modeNumber:
+		return m.keyNumber(msg)
 	case modeConfirm:
 		switch {
 		case key.Matches(msg, k.Yes):
@@ -655,6 +674,9 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Toggle):
 			return m.toggleMyQueue()
 		}
+	}
+	if cmd, ok := m.onCallKey(msg); ok {
+		return cmd
 	}
 	switch {
 	case key.Matches(msg, k.Quit):
@@ -833,6 +855,8 @@ func (m *Model) onPaste(s string) tea.Cmd {
 		}
 	case modeMessage:
 		m.msgEdit.insert(s) // the counter shows when the limit cut it
+	case modeNumber:
+		m.number.insert(s)
 	}
 	return nil
 }

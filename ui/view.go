@@ -30,6 +30,7 @@ func (m *Model) Render() string {
 	}
 	lines := make([]string, 0, h)
 	lines = append(lines, m.titleLine(w), m.countsLine(w), m.youLine(w), m.viewLine(w))
+	lines = append(lines, m.callStrip(w, m.stripHeight())...)
 	lines = append(lines, m.body(m.geom(), w)...)
 	lines = append(lines, m.footer(w))
 	return strings.Join(lines, "\n")
@@ -60,7 +61,7 @@ func (m *Model) body(g geometry, w int) []string {
 		if g.bodyH <= 1 {
 			return padLines([]string{title}, w, g.bodyH)
 		}
-		return append([]string{title}, m.helpScroll.view(st, renderHelp(st, m.helpSections(), m.c.ReadOnly, w), w, g.bodyH-1, "↓ to read on")...)
+		return append([]string{title}, m.helpScroll.view(st, renderHelp(st, m.helpSections(), m.c.ReadOnly, []string{m.noCallsReason()}, w), w, g.bodyH-1, "↓ to read on")...)
 	}
 	grid := m.renderGrid(g.gridW, g.gridH)
 	if m.pane == paneNone {
