@@ -17,6 +17,8 @@ type Frame struct {
 	At time.Time
 
 	Health Health
+	// Company is the account's company name ("" until known).
+	Company string
 	// Directory is how many extensions the directory holds (0 while it
 	// loads).
 	Directory int

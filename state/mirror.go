@@ -27,6 +27,8 @@ type Mirror struct {
 	jn    journal
 	wr    writeBook
 	desk  deskBook
+	// company is the account's company name ("" until read).
+	company string
 
 	views   map[*View]struct{}
 	indexes map[string]*index
@@ -92,6 +94,16 @@ func (m *Mirror) SetMe(id ID, admin bool) {
 	defer m.mu.Unlock()
 	m.store.me, m.store.admin = id, admin
 	m.touchAll()
+}
+
+// SetCompany records the account's company name, for the header.
+func (m *Mirror) SetCompany(name string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if name = Sanitize(name); name != m.company {
+		m.company = name
+		m.touchAll()
+	}
 }
 
 // Me returns the signed-in user's id and admin flag.

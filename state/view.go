@@ -520,7 +520,7 @@ func (v *View) build() *Frame {
 	me := v.meID()
 	lay := v.layout()
 	f := &Frame{
-		At: now, Health: m.link.health(now, reloading), Directory: len(s.entries), Counts: s.counts,
+		At: now, Health: m.link.health(now, reloading), Company: m.company, Directory: len(s.entries), Counts: s.counts,
 		Query: v.ix.q, Shown: v.ix.shown, Lines: lay.lines, Top: v.top, Height: v.height, Sel: v.sel,
 		Jump: v.jump, Next: m.nextChange(now),
 	}
@@ -596,7 +596,7 @@ func (f *Frame) same(g *Frame) bool {
 		!f.Health.Down.Equal(g.Health.Down) || !slices.Equal(f.Health.Disabled, g.Health.Disabled) {
 		return false
 	}
-	if f.Directory != g.Directory || f.Counts != g.Counts || f.Shown != g.Shown || f.Lines != g.Lines ||
+	if f.Directory != g.Directory || f.Company != g.Company || f.Counts != g.Counts || f.Shown != g.Shown || f.Lines != g.Lines ||
 		f.Top != g.Top || f.Height != g.Height || f.Sel != g.Sel || f.First != g.First ||
 		!f.Next.Equal(g.Next) || !sameJump(f.Jump, g.Jump) || !sameQuery(f.Query, g.Query) {
 		return false

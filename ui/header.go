@@ -118,7 +118,11 @@ func (m *Model) titleLine(w int) string {
 	if ansi.StringWidth(right) > w*2/3 {
 		right = fit(right, w*2/3)
 	}
-	left := " rchud · " + state.Sanitize(m.opts.Account) + " · " + who
+	account := state.Sanitize(m.opts.Account)
+	if f.Company != "" {
+		account = f.Company // the company says which account at a glance; the server is in the log
+	}
+	left := " rchud · " + account + " · " + who
 	if !fits(left, right, w) {
 		left = " rchud · " + who // the account goes first when narrow
 	}

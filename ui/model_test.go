@@ -909,3 +909,12 @@ func TestAgentsAreToldWhyInQueueIsBlank(t *testing.T) {
 		}
 	}
 }
+
+func TestTheHeaderNamesTheCompany(t *testing.T) {
+	f := newFixture(t, testPeople, false)
+	h := newHUD(t, f, false, 100, 24)
+	h.wantScreen("rchud · test · Omar Khan")
+	f.m.SetCompany("Bluebird \x1b[31mLogistics")
+	h.changed()
+	h.wantScreen("rchud · Bluebird Logistics · Omar Khan (ext 101)")
+}
