@@ -35,6 +35,17 @@ type eventBody struct {
 	Records     []queueMemberRecord `json:"records"`
 	CallQueueID ID                  `json:"callQueueId"`
 	AcceptCalls *bool               `json:"acceptCalls"`
+	// An extension-list or extension-info event: the DOCS shape lists
+	// the changes, the SPEC shape is one (extensionId above, eventType).
+	Extensions []ExtensionChange `json:"extensions"`
+	EventType  string            `json:"eventType"`
+}
+
+// ExtensionChange is one extension created, updated or deleted.
+type ExtensionChange struct {
+	ExtensionID ID       `json:"extensionId"`
+	EventType   string   `json:"eventType"` // Create, Update or Delete
+	Hints       []string `json:"hints,omitempty"`
 }
 
 // queueMemberRecord is one records[] entry of a call-queue presence event.
@@ -106,6 +117,9 @@ const (
 	KindOther NotificationKind = iota
 	KindPresence
 	KindQueuePresence
+	// KindExtensionList is a change to the directory: someone created,
+	// updated or deleted (the extension-list and extension-info filters).
+	KindExtensionList
 )
 
 // Kind matches the event path loosely, as RingCentral's own presence
@@ -150,8 +164,52 @@ func kindOf(event string) (NotificationKind, ID) {
 			return KindPresence, ""
 		}
 	}
+	if directoryEvent(event) {
+		return KindExtensionList, ""
+	}
 	return KindOther, ""
 }
+
+// directoryEvent reports an extension-list path (".../extension") or an
+// extension-info one (".../extension/{id}"), then "?" or the end.
+func directoryEvent(event string) bool {
+	path, _, _ := strings.Cut(event, "?")
+	at := strings.LastIndex(path, "/extension")
+	if at < 0 || !strings.Contains(path[:at], "/account/") {
+		return false
+	}
+	rest := path[at+len("/extension"):]
+	if rest == "" {
+		return true
+	}
+	id, ok := strings.CutPrefix(rest, "/")
+	if !ok || id == "" {
+		return false
+	}
+	return id == "~" || strings.Trim(id, "0123456789") == ""
+}
+
+// ExtensionChanges reads an extension-list or extension-info event in
+// either shape seen (rc-api.md §3.4): the DOCS extensions[] of
+// {extensionId, eventType}, or the SPEC {extensionId, eventType}.
+func (n *Notification) ExtensionChanges() ([]ExtensionChange, error) {
+	if n.body == nil {
+		return nil, n.noBody()
+	}
+	out := n.body.Extensions
+	if n.body.ExtensionID != "" && n.body.EventType != "" {
+		out = append(out, ExtensionChange{ExtensionID: n.body.ExtensionID, EventType: n.body.EventType})
+	}
+	for _, c := range out {
+		if c.ExtensionID == "" {
+			return nil, errors.New("extension event names no extension")
+		}
+	}
+	return out, nil
+}
+
+// ExtensionListFilter is the event filter for changes to the directory.
+const ExtensionListFilter = "/restapi/v1.0/account/~/extension"
 
 // presenceAt reports "/presence" at s[i:], then "?" or the end.
 func presenceAt(s string, i int) bool {

@@ -2,6 +2,7 @@ package rc
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"testing"
 )
@@ -112,6 +113,35 @@ func TestKindMatchesEventPathsLoosely(t *testing.T) {
 		}
 		if k, q := kindByRegexp(c.event); k != kind || q != queue {
 			t.Errorf("%q: the regexps say %d %q", c.event, k, q)
+		}
+	}
+}
+
+func TestExtensionListEventsInBothShapes(t *testing.T) {
+	for _, tc := range []struct {
+		name, event, body string
+		want              []ExtensionChange
+	}{
+		{"docs list", "/restapi/v1.0/account/9/extension", `{"extensions":[{"extensionId":"12","eventType":"Create","hints":["CompanyNumbers"]},{"extensionId":"13","eventType":"Delete"}]}`,
+			[]ExtensionChange{{ExtensionID: "12", EventType: "Create", Hints: []string{"CompanyNumbers"}}, {ExtensionID: "13", EventType: "Delete"}}},
+		{"spec list", "/restapi/v1.0/account/9/extension?foo=1", `{"extensionId":"14","eventType":"Update","ownerId":"1"}`,
+			[]ExtensionChange{{ExtensionID: "14", EventType: "Update"}}},
+		{"info", "/restapi/v1.0/account/9/extension/15", `{"extensionId":"15","eventType":"Update"}`,
+			[]ExtensionChange{{ExtensionID: "15", EventType: "Update"}}},
+	} {
+		n, err := ParseNotification([]byte(`{"uuid":"u","event":"` + tc.event + `","body":` + tc.body + `}`))
+		if err != nil || n.Kind() != KindExtensionList {
+			t.Fatalf("%s: kind %v, %v", tc.name, n.Kind(), err)
+		}
+		got, err := n.ExtensionChanges()
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Fatalf("%s: %+v, %v; want %+v", tc.name, got, err, tc.want)
+		}
+	}
+	for _, event := range []string{"/restapi/v1.0/account/9/extension/15/presence", "/restapi/v1.0/account/9/extension/15/telephony/sessions",
+		"/restapi/v1.0/account/9/extension/15/favorite", "/restapi/v1.0/account/9/call-queues/3/presence"} {
+		if kind, _ := kindOf(event); kind == KindExtensionList {
+			t.Fatalf("%s is no directory event", event)
 		}
 	}
 }

@@ -22,6 +22,17 @@ type journal struct {
 	queues map[ID]map[ID]bool
 }
 
+// forget drops everything kept for id (it left the directory).
+func (j *journal) forget(id ID) {
+	delete(j.pending, id)
+	delete(j.done, id)
+	delete(j.fetch, id)
+	delete(j.fetching, id)
+	for _, members := range j.queues {
+		delete(members, id)
+	}
+}
+
 func newJournal() journal {
 	return journal{pending: map[ID]*update{}, done: map[ID]bool{}, fetch: map[ID]bool{},
 		fetching: map[ID]bool{}, queues: map[ID]map[ID]bool{}}

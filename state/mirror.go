@@ -96,6 +96,20 @@ func (m *Mirror) SetMe(id ID, admin bool) {
 	m.touchAll()
 }
 
+// RemoveExtension takes someone who left (or was disabled) out of the
+// directory, the queues, and whatever was on its way for them.
+func (m *Mirror) RemoveExtension(id ID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.store.remove(id) {
+		return
+	}
+	clear(m.dirty) // positions moved: the indexes are rebuilt
+	m.jn.forget(id)
+	m.wr.forget(id)
+	m.touchAll()
+}
+
 // SetCompany records the account's company name, for the header.
 func (m *Mirror) SetCompany(name string) {
 	m.mu.Lock()

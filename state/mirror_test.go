@@ -444,3 +444,45 @@ func TestLateBodiesStillBringWhatNoNewerBodyRestated(t *testing.T) {
 		}
 	}
 }
+
+// TestSomeoneLeaves: a leaver goes from the grid, the counts and the
+// queues, and the selection stays on whom it was on.
+func TestSomeoneLeaves(t *testing.T) {
+	m, _ := testMirror(t, 6)
+	m.ApplySnapshot([]rc.Presence{
+		*ev(t, `{"extension":{"id":1},"userStatus":"Available","dndStatus":"TakeAllCalls","telephonyStatus":"NoCall"}`),
+		*ev(t, `{"extension":{"id":2},"userStatus":"Busy","dndStatus":"TakeAllCalls","telephonyStatus":"NoCall"}`),
+	}, true)
+	v := m.NewView(ViewOptions{Query: Query{Sort: ColNumber}, Height: 10})
+	defer v.Close()
+	v.Apply(1, MoveBy(4)) // 105
+	if l, _ := v.Latest().Selected(); l.Entry.ID != "5" {
+		t.Fatalf("selected %s", l.Entry.ID)
+	}
+	people := v.Latest().Counts.People()
+	m.RemoveExtension("2")
+	m.Publish()
+	f := v.Latest()
+	if l, _ := f.Selected(); l.Entry.ID != "5" {
+		t.Fatalf("the selection moved to %s when someone else left", l.Entry.ID)
+	}
+	if f.Shown != 5 || f.Counts.People() != people-1 || f.Counts[Busy] != 0 {
+		t.Fatalf("after 2 left: %d shown, %d people, %d busy", f.Shown, f.Counts.People(), f.Counts[Busy])
+	}
+	if _, ok := m.Get("2"); ok {
+		t.Fatal("the leaver is still in the directory")
+	}
+	if q, _ := m.Queue("900"); slices.Contains(q.Members, "2") {
+		t.Fatalf("the leaver is still in the queue: %v", q.Members)
+	}
+	for _, id := range []ID{"1", "3", "4", "5", "6"} {
+		if e, ok := m.Get(id); !ok || e.ID != id {
+			t.Fatalf("%s lost or moved wrongly: %+v", id, e)
+		}
+	}
+	// Events for the one moved into the leaver's place still land on them.
+	m.ApplyEvent(ev(t, `{"extensionId":"6","sequence":1,"userStatus":"Busy"}`), time.Now(), false)
+	if e, _ := m.Get("6"); e.UserStatus != "Busy" {
+		t.Fatalf("an event for 6 after the move: %+v", e)
+	}
+}

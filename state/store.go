@@ -69,6 +69,34 @@ func (s *store) addExtensions(exts []rc.Extension) {
 	}
 }
 
+// remove takes id out of the directory and of every queue; the last
+// entry moves into its place, so positions change (the caller rebuilds
+// what holds positions). It reports whether id was there.
+func (s *store) remove(id ID) bool {
+	i, ok := s.index[id]
+	if !ok {
+		return false
+	}
+	s.counts[s.entries[i].Availability]--
+	last := len(s.entries) - 1
+	if i != last {
+		s.entries[i] = s.entries[last]
+		s.index[s.entries[i].ID] = i
+	}
+	s.entries[last] = nil
+	s.entries = s.entries[:last]
+	delete(s.index, id)
+	delete(s.lastNonDND, id)
+	for qi := range s.queues {
+		q := &s.queues[qi]
+		if slices.Contains(q.Members, id) {
+			q.Members = slices.DeleteFunc(slices.Clone(q.Members), func(m ID) bool { return m == id })
+		}
+		delete(q.Accept, id)
+	}
+	return true
+}
+
 // put replaces the entry at position i, keeping the counts.
 func (s *store) put(i int, e *Entry) {
 	s.counts[s.entries[i].Availability]--

@@ -210,6 +210,15 @@ func (b *writeBook) confirmAll(s *store) bool {
 	return any
 }
 
+// forget drops the writes for ext (who left the directory).
+func (b *writeBook) forget(ext ID) {
+	for t := range b.writes {
+		if t.Ext == ext {
+			delete(b.writes, t)
+		}
+	}
+}
+
 // shown returns the write of t as it should show at now: pending, or
 // failed within failedShown.
 func (b *writeBook) shown(t Target, now time.Time) (Write, bool) {
