@@ -81,6 +81,8 @@ type e2eLoad struct {
 	hudOut              float64 // bytes per second the HUD wrote to the terminal
 	hudCPU              time.Duration
 	emuCPU              float64
+	othersCPU           float64 // everything else on the machine, harness excluded
+	othersIdle          float64 // the same, in the idle window
 	throttled, requests map[string]int
 }
 
@@ -100,7 +102,7 @@ func runE2E(b *testing.B, bin string, users int) {
 
 	var ours, theirs e2eSide
 	samples, load := rig.measureLoad(b, gen, &ours, &theirs)
-	hudIdleOut := rig.measureIdle(b, &ours, &theirs)
+	hudIdleOut := rig.measureIdle(b, &ours, &theirs, &load)
 	select {
 	case <-rig.hud.done:
 		b.Fatalf("the HUD exited during the run: %v", rig.hud.err)
@@ -122,6 +124,7 @@ func runE2E(b *testing.B, bin string, users int) {
 	b.ReportMetric(float64(ours.rss)/(1<<20), "hud-rss-MB")
 	b.ReportMetric(float64(ours.hwm)/(1<<20), "hud-hwm-MB")
 	b.ReportMetric(load.changes, "presence-changes/s")
+	b.ReportMetric(load.othersCPU, "others-cpu-%")
 	if rig.peer != nil {
 		b.ReportMetric(load.jsRate, "js-notifications/s")
 		b.ReportMetric(theirs.lat.pct(0.50), "js-p50-ms")
@@ -227,6 +230,7 @@ func (r *e2eRig) measureLoad(b *testing.B, gen *tokens, ours, theirs *e2eSide) (
 		jsCPU = startCPU(r.peer.pid())
 	}
 	hudCPU, emuCPU := startCPU(r.hud.pid()), startCPU(r.emu.pid())
+	others := startOthers(r.pids()...)
 	bytes0, t0 := r.hud.bytesRead(), time.Now()
 	var samples []e2eSample
 	for i := 0; i < *e2ePuts; i++ {
@@ -273,6 +277,7 @@ func (r *e2eRig) measureLoad(b *testing.B, gen *tokens, ours, theirs *e2eSide) (
 	l.window = time.Since(t0)
 	ours.cpu, l.hudCPU = hudCPU.percent()
 	l.emuCPU, _ = emuCPU.percent()
+	l.othersCPU = others.percent()
 	ours.rss, ours.hwm, _ = procMem(r.hud.pid())
 	l.hudOut = float64(r.hud.bytesRead()-bytes0) / l.window.Seconds()
 	st1, err := r.emu.stats()
@@ -293,9 +298,18 @@ func (r *e2eRig) measureLoad(b *testing.B, gen *tokens, ours, theirs *e2eSide) (
 	return samples, l
 }
 
+// pids are the processes of the run, the harness's own included.
+func (r *e2eRig) pids() []int {
+	p := []int{os.Getpid(), r.hud.pid(), r.emu.pid()}
+	if r.peer != nil {
+		p = append(p, r.peer.pid())
+	}
+	return p
+}
+
 // measureIdle pauses the simulated traffic, lets the last events drain, and
 // measures CPU over *e2eIdle; it returns the HUD's output in bytes/s then.
-func (r *e2eRig) measureIdle(b *testing.B, ours, theirs *e2eSide) float64 {
+func (r *e2eRig) measureIdle(b *testing.B, ours, theirs *e2eSide, l *e2eLoad) float64 {
 	if err := r.emu.control("POST", "pause", nil, nil); err != nil {
 		b.Fatal(err)
 	}
@@ -305,9 +319,11 @@ func (r *e2eRig) measureIdle(b *testing.B, ours, theirs *e2eSide) float64 {
 	if r.peer != nil {
 		js = startCPU(r.peer.pid())
 	}
+	others := startOthers(r.pids()...)
 	bytes0 := r.hud.bytesRead()
 	time.Sleep(*e2eIdle) // the window itself
 	ours.idle, _ = hud.percent()
+	l.othersIdle = others.percent()
 	theirs.idle = math.NaN()
 	if r.peer != nil {
 		theirs.idle, _ = js.percent()
@@ -342,7 +358,8 @@ func table(users int, l e2eLoad, hudIdleOut float64, ours, theirs e2eSide, js bo
 	}
 	fmt.Fprintf(&t, "HUD used %v CPU in the window and wrote %.0f B/s to the terminal (%.0f B/s idle)\n",
 		l.hudCPU.Round(10*time.Millisecond), l.hudOut, hudIdleOut)
-	fmt.Fprintf(&t, "emulator process %.0f%% of a core; requests %v; throttled (429) %v", l.emuCPU, l.requests, l.throttled)
+	fmt.Fprintf(&t, "emulator process %.0f%% of a core; other processes on the machine %s of a core (%s idle); requests %v; throttled (429) %v",
+		l.emuCPU, num(l.othersCPU, "%.0f%%"), num(l.othersIdle, "%.0f%%"), l.requests, l.throttled)
 	return t.String()
 }
 

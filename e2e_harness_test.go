@@ -126,6 +126,12 @@ func TestE2EProcReadsThisProcess(t *testing.T) {
 	if err != nil || rss <= 0 || hwm < rss {
 		t.Fatalf("VmRSS %d, VmHWM %d, err %v", rss, hwm, err)
 	}
+	if busy, err := machineCPU(); err != nil || busy <= 0 {
+		t.Fatalf("machine CPU %v, err %v", busy, err)
+	}
+	if o := startOthers(os.Getpid()).percent(); math.IsNaN(o) || o < 0 {
+		t.Fatalf("others %v%%", o)
+	}
 	c := credentials{JWT: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI4MjM5MDYwMDQifQ.c2ln"}
 	if id, err := c.userID(); err != nil || id != "823906004" {
 		t.Fatalf("userID %q, %v", id, err)

@@ -160,6 +160,65 @@ func (m cpuMeter) percent() (pct float64, used time.Duration) {
 	return 100 * used.Seconds() / time.Since(m.t0).Seconds(), used
 }
 
+// machineCPU is the CPU time every process on the machine has used so far:
+// the busy time of /proc/stat's cpu line (user, nice, system, irq, softirq,
+// steal; guest time is in user already).
+func machineCPU() (time.Duration, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, errors.New("/proc/stat: no cpu line")
+	}
+	var busy int64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} {
+		n, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/stat: %v", err)
+		}
+		busy += n
+	}
+	return time.Duration(busy) * time.Second / clockTicks, nil
+}
+
+// othersMeter measures the CPU that processes other than the ones given
+// used over a window, as % of one core: how busy the machine was with
+// something else while we measured.
+type othersMeter struct {
+	ours  []cpuMeter
+	t0    time.Time
+	busy0 time.Duration
+	valid bool
+}
+
+func startOthers(pids ...int) othersMeter {
+	m := othersMeter{t0: time.Now()}
+	for _, pid := range pids {
+		m.ours = append(m.ours, startCPU(pid))
+	}
+	var err error
+	m.busy0, err = machineCPU()
+	m.valid = err == nil
+	return m
+}
+
+func (m othersMeter) percent() float64 {
+	busy, err := machineCPU()
+	if !m.valid || err != nil {
+		return math.NaN()
+	}
+	others := busy - m.busy0
+	for _, o := range m.ours {
+		if _, used := o.percent(); o.valid {
+			others -= used
+		}
+	}
+	return max(0, 100*others.Seconds()/time.Since(m.t0).Seconds())
+}
+
 // buildRchud builds the binary under test into dir.
 func buildRchud(tb testing.TB, dir string) string {
 	tb.Helper()
