@@ -125,6 +125,7 @@ func runE2E(b *testing.B, bin string, users int) {
 	b.ReportMetric(float64(ours.hwm)/(1<<20), "hud-hwm-MB")
 	b.ReportMetric(load.changes, "presence-changes/s")
 	b.ReportMetric(load.othersCPU, "others-cpu-%")
+	b.ReportMetric(load.othersIdle, "others-idle-cpu-%")
 	if rig.peer != nil {
 		b.ReportMetric(load.jsRate, "js-notifications/s")
 		b.ReportMetric(theirs.lat.pct(0.50), "js-p50-ms")
@@ -132,6 +133,7 @@ func runE2E(b *testing.B, bin string, users int) {
 		b.ReportMetric(theirs.lat.pct(0.99), "js-p99-ms")
 		b.ReportMetric(theirs.lat.pct(1), "js-max-ms")
 		b.ReportMetric(theirs.cpu, "js-cpu-%")
+		b.ReportMetric(theirs.idle, "js-idle-cpu-%")
 		b.ReportMetric(float64(theirs.rss)/(1<<20), "js-rss-MB")
 		b.ReportMetric(ours.lat.pct(0.50)/theirs.lat.pct(0.50), "ratio-p50")
 		b.ReportMetric(ours.lat.pct(0.99)/theirs.lat.pct(0.99), "ratio-p99")
