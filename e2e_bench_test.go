@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -391,7 +392,12 @@ func writeSamples(path string, samples []e2eSample) error {
 	return os.WriteFile(path, []byte(b.String()), 0o644)
 }
 
-// waitLive waits until the HUD's header says "live · ...". The renderer
+// liveWord is the header's connection state at the end of its line:
+// "live", then the line's end (an escape or a line break), not inside a
+// word ("Olive").
+var liveWord = regexp.MustCompile(`(?:[^A-Za-z]|\x1b\[[0-9]*C)live {0,2}(\x1b\[[0-9;]*[A-Za-z]|\r|\n)`)
+
+// waitLive waits until the HUD's header says "live". The renderer
 // sends only the cells that change, so the words around "live" are often
 // not in the bytes: when "live" shows up on its own, and every 5 s anyway,
 // the harness has the HUD repaint its whole screen (a resize) and looks
@@ -402,7 +408,7 @@ func waitLive(h *hudProc, d time.Duration) (repaints int, err error) {
 	for {
 		var live bool
 		err := h.waitText(min(5*time.Second, time.Until(deadline)), func(s string) bool {
-			live = strings.Contains(s, " live · ")
+			live = liveWord.MatchString(s)
 			return live || (strings.Contains(s, "live") && time.Since(last) > 2*time.Second)
 		})
 		switch {

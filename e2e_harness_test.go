@@ -137,3 +137,17 @@ func TestE2EProcReadsThisProcess(t *testing.T) {
 		t.Fatalf("userID %q, %v", id, err)
 	}
 }
+
+func TestTheHarnessReadsLiveAtTheHeadersEnd(t *testing.T) {
+	for s, want := range map[string]bool{
+		" rchud · Bluebird · Ann (ext 101)          live \x1b[m\r\n": true,
+		"supervisor\x1b[40Clive\r\n":                                 true,
+		"  Olive   \x1b[3C":                                          false,
+		" loading presence… \x1b[m":                                  false,
+		"delivered\r\n":                                              false,
+	} {
+		if got := liveWord.MatchString(s); got != want {
+			t.Errorf("%q: live %v, want %v", s, got, want)
+		}
+	}
+}
