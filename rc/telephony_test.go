@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -530,5 +531,56 @@ func TestActiveCallsReadWaitingAndParkedCalls(t *testing.T) {
 	err = f.agent.ActiveCalls(ctx, "", func([]CallLogRecord) error { return nil })
 	if ae := (*APIError)(nil); !errors.As(err, &ae) || ae.Status != 403 || ae.PermissionName != "ReadCompanyCallLog" {
 		t.Fatalf("an agent reads the company's active calls: %v", err)
+	}
+}
+
+func TestCallControlHealsA401Once(t *testing.T) {
+	server := &testClock{t: time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)}
+	client := &testClock{t: server.Now()}
+	f := newCallFixture(t, emulator.Config{Now: server.Now, AccessTTL: 10 * time.Minute}, Options{Now: client.Now})
+	ctx := context.Background()
+	recDesk := f.desk(t, f.rec)
+	ref := f.ring(t, f.recID, "")
+	server.Advance(11 * time.Minute) // the server's token expired; the client does not know
+	before := f.e.Stats()
+	if _, err := f.rec.Answer(ctx, ref.TelephonySessionID, ref.PartyID, recDesk.ID); err != nil {
+		t.Fatalf("a 401 was not executed: one refresh and the answer again: %v", err)
+	}
+	if n := f.e.Stats().RefreshRequests - before.RefreshRequests; n != 1 {
+		t.Fatalf("%d refreshes after one 401", n)
+	}
+	if n := f.sent("POST", "/"+ref.PartyID+"/answer"); n != 2 {
+		t.Fatalf("%d answers, want the refused one and its retry", n)
+	}
+}
+
+func TestCallControlRetriesOnlyWhatNeverLeft(t *testing.T) {
+	signedIn := func(url string) *Client {
+		c := New(Config{ServerURL: url, ClientID: "id", ClientSecret: "s", JWT: "j"}, Options{RetryBase: time.Millisecond})
+		c.tok = &token{access: "a", ttl: time.Hour, expiry: time.Now().Add(time.Hour), refreshExpiry: time.Now().Add(24 * time.Hour)}
+		return c
+	}
+	// The server reads the transfer, then the connection drops: the
+	// transfer may have happened, so it is not sent again.
+	var got atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}))
+	defer srv.Close()
+	_, err := signedIn(srv.URL).Transfer(context.Background(), "s-1", "p-1", TransferTarget{ExtensionNumber: "102"})
+	if !errors.Is(err, ErrUnreachable) || got.Load() != 1 {
+		t.Fatalf("a transfer cut off after it was sent: %v, sent %d times", err, got.Load())
+	}
+	// Nothing listens: the request never left, so trying again is safe.
+	dead := httptest.NewServer(http.NotFoundHandler())
+	url := dead.URL
+	dead.Close()
+	_, err = signedIn(url).Hold(context.Background(), "s-1", "p-1")
+	if !errors.Is(err, ErrUnreachable) || CallControlError(err) != "RingCentral could not be reached: the call may not have changed" {
+		t.Fatalf("a refused connection: %v", err)
 	}
 }
