@@ -5,7 +5,8 @@ package state
 // telephony sessions, a start from the active calls mid-day (callers
 // already waiting and parked), and at many instants the same waiting
 // callers, parked calls, people's calls and today's counts as the
-// emulator. A short run by default; -soak for as long as you like.
+// emulator. A short run by default; "go test ./state -run SoakCalls -soak
+// 10m" for as long as you like.
 
 import (
 	"context"
@@ -422,7 +423,7 @@ func truthState(p truthParty) CallState {
 	return CallConnected
 }
 
-func TestCallsMatchTheEmulatorsTruth(t *testing.T) {
+func TestSoakCallsMatchTheEmulatorsTruth(t *testing.T) {
 	r := testRand(t)
 	seed := int64(r.Uint64()>>2) + 1
 	run := soakLen(3 * time.Second)
