@@ -92,6 +92,12 @@ func relaxSpec(doc *openapi3.T) {
 	if p := doc.Components.Parameters["SubscriptionId"]; p != nil && p.Value.Schema.Value != nil {
 		p.Value.Schema.Value.MaxLength = nil
 	}
+	// perPage of the call log lists is "an integer or max"; kin-openapi
+	// cannot decode a query value against a oneOf of an integer and a
+	// string, so it is checked as the string it is on the wire.
+	if p := doc.Components.Parameters["PerPageWithMax"]; p != nil && p.Value.Schema != nil {
+		p.Value.Schema = openapi3.NewSchemaRef("", openapi3.NewStringSchema().WithPattern(`^([1-9][0-9]*|max)$`))
+	}
 }
 
 // Formats: date-time is checked (kin-openapi's default). format "uri" is

@@ -29,19 +29,25 @@ const (
 )
 
 // The user permissions the emulator knows. Admins hold all of them; other
-// users hold ReadExtensions and EditPresenceStatus (their own presence),
-// not ReadPresenceStatus, which is over the whole company.
+// users hold ReadExtensions, EditPresenceStatus (their own presence) and
+// ReadCallLog (their own calls), not ReadPresenceStatus or
+// ReadCompanyCallLog, which are over the whole company.
 const (
 	PermReadExtensions     = "ReadExtensions"
 	PermReadPresenceStatus = "ReadPresenceStatus"
 	PermEditPresenceStatus = "EditPresenceStatus"
+	PermReadCallLog        = "ReadCallLog"
+	// PermReadCompanyCallLog is what the company's active calls need on
+	// top of ReadCallLog (DOCS voice/active-calls.md).
+	PermReadCompanyCallLog = "ReadCompanyCallLog"
 )
 
 var (
 	appScopeNames = []string{ScopeReadAccounts, ScopeReadPresence, ScopeEditPresence,
 		ScopeWebSocketSubscriptions, ScopeCallControl, ScopeReadCallLog, ScopeEditExtensions,
 		ScopeReadContacts, ScopeContacts}
-	userPermissionNames = []string{PermReadExtensions, PermReadPresenceStatus, PermEditPresenceStatus}
+	userPermissionNames = []string{PermReadExtensions, PermReadPresenceStatus, PermEditPresenceStatus,
+		PermReadCallLog, PermReadCompanyCallLog}
 )
 
 // AllAppScopes lists every app scope the emulator knows.
@@ -218,7 +224,7 @@ func (p *Platform) permissionsView() Permissions {
 }
 
 // userDefault is what a user who is not an admin holds.
-var userDefault, _ = setOf(userPermissionNames, []string{PermReadExtensions, PermEditPresenceStatus}, "")
+var userDefault, _ = setOf(userPermissionNames, []string{PermReadExtensions, PermEditPresenceStatus, PermReadCallLog}, "")
 
 // defaultUserPermissions are what a user's role gives.
 func defaultUserPermissions(ext *Extension) grantSet {
@@ -353,6 +359,8 @@ var routeNeeds = func() map[string]routeNeed {
 		"PUT " + ext + "/call-queue-presence":                    edit,
 		"PUT " + queue + "/presence":                             {ScopeEditPresence, ""}, // the handler wants an admin
 		"PUT " + queue:                                           {ScopeEditExtensions, ""},
+		"GET " + accountPath + "/active-calls":                   {ScopeReadCallLog, PermReadCallLog}, // the handler wants ReadCompanyCallLog too
+		"GET " + ext + "/active-calls":                           {ScopeReadCallLog, PermReadCallLog},
 		"GET /restapi/v1.0/subscription":                         {},
 		"GET /restapi/v1.0/subscription/{$}":                     {},
 		"POST /restapi/v1.0/subscription":                        {},
@@ -374,7 +382,7 @@ func needsOf(pattern string) routeNeed {
 	case strings.Contains(pattern, "/telephony/"):
 		return routeNeed{scope: ScopeCallControl}
 	case strings.Contains(pattern, "/active-calls"):
-		return routeNeed{scope: ScopeReadCallLog, perm: ""}
+		return routeNeed{scope: ScopeReadCallLog, perm: PermReadCallLog}
 	}
 	return routeNeed{}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -84,7 +85,7 @@ func restRoutes() []restRoute {
 // registerREST adds the REST API routes and the catch-all that answers
 // everything else under /restapi/ with RingCentral's error JSON.
 func (e *Emulator) registerREST() {
-	for _, rt := range append(restRoutes(), telephonyRoutes()...) {
+	for _, rt := range slices.Concat(restRoutes(), telephonyRoutes(), activeCallRoutes()) {
 		e.mux.HandleFunc(rt.pattern, e.serveREST(rt.group, rt.handle))
 	}
 	e.mux.HandleFunc("/restapi/", e.logged("", e.unknownREST))

@@ -106,6 +106,7 @@ func FuzzNotification(f *testing.F) {
 	f.Add("/restapi/v1.0/account/1/call-queues/7/presence", `{"records":[{"member":{"id":"5"},"acceptCurrentQueueCalls":true}]}`)
 	f.Add("/restapi/v1.0/account/1/extension/5/presence", `{"extensionId":"5","callQueueId":"7","acceptCalls":false}`)
 	f.Add("", `{"sequence":"x","message":7,"activeCalls":{}}`)
+	f.Add("/restapi/v1.0/account/1/telephony/sessions", `{"sequence":4,"telephonySessionId":"s-1","eventTime":"x","accountId":1,"parties":[{"id":"p-1","status":{"code":"Parked","parkData":"*801"},"park":{"id":801}}]}`)
 	f.Fuzz(func(t *testing.T, event, body string) {
 		// The envelope as the gateway sends it, decoded as the reader does.
 		n, err := ParseNotification(envelopeJSON(event, body))
@@ -117,6 +118,9 @@ func FuzzNotification(f *testing.F) {
 		}
 		if p, err := n.Presence(); err == nil {
 			_ = p.Who()
+		}
+		if s, err := n.TelephonySession(); err == nil && s.ID == "" {
+			t.Fatalf("a telephony session without an id: %+v", s)
 		}
 		changes, err := n.QueuePresence()
 		if err == nil {

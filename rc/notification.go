@@ -28,8 +28,9 @@ type Notification struct {
 // event first. Presence events fill the embedded Presence; a call-queue
 // presence event fills Records (the DOCS shape) or CallQueueID and
 // AcceptCalls next to Presence.ExtensionID (the SPEC shape; rc-api.md
-// §3.4). Telephony-session and extension-list bodies belong here too, when
-// the client reads them; their keys must not clash in type with these.
+// §3.4). A telephony session event fills the session fields below and
+// shares sequence and extensionId with Presence (same types). Extension-
+// list bodies too; their keys must not clash in type with these.
 type eventBody struct {
 	Presence
 	Records     []queueMemberRecord `json:"records"`
@@ -39,6 +40,16 @@ type eventBody struct {
 	// the changes, the SPEC shape is one (extensionId above, eventType).
 	Extensions []ExtensionChange `json:"extensions"`
 	EventType  string            `json:"eventType"`
+
+	TelephonySessionID string      `json:"telephonySessionId"`
+	SessionID          string      `json:"sessionId"`
+	ServerID           string      `json:"serverId"`
+	EventTime          Time        `json:"eventTime"`
+	AccountID          ID          `json:"accountId"`
+	Parties            []CallParty `json:"parties"`
+	Origin             struct {
+		Type string `json:"type"`
+	} `json:"origin"`
 }
 
 // ExtensionChange is one extension created, updated or deleted.
@@ -117,6 +128,7 @@ const (
 	KindOther NotificationKind = iota
 	KindPresence
 	KindQueuePresence
+	KindTelephonySession
 	// KindExtensionList is a change to the directory: someone created,
 	// updated or deleted (the extension-list and extension-info filters).
 	KindExtensionList
@@ -137,10 +149,22 @@ func (n *Notification) classify() {
 	n.classified = true
 }
 
-// kindOf finds `/call-queues/{id}/presence`, else `/presence`, each
-// followed by a query or the end, anywhere in the event path (the loose
-// match of rc-api.md §3.5, without a regexp on every notification).
+// kindOf finds `/telephony/sessions`, else `/call-queues/{id}/presence`,
+// else `/presence`, each followed by a query or the end, anywhere in the
+// event path (the loose match of rc-api.md §3.5, without a regexp on every
+// notification).
 func kindOf(event string) (NotificationKind, ID) {
+	const sessions = "/telephony/sessions"
+	for i := 0; ; i++ {
+		at := strings.Index(event[i:], sessions)
+		if at < 0 {
+			break
+		}
+		i += at
+		if rest := event[i+len(sessions):]; rest == "" || rest[0] == '?' {
+			return KindTelephonySession, ""
+		}
+	}
 	const queues = "/call-queues/"
 	for i := 0; ; i++ {
 		at := strings.Index(event[i:], queues)

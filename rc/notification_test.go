@@ -73,12 +73,16 @@ func TestNotificationBodyThatDoesNotFitKeepsTheEnvelope(t *testing.T) {
 
 // The event-path patterns Kind stood for when it used regexps.
 var (
+	sessionsPath      = regexp.MustCompile(`/telephony/sessions(\?|$)`)
 	queuePresencePath = regexp.MustCompile(`/call-queues/([^/?]+)/presence(\?|$)`)
 	presencePath      = regexp.MustCompile(`/presence(\?|$)`)
 )
 
 // kindByRegexp is the oracle kindOf must agree with on event paths.
 func kindByRegexp(event string) (NotificationKind, ID) {
+	if sessionsPath.MatchString(event) {
+		return KindTelephonySession, ""
+	}
 	if m := queuePresencePath.FindStringSubmatch(event); m != nil {
 		return KindQueuePresence, ID(m[1])
 	}

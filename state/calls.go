@@ -1,0 +1,833 @@
+package state
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/rchud/rchud/rc"
+)
+
+// Calls tracks the account's live calls as a switchboard shows them: each
+// person's calls, the parked calls and every call queue's backlog (who
+// waits, since when, and today's answered and abandoned counts). It is fed
+// telephony session events (Apply), the call log's active calls on start
+// and after a gap (Bootstrap), and sessions read on its request
+// (AddSession). Times are the server's wherever it gives them (eventTime,
+// creationTime, startTime) so durations survive a restart of the client;
+// the local clock comes in as at. It is pure data and not safe for
+// concurrent use: the mirror calls it under its lock. Every text is
+// sanitised as it comes in.
+//
+// Events are applied per party in sequence order: an event whose sequence
+// is not newer than the last one applied to its party is dropped (a
+// duplicate, or late); a party an event does not carry is unchanged. A
+// session whose every party has left is forgotten (its parties' last
+// sequences are kept a while, so a late event cannot bring it back).
+//
+// A call waits in a queue while the queue's party is Setup or Proceeding.
+// When that party leaves, the call counts as answered when the reason is
+// AgentAnswered, as neither when it was redirected out of the queue
+// (CallRedirected, a transfer), and as abandoned otherwise: the emulator's
+// rule (telephony_queues.go leaveQueue) and the SPEC's reasons. RingCentral's
+// captured events carry no reason on some endings; then a user's party of
+// the session that answered makes it answered, and nothing does abandoned.
+// Counts restart at UTC midnight (the emulator's day).
+type Calls struct {
+	me          ID
+	queues      map[ID]string // call queue id -> name
+	byName      map[string]ID // queue name -> id, for uiCallInfo
+	accountWide bool
+
+	sessions map[string]*callSession
+	ended    map[string]*endedSession
+	pruneAt  time.Time
+
+	byExt   map[ID]map[*callParty]struct{} // live parties by owner
+	waiting map[ID]map[*callParty]struct{} // queue id -> its waiting parties
+	parked  map[*callParty]struct{}
+
+	started       bool
+	day           string // the UTC day counted, "2006-01-02"
+	countingSince time.Time
+	lowerBound    bool
+	counts        map[ID]*queueCounts
+
+	version uint64
+}
+
+type queueCounts struct{ answered, abandoned int }
+
+// callSession is one telephony session as the tracker knows it.
+type callSession struct {
+	id, legacy string
+	start      time.Time
+	// serverStart: start is the session's creationTime or the call log's
+	// startTime, not the first event's time.
+	serverStart bool
+	parties     []*callParty
+}
+
+// callParty is one party of a session.
+type callParty struct {
+	s           *callSession
+	id          string
+	ext         ID
+	inbound     bool
+	code        string
+	reason      string
+	missed      bool
+	from, to    callEnd
+	queueCall   bool
+	queueName   string
+	parkID      string
+	parkData    string
+	joined      time.Time // when it joined the call (first seen live)
+	since       time.Time // when it entered code
+	seq         int64     // the last sequence applied to it
+	known       bool      // code came from an event or a read session, not guessed
+	counted     bool      // a queue party's ending has been counted
+	touched     time.Time // the local time it last changed
+	inWait      ID        // the queue whose waiting set holds it
+	inExt       bool
+	inParked    bool
+	wasAnswered bool // a user's party that answered
+	// hist holds the events since the base (what a read, presence or the
+	// call log said: baseCode since baseSince, up to sequence baseSeq).
+	hist      []partyEvent
+	baseSeq   int64
+	baseCode  string
+	baseSince time.Time
+}
+
+// callEnd is one side of a party, sanitised.
+type callEnd struct {
+	name, number string
+	ext          ID
+}
+
+// endedSession remembers a forgotten session's parties' last sequences.
+type endedSession struct {
+	at   time.Time
+	seqs map[string]int64
+}
+
+// endedRetention is how long a forgotten session's sequences are kept:
+// far longer than any event is late.
+const endedRetention = 5 * time.Minute
+
+// NewCalls makes an empty tracker.
+func NewCalls() *Calls {
+	return &Calls{
+		queues:   map[ID]string{},
+		byName:   map[string]ID{},
+		sessions: map[string]*callSession{},
+		ended:    map[string]*endedSession{},
+		byExt:    map[ID]map[*callParty]struct{}{},
+		waiting:  map[ID]map[*callParty]struct{}{},
+		parked:   map[*callParty]struct{}{},
+		counts:   map[ID]*queueCounts{},
+	}
+}
+
+// CallState is what a party of a call is doing, as a switchboard says it.
+type CallState uint8
+
+// Call states, in the order a person's calls are listed.
+const (
+	CallRinging   CallState = iota // an inbound call rings them
+	CallDialling                   // they are placing a call
+	CallConnected                  // talking
+	CallHeld                       // on hold
+	CallParked                     // they parked it
+	CallVoicemail                  // a caller is leaving them a message
+)
+
+var callStateNames = [...]string{"Ringing", "Dialling", "On call", "On hold", "Parked", "Voicemail"}
+
+func (s CallState) String() string {
+	if int(s) < len(callStateNames) {
+		return callStateNames[s]
+	}
+	return "Unknown"
+}
+
+// PartyCall is one call of one person, as a switchboard shows it.
+type PartyCall struct {
+	Session, Party string
+	Ext            ID // whose party
+	State          CallState
+	Inbound        bool
+	// Remote is the other end's name (may be ""), RemoteNumber its number
+	// or extension number.
+	Remote, RemoteNumber string
+	// Queue and QueueName are the queue the call came through, if any.
+	Queue     ID
+	QueueName string
+	Start     time.Time // when the call started
+	Since     time.Time // when it entered State
+	Orbit     string    // parked: the orbit ("*801") or the Park Location's id
+	// Known is false while State is a guess from the call log (a read of
+	// the session, or its next event, settles it).
+	Known bool
+}
+
+// ParkedCall is one parked call. Orbit is "*8xx" for universal park, or
+// the Park Location's extension id (Location, set then too).
+type ParkedCall struct {
+	Session, Party, Orbit, Caller, CallerNumber string
+	Location                                    ID
+	ParkedBy                                    ID
+	Since                                       time.Time
+}
+
+// Waiter is one caller waiting in a queue.
+type Waiter struct {
+	Session, Party       string // Party is the queue's party
+	Caller, CallerNumber string
+	Since                time.Time // when they entered the queue
+	RingingExt           ID        // the agent being offered the call, if any
+}
+
+// Backlog is one call queue's backlog.
+type Backlog struct {
+	Queue               ID
+	Name                string
+	Waiting             []Waiter // longest waiting first
+	Answered, Abandoned int      // counted since CountingSince
+	// CountingSince is when this tracker started counting today, or
+	// midnight UTC when it started the day before.
+	CountingSince time.Time
+	// LowerBound: events may have been missed (a gap) and the counts may
+	// miss calls, until the day rolls over.
+	LowerBound bool
+	// Known is false when this client cannot see the queue's calls (an
+	// agent without the account-wide telephony filter).
+	Known bool
+}
+
+// SetQueues says which extension ids are call queues, and their names.
+func (c *Calls) SetQueues(names map[ID]string) {
+	next := make(map[ID]string, len(names))
+	byName := make(map[string]ID, len(names))
+	for id, n := range names {
+		n = Sanitize(n)
+		next[id] = n
+		byName[n] = id
+	}
+	if mapsEqual(next, c.queues) {
+		return
+	}
+	c.queues, c.byName = next, byName
+	for _, s := range c.sessions {
+		for _, p := range s.parties {
+			c.index(p)
+		}
+	}
+	c.version++
+}
+
+func mapsEqual(a, b map[ID]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// SetMe says who the signed-in user is (Mine).
+func (c *Calls) SetMe(me ID) {
+	if c.me != me {
+		c.me = me
+		c.version++
+	}
+}
+
+// SetAccountWide says whether this client sees every party of the account
+// (the account-wide telephony filter, admins) or only its own: the queues'
+// backlogs are Known only with the first.
+func (c *Calls) SetAccountWide(on bool) {
+	if c.accountWide != on {
+		c.accountWide = on
+		c.version++
+	}
+}
+
+// Version bumps on every change.
+func (c *Calls) Version() uint64 { return c.version }
+
+// --- time and counts ---------------------------------------------------------
+
+func dayOf(t time.Time) string { return t.UTC().Format(time.DateOnly) }
+
+// observe starts counting at the first time the tracker is given, and
+// rolls the day over when t is on a later UTC day.
+func (c *Calls) observe(t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	if !c.started {
+		c.started, c.day, c.countingSince = true, dayOf(t), t
+		c.version++
+		return
+	}
+	if d := dayOf(t); d > c.day {
+		u := t.UTC()
+		c.day, c.countingSince = d, time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
+		c.lowerBound = false
+		clear(c.counts)
+		c.version++
+	}
+}
+
+// Tick rolls the counts over at UTC midnight when no event has; true when
+// it changed something.
+func (c *Calls) Tick(now time.Time) bool {
+	v := c.version
+	c.observe(now)
+	c.prune(now)
+	return c.version != v
+}
+
+// Gap records that events may have been missed from at on (the
+// subscription was lost or re-created): the counts become lower bounds
+// until the day rolls over, and every party's state is a guess until an
+// event or a read settles it (Bootstrap asks for them again).
+func (c *Calls) Gap(at time.Time) {
+	c.observe(at)
+	c.lowerBound = true
+	for _, s := range c.sessions {
+		for _, p := range s.parties {
+			p.known = false
+		}
+	}
+	c.version++
+}
+
+// count records a queue party's ending at t.
+func (c *Calls) count(p *callParty, t time.Time) {
+	if p.counted {
+		return
+	}
+	p.counted = true
+	if !c.started || t.IsZero() || dayOf(t) < c.day {
+		return // before counting started, or yesterday's
+	}
+	answered := false
+	switch p.reason {
+	case rc.ReasonAgentAnswered:
+		answered = true
+	case rc.ReasonCallRedirected, rc.ReasonBlindTransfer, "AttendedTransfer", "RccTransfer", "CallerInputRedirect", "DtmfTransfer":
+		return // sent elsewhere: neither
+	case "":
+		// No reason given: an agent of this call who answered says answered.
+		for _, o := range p.s.parties {
+			if o != p && o.wasAnswered {
+				answered = true
+			}
+		}
+	}
+	qc := c.counts[p.ext]
+	if qc == nil {
+		qc = &queueCounts{}
+		c.counts[p.ext] = qc
+	}
+	if answered {
+		qc.answered++
+	} else {
+		qc.abandoned++
+	}
+}
+
+// --- indexes -------------------------------------------------------------------
+
+func (p *callParty) live() bool { return p.code != rc.PartyDisconnected && p.code != rc.PartyGone }
+
+func (p *callParty) ringing() bool { return p.code == rc.PartySetup || p.code == rc.PartyProceeding }
+
+func (c *Calls) isQueue(id ID) bool {
+	_, ok := c.queues[id]
+	return ok && id != ""
+}
+
+// index files p in the owner, waiting and parked sets its state puts it in.
+func (c *Calls) index(p *callParty) {
+	live := p.live()
+	wantExt := live && p.ext != ""
+	if wantExt != p.inExt {
+		set := c.byExt[p.ext]
+		if wantExt {
+			if set == nil {
+				set = map[*callParty]struct{}{}
+				c.byExt[p.ext] = set
+			}
+			set[p] = struct{}{}
+		} else {
+			delete(set, p)
+			if len(set) == 0 {
+				delete(c.byExt, p.ext)
+			}
+		}
+		p.inExt = wantExt
+	}
+	var wantWait ID
+	if live && p.ringing() && c.isQueue(p.ext) {
+		wantWait = p.ext
+	}
+	if wantWait != p.inWait {
+		if p.inWait != "" {
+			set := c.waiting[p.inWait]
+			delete(set, p)
+			if len(set) == 0 {
+				delete(c.waiting, p.inWait)
+			}
+		}
+		if wantWait != "" {
+			set := c.waiting[wantWait]
+			if set == nil {
+				set = map[*callParty]struct{}{}
+				c.waiting[wantWait] = set
+			}
+			set[p] = struct{}{}
+		}
+		p.inWait = wantWait
+	}
+	wantParked := live && p.code == rc.PartyParked
+	if wantParked != p.inParked {
+		if wantParked {
+			c.parked[p] = struct{}{}
+		} else {
+			delete(c.parked, p)
+		}
+		p.inParked = wantParked
+	}
+}
+
+// unindex takes p out of every set.
+func (c *Calls) unindex(p *callParty) {
+	code := p.code
+	p.code = rc.PartyGone
+	c.index(p)
+	p.code = code
+}
+
+// --- sessions --------------------------------------------------------------------
+
+func (s *callSession) party(id string) *callParty {
+	for _, p := range s.parties {
+		if p.id == id {
+			return p
+		}
+	}
+	return nil
+}
+
+func (s *callSession) anyLive() bool {
+	return slices.ContainsFunc(s.parties, (*callParty).live)
+}
+
+// session returns the session id, making it if it is new.
+func (c *Calls) session(id string) *callSession {
+	s := c.sessions[id]
+	if s == nil {
+		s = &callSession{id: id}
+		c.sessions[id] = s
+	}
+	return s
+}
+
+// forget drops a session whose parties have all left, keeping their
+// sequences a while.
+func (c *Calls) forget(s *callSession, at time.Time) {
+	for _, p := range s.parties {
+		c.bury(p, at)
+	}
+	delete(c.sessions, s.id)
+}
+
+// bury takes p out of every set and remembers its last sequence.
+func (c *Calls) bury(p *callParty, at time.Time) {
+	c.unindex(p)
+	e := c.ended[p.s.id]
+	if e == nil {
+		e = &endedSession{seqs: map[string]int64{}}
+		c.ended[p.s.id] = e
+	}
+	e.at = at
+	e.seqs[p.id] = max(p.seq, e.seqs[p.id])
+}
+
+// drop takes a party out of a session without an ending event: it left
+// while nobody was listening. A waiting queue party's ending is then
+// missed, so the counts become lower bounds.
+func (c *Calls) drop(p *callParty, at time.Time) {
+	if p.live() && c.isQueue(p.ext) && !p.counted {
+		c.lowerBound = true
+	}
+	c.bury(p, at)
+	p.s.parties = slices.DeleteFunc(p.s.parties, func(o *callParty) bool { return o == p })
+}
+
+// prune forgets ended sessions older than endedRetention, now and then.
+func (c *Calls) prune(at time.Time) {
+	if at.Before(c.pruneAt) {
+		return
+	}
+	c.pruneAt = at.Add(endedRetention / 10)
+	for id, e := range c.ended {
+		if at.Sub(e.at) > endedRetention {
+			delete(c.ended, id)
+		}
+	}
+}
+
+// --- ingest ----------------------------------------------------------------------
+
+func endOf(e rc.CallEnd) callEnd {
+	n := e.PhoneNumber
+	if n == "" {
+		n = e.ExtensionNumber
+	}
+	return callEnd{name: Sanitize(e.Name), number: Sanitize(n), ext: ID(e.ExtensionID)}
+}
+
+func logEndOf(e rc.CallLogParty) callEnd {
+	n := e.PhoneNumber
+	if n == "" {
+		n = e.ExtensionNumber
+	}
+	return callEnd{name: Sanitize(e.Name), number: Sanitize(n), ext: ID(e.ExtensionID)}
+}
+
+// setCode moves p to code at t; true when it changed.
+func (c *Calls) setCode(p *callParty, code, reason string, t time.Time) bool {
+	if p.code == code && p.reason == reason {
+		return false
+	}
+	wasLive := p.live() || p.code == ""
+	if p.code != code {
+		p.since = t
+	}
+	if p.code == "" && code != rc.PartyDisconnected && code != rc.PartyGone {
+		p.joined = t
+	}
+	p.code, p.reason = code, reason
+	if code == rc.PartyAnswered && !c.isQueue(p.ext) && p.ext != "" {
+		p.wasAnswered = true
+	}
+	if wasLive && !p.live() && c.isQueue(p.ext) {
+		c.count(p, t)
+	}
+	return true
+}
+
+// Apply takes one telephony session event; false when it changed nothing
+// (an old sequence, a duplicate).
+func (c *Calls) Apply(ev rc.TelephonySession, at time.Time) bool {
+	if ev.ID == "" || len(ev.Parties) == 0 {
+		return false
+	}
+	t := ev.EventTime.Time
+	if t.IsZero() {
+		t = at
+	}
+	v := c.version
+	c.observe(t)
+	c.prune(at)
+	changed := false
+	for i := range ev.Parties {
+		if c.applyParty(ev, &ev.Parties[i], t, at) {
+			changed = true
+		}
+	}
+	if changed {
+		c.version++
+	}
+	return changed || c.version != v
+}
+
+func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.Time) bool {
+	if rp.ID == "" {
+		return false
+	}
+	s := c.sessions[ev.ID]
+	var p *callParty
+	moved := false
+	if s != nil {
+		p = s.party(rp.ID)
+		if !s.serverStart && t.Before(s.start) {
+			s.start, moved = t, true // a late event still says when the call was up
+		}
+	}
+	if p == nil {
+		if e := c.ended[ev.ID]; e != nil {
+			if last, ok := e.seqs[rp.ID]; ok && (ev.Sequence == 0 || ev.Sequence <= last) {
+				return false // the party left; this is late
+			}
+		}
+	} else if ev.Sequence > 0 && ev.Sequence <= p.seq {
+		// Late: its state is stale, but it may tell since when the party
+		// is in its state (it left it and came back in between) and since
+		// when it was in the call.
+		if ev.Sequence > p.baseSeq && p.record(ev.Sequence, rp.Status.Code, t) && p.resince() {
+			moved = true
+		}
+		if p.live() && rp.Live() && !p.joined.IsZero() && t.Before(p.joined) {
+			p.joined, moved = t, true
+		}
+		return moved
+	}
+	if s == nil {
+		s = c.session(ev.ID)
+	}
+	if s.legacy == "" {
+		s.legacy = ev.SessionID
+	}
+	if !s.serverStart && (s.start.IsZero() || t.Before(s.start)) {
+		s.start = t
+	}
+	isNew := p == nil
+	if isNew {
+		p = &callParty{s: s, id: rp.ID}
+		s.parties = append(s.parties, p)
+	}
+	before := p.snapshot()
+	p.ext = ID(rp.Extension())
+	p.inbound = rp.Direction != "Outbound"
+	p.from, p.to = endOf(rp.From), endOf(rp.To)
+	p.missed = rp.MissedCall
+	p.queueCall = rp.QueueCall
+	if qn := rp.QueueName(); qn != "" {
+		p.queueName = Sanitize(qn)
+	}
+	p.parkID, p.parkData = Sanitize(string(rp.Park.ID)), Sanitize(rp.Status.ParkData)
+	if ev.Sequence > 0 {
+		p.seq = ev.Sequence
+	}
+	p.known, p.touched = true, at
+	c.setCode(p, rp.Status.Code, rp.Status.Reason, t)
+	if ev.Sequence > 0 {
+		p.record(ev.Sequence, rp.Status.Code, t)
+		p.resince()
+	}
+	c.index(p)
+	if !s.anyLive() {
+		c.forget(s, at)
+	}
+	return isNew || p.snapshot() != before
+}
+
+// partyEvent is one event's word on a party, kept so that since when the
+// party is in its state does not depend on the order events arrive in.
+type partyEvent struct {
+	seq  int64
+	code string
+	t    time.Time
+}
+
+// record files an event in the party's history, by sequence; false when
+// that sequence is there already.
+func (p *callParty) record(seq int64, code string, t time.Time) bool {
+	i, found := slices.BinarySearchFunc(p.hist, seq, func(e partyEvent, s int64) int { return cmp.Compare(e.seq, s) })
+	if found {
+		return false
+	}
+	p.hist = slices.Insert(p.hist, i, partyEvent{seq, code, t})
+	return true
+}
+
+// resince sets since from the history: the time of the first event of the
+// last run in the party's current state (or of what a read or the call
+// log said, when the run goes back that far). True when it changed.
+func (p *callParty) resince() bool {
+	n := len(p.hist)
+	if n == 0 || p.hist[n-1].code != p.code {
+		return false
+	}
+	i := n - 1
+	for i > 0 && p.hist[i-1].code == p.code {
+		i--
+	}
+	since := p.hist[i].t
+	if i == 0 && p.baseCode == p.code && !p.baseSince.IsZero() && p.baseSince.Before(since) {
+		since = p.baseSince
+	}
+	if since.Equal(p.since) {
+		return false
+	}
+	p.since = since
+	return true
+}
+
+// rebase makes the party's present state the base later events build on:
+// what a read, presence or the call log said.
+func (p *callParty) rebase() {
+	p.hist = p.hist[:0]
+	p.baseSeq, p.baseCode, p.baseSince = p.seq, p.code, p.since
+}
+
+// partySnapshot is what a party shows, to tell a change from a repeat.
+type partySnapshot struct {
+	ext                   ID
+	inbound, missed, qc   bool
+	known                 bool
+	from, to              callEnd
+	queueName, park, data string
+	code, reason          string
+	seq                   int64
+}
+
+func (p *callParty) snapshot() partySnapshot {
+	return partySnapshot{ext: p.ext, inbound: p.inbound, missed: p.missed, qc: p.queueCall, known: p.known,
+		from: p.from, to: p.to, queueName: p.queueName, park: p.parkID, data: p.parkData,
+		code: p.code, reason: p.reason, seq: p.seq}
+}
+
+// --- views -----------------------------------------------------------------------
+
+// stateOf is the switchboard state of a live party.
+func stateOf(p *callParty) CallState {
+	switch p.code {
+	case rc.PartySetup, rc.PartyProceeding:
+		if p.inbound {
+			return CallRinging
+		}
+		return CallDialling
+	case rc.PartyHold:
+		return CallHeld
+	case rc.PartyParked:
+		return CallParked
+	case rc.PartyVoiceMail, "VoiceMailScreening":
+		return CallVoicemail
+	}
+	return CallConnected
+}
+
+// remote is the other end of p.
+func (p *callParty) remote() callEnd {
+	if p.inbound {
+		return p.from
+	}
+	return p.to
+}
+
+// queueOf is the queue p's call came through, if any.
+func (c *Calls) queueOf(p *callParty) (ID, string) {
+	if !p.queueCall || c.isQueue(p.ext) {
+		return "", ""
+	}
+	for i := len(p.s.parties) - 1; i >= 0; i-- {
+		if o := p.s.parties[i]; c.isQueue(o.ext) {
+			return o.ext, c.queues[o.ext]
+		}
+	}
+	if id, ok := c.byName[p.queueName]; ok {
+		return id, p.queueName
+	}
+	return "", p.queueName
+}
+
+func orbitOf(p *callParty) string {
+	if p.parkData != "" {
+		return p.parkData
+	}
+	return p.parkID
+}
+
+// Of lists a person's live calls: ringing first, then dialling,
+// connected, held, parked, and voicemail being left; oldest first within
+// each.
+func (c *Calls) Of(ext ID) []PartyCall {
+	set := c.byExt[ext]
+	if len(set) == 0 {
+		return nil
+	}
+	out := make([]PartyCall, 0, len(set))
+	for p := range set {
+		r := p.remote()
+		q, qn := c.queueOf(p)
+		pc := PartyCall{
+			Session: p.s.id, Party: p.id, Ext: p.ext, State: stateOf(p), Inbound: p.inbound,
+			Remote: r.name, RemoteNumber: r.number, Queue: q, QueueName: qn,
+			Start: p.s.start, Since: p.since, Known: p.known,
+		}
+		if pc.State == CallParked {
+			pc.Orbit = orbitOf(p)
+		}
+		out = append(out, pc)
+	}
+	slices.SortFunc(out, func(a, b PartyCall) int {
+		return cmp.Or(cmp.Compare(a.State, b.State), a.Start.Compare(b.Start), cmp.Compare(a.Session, b.Session), cmp.Compare(a.Party, b.Party))
+	})
+	return out
+}
+
+// Mine lists the signed-in user's live calls (Of(me)).
+func (c *Calls) Mine() []PartyCall {
+	if c.me == "" {
+		return nil
+	}
+	return c.Of(c.me)
+}
+
+// Parked lists the parked calls, oldest first.
+func (c *Calls) Parked() []ParkedCall {
+	out := make([]ParkedCall, 0, len(c.parked))
+	for p := range c.parked {
+		r := p.remote()
+		pc := ParkedCall{Session: p.s.id, Party: p.id, Orbit: orbitOf(p), Caller: r.name, CallerNumber: r.number,
+			ParkedBy: p.ext, Since: p.since}
+		if p.parkData == "" && p.parkID != "" {
+			pc.Location = ID(p.parkID)
+		}
+		out = append(out, pc)
+	}
+	slices.SortFunc(out, func(a, b ParkedCall) int {
+		return cmp.Or(a.Since.Compare(b.Since), cmp.Compare(a.Session, b.Session), cmp.Compare(a.Party, b.Party))
+	})
+	return out
+}
+
+// Backlog is one queue's backlog; false when q is not a known queue.
+func (c *Calls) Backlog(q ID) (Backlog, bool) {
+	name, ok := c.queues[q]
+	if !ok {
+		return Backlog{}, false
+	}
+	b := Backlog{Queue: q, Name: name, CountingSince: c.countingSince, LowerBound: c.lowerBound, Known: c.accountWide}
+	if qc := c.counts[q]; qc != nil {
+		b.Answered, b.Abandoned = qc.answered, qc.abandoned
+	}
+	for p := range c.waiting[q] {
+		w := Waiter{Session: p.s.id, Party: p.id, Caller: p.from.name, CallerNumber: p.from.number, Since: p.joined}
+		for _, o := range p.s.parties {
+			if o.live() && o.ringing() && o.inbound && o.ext != "" && !c.isQueue(o.ext) {
+				w.RingingExt = o.ext
+			}
+		}
+		b.Waiting = append(b.Waiting, w)
+	}
+	slices.SortFunc(b.Waiting, func(x, y Waiter) int {
+		return cmp.Or(x.Since.Compare(y.Since), cmp.Compare(x.Session, y.Session))
+	})
+	return b, true
+}
+
+// Backlogs lists every queue's backlog, in queue-name order.
+func (c *Calls) Backlogs() []Backlog {
+	ids := make([]ID, 0, len(c.queues))
+	for id := range c.queues {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b ID) int { return cmp.Or(cmp.Compare(c.queues[a], c.queues[b]), cmp.Compare(a, b)) })
+	out := make([]Backlog, 0, len(ids))
+	for _, id := range ids {
+		b, _ := c.Backlog(id)
+		out = append(out, b)
+	}
+	return out
+}

@@ -1,0 +1,326 @@
+package state
+
+import (
+	"slices"
+	"time"
+
+	"github.com/rchud/rchud/rc"
+)
+
+// Starting mid-day: the call log's active calls say who waits in a queue
+// since when and what is parked where; presence and reads of the sessions
+// say what the call log cannot (whether a user's phone rings, talks or
+// holds).
+// Bootstrap replaces the picture of live calls with the call log's active
+// calls, read at at (when the request was sent): sessions it does not list
+// have ended, unless an event has touched them since. It keeps the counts
+// (a waiting call that ended unseen makes them lower bounds). The call log
+// says who waits in a queue since when and what is parked where, but not
+// whether a user's phone rings, talks or holds: need lists the sessions to
+// read (rc.Client.TelephonySession) and hand to AddSession, after
+// SettleFromPresence has settled what presence can (Need lists what is
+// left). Until then those parties show as connected, with Known false.
+func (c *Calls) Bootstrap(records []rc.CallLogRecord, at time.Time) (need []string) {
+	c.observe(at)
+	c.prune(at)
+	listed := map[string]bool{}
+	for i := range records {
+		r := &records[i]
+		if r.TelephonySessionID == "" || r.Result != "" && r.Result != rc.ResultInProgress {
+			continue // cannot be placed, or over (the call log keeps ended calls a while)
+		}
+		if c.bootstrapRecord(r, at) {
+			listed[r.TelephonySessionID] = true
+		}
+	}
+	for id, s := range c.sessions {
+		if listed[id] {
+			continue
+		}
+		if slices.ContainsFunc(s.parties, func(p *callParty) bool { return p.touched.After(at) }) {
+			continue // news newer than the list
+		}
+		for _, p := range slices.Clone(s.parties) {
+			c.drop(p, at)
+		}
+		c.forget(s, at)
+	}
+	c.version++
+	return c.Need()
+}
+
+// Need lists the sessions with a user's party whose state is a guess (from
+// the call log, or from before a gap), to read and hand to AddSession.
+// Presence settles many of them for free (SettleFromPresence).
+func (c *Calls) Need() []string {
+	var need []string
+	for id, s := range c.sessions {
+		if slices.ContainsFunc(s.parties, func(p *callParty) bool {
+			return p.live() && !p.known && p.ext != "" && !c.isQueue(p.ext)
+		}) {
+			need = append(need, id)
+		}
+	}
+	slices.Sort(need)
+	return need
+}
+
+// SettleFromPresence settles the guessed state of ext's parties from its
+// detailed presence's activeCalls (telephonySessionId, partyId and
+// telephonyStatus per call), which the mirror reads anyway: a party whose
+// state came from an event or a read session is left alone (presence and
+// session events are separate streams). True when it changed something.
+func (c *Calls) SettleFromPresence(ext ID, calls []rc.ActiveCall, at time.Time) bool {
+	changed := false
+	for i := range calls {
+		ac := &calls[i]
+		s := c.sessions[ac.TelephonySessionID]
+		if s == nil || ac.PartyID == "" {
+			continue
+		}
+		p := s.party(ac.PartyID)
+		if p == nil || p.known || !p.live() || p.ext != ext {
+			continue
+		}
+		code := ""
+		switch ac.TelephonyStatus {
+		case "Ringing":
+			code = rc.PartyProceeding
+		case "CallConnected":
+			code = rc.PartyAnswered
+		case "OnHold":
+			code = rc.PartyHold
+		case "ParkedCall":
+			code = rc.PartyParked
+		default:
+			continue // NoCall: its end comes as an event, or with the next bootstrap
+		}
+		since := p.since
+		if since.IsZero() {
+			since = at
+		}
+		if ac.Direction == "Outbound" {
+			p.inbound = false
+		}
+		if ac.QueueCall {
+			p.queueCall = true
+			if qn := ac.QueueName(); qn != "" && p.queueName == "" {
+				p.queueName = Sanitize(qn)
+			}
+		}
+		p.known = true
+		c.setCode(p, code, "", since)
+		p.rebase()
+		c.index(p)
+		changed = true
+	}
+	if changed {
+		c.version++
+	}
+	return changed
+}
+
+// bootstrapRecord takes one record's live legs; false when none is live.
+func (c *Calls) bootstrapRecord(r *rc.CallLogRecord, at time.Time) bool {
+	legs := r.Legs
+	if len(legs) == 0 && r.PartyID != "" {
+		// Simple view: the record is its party's only leg.
+		legs = []rc.CallLogLeg{{
+			TelephonySessionID: r.TelephonySessionID, PartyID: r.PartyID, StartTime: r.StartTime,
+			Direction: r.Direction, Action: r.Action, Result: r.Result, From: r.From, To: r.To, Extension: r.Extension,
+		}}
+	}
+	var take []*rc.CallLogLeg
+	e := c.ended[r.TelephonySessionID]
+	for i := range legs {
+		l := &legs[i]
+		if l.PartyID == "" || l.Result != "" && l.Result != rc.ResultInProgress {
+			continue
+		}
+		if e != nil {
+			if _, gone := e.seqs[l.PartyID]; gone {
+				continue // we saw it leave; the call log lags
+			}
+		}
+		take = append(take, l)
+	}
+	if len(take) == 0 {
+		return false
+	}
+	delete(c.ended, r.TelephonySessionID)
+	s := c.session(r.TelephonySessionID)
+	if r.SessionID != "" {
+		s.legacy = r.SessionID
+	}
+	if !r.StartTime.IsZero() {
+		s.start, s.serverStart = r.StartTime.Time, true
+	}
+	viaQueue := c.isQueue(ID(r.To.ExtensionID))
+	for _, l := range take {
+		if c.isQueue(legOwner(l)) {
+			viaQueue = true
+		}
+	}
+	inRecord := map[string]bool{}
+	for _, l := range take {
+		inRecord[l.PartyID] = true
+		p := s.party(l.PartyID)
+		if p != nil && p.known {
+			if c.isQueue(p.ext) && !l.StartTime.IsZero() {
+				p.joined = l.StartTime.Time // the server's word on when they entered
+			}
+			continue // an event said more than the call log can
+		}
+		if p == nil {
+			p = &callParty{s: s, id: l.PartyID}
+			s.parties = append(s.parties, p)
+		}
+		c.fromLeg(p, l, r, viaQueue, at)
+		p.rebase()
+		c.index(p)
+	}
+	if c.accountWide && len(r.Legs) > 0 {
+		// The company's record lists every party still in the call.
+		for _, p := range slices.Clone(s.parties) {
+			if !inRecord[p.id] && !p.touched.After(at) {
+				c.drop(p, at)
+			}
+		}
+	}
+	return true
+}
+
+func legOwner(l *rc.CallLogLeg) ID {
+	if l.Extension != nil {
+		return ID(l.Extension.ID)
+	}
+	return ""
+}
+
+// fromLeg sets p from a call log leg: a queue's party waits, a park leg
+// is parked, anyone else is taken to be connected until told.
+func (c *Calls) fromLeg(p *callParty, l *rc.CallLogLeg, r *rc.CallLogRecord, viaQueue bool, at time.Time) {
+	start := l.StartTime.Time
+	if start.IsZero() {
+		start = r.StartTime.Time
+	}
+	if start.IsZero() {
+		start = at
+	}
+	p.ext = legOwner(l)
+	p.inbound = l.Direction != "Outbound"
+	p.from, p.to = logEndOf(l.From), logEndOf(l.To)
+	p.touched = at
+	code := rc.PartyAnswered
+	p.known = false
+	switch {
+	case c.isQueue(p.ext):
+		code, p.known = rc.PartyProceeding, true
+	case l.LegType == "CallPark" || l.LegType == "ParkLocation" || l.Action == "Call Park" || l.Action == "Park Location":
+		code, p.known = rc.PartyParked, true
+		p.parkData, p.parkID = "", ""
+		if l.To.ExtensionID != "" {
+			p.parkID = Sanitize(string(l.To.ExtensionID))
+		} else {
+			p.parkData = Sanitize(l.To.PhoneNumber)
+		}
+		p.to = callEnd{}
+	}
+	if p.ext != "" && !c.isQueue(p.ext) && viaQueue {
+		p.queueCall = true
+		if q := ID(r.To.ExtensionID); c.isQueue(q) {
+			p.queueName = c.queues[q]
+		}
+	}
+	if p.code != code {
+		p.code, p.since = code, start
+	}
+	if p.joined.IsZero() || start.Before(p.joined) {
+		p.joined = start
+	}
+}
+
+// AddSession takes a session read at at (GET .../telephony/sessions/{id},
+// which lists the parties still in the call), as Bootstrap asked. Parties
+// an event has touched since at keep what the event said.
+func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
+	if rs.ID == "" {
+		return
+	}
+	c.observe(at)
+	e := c.ended[rs.ID]
+	s := c.sessions[rs.ID]
+	if s == nil {
+		live := slices.ContainsFunc(rs.Parties, func(p rc.CallParty) bool {
+			_, gone := e.seqsOf()[p.ID]
+			return p.ID != "" && p.Live() && !gone
+		})
+		if !live {
+			return
+		}
+		s = c.session(rs.ID)
+	}
+	if s.legacy == "" {
+		s.legacy = rs.SessionID
+	}
+	if !rs.CreationTime.IsZero() {
+		s.start, s.serverStart = rs.CreationTime.Time, true
+	}
+	listed := map[string]bool{}
+	for i := range rs.Parties {
+		rp := &rs.Parties[i]
+		if rp.ID == "" {
+			continue
+		}
+		listed[rp.ID] = true
+		p := s.party(rp.ID)
+		if p != nil && p.touched.After(at) {
+			continue
+		}
+		if p == nil {
+			if _, gone := e.seqsOf()[rp.ID]; gone {
+				continue
+			}
+			p = &callParty{s: s, id: rp.ID}
+			s.parties = append(s.parties, p)
+		}
+		p.ext = ID(rp.Extension())
+		p.inbound = rp.Direction != "Outbound"
+		p.from, p.to = endOf(rp.From), endOf(rp.To)
+		p.missed = rp.MissedCall
+		if rp.QueueCall {
+			p.queueCall = true
+		}
+		if qn := rp.QueueName(); qn != "" {
+			p.queueName = Sanitize(qn)
+		}
+		p.parkID, p.parkData = Sanitize(string(rp.Park.ID)), Sanitize(rp.Status.ParkData)
+		since := at
+		switch {
+		case !p.known && !p.since.IsZero():
+			since = p.since // the call log's start of its leg
+		case p.code == "" && c.isQueue(p.ext) && !s.start.IsZero():
+			since = s.start // it has waited at least since the call began
+		}
+		p.known, p.touched = true, at
+		c.setCode(p, rp.Status.Code, rp.Status.Reason, since)
+		p.rebase()
+		c.index(p)
+	}
+	for _, p := range slices.Clone(s.parties) {
+		if !listed[p.id] && p.live() && !p.touched.After(at) {
+			c.drop(p, at)
+		}
+	}
+	if !s.anyLive() {
+		c.forget(s, at)
+	}
+	c.version++
+}
+
+func (e *endedSession) seqsOf() map[string]int64 {
+	if e == nil {
+		return nil
+	}
+	return e.seqs
+}
