@@ -26,6 +26,8 @@ type hudFlags struct {
 	readOnly             bool
 	color                string
 	ringAlarm, holdAlarm time.Duration
+	waitAlarm            time.Duration
+	device               string
 }
 
 func (f *hudFlags) bind(fs *flag.FlagSet) {
@@ -34,6 +36,8 @@ func (f *hudFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.color, "color", "auto", "colours: `auto` (honours NO_COLOR), truecolor, 256, 16 or none")
 	fs.DurationVar(&f.ringAlarm, "ring-alarm", 20*time.Second, "a call ringing this long turns its time amber, twice that red")
 	fs.DurationVar(&f.holdAlarm, "hold-alarm", time.Minute, "a call on hold this long turns its time amber, twice that red")
+	fs.DurationVar(&f.waitAlarm, "wait-alarm", time.Minute, "a caller waiting in a queue this long turns its count amber, twice that red")
+	fs.StringVar(&f.device, "device", "", "the phone to answer and pick up calls on: its id, or part of its name (default: your first desk phone)")
 }
 
 // hudTerminal replaces the terminal in tests: keys come from in, frames go
@@ -72,8 +76,8 @@ func runHUD(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 	if err != nil {
 		return fail(stderr, cmd, err, exitUsage)
 	}
-	if hf.ringAlarm <= 0 || hf.holdAlarm <= 0 {
-		return fail(stderr, cmd, errors.New("--ring-alarm and --hold-alarm must be positive durations"), exitUsage)
+	if hf.ringAlarm <= 0 || hf.holdAlarm <= 0 || hf.waitAlarm <= 0 {
+		return fail(stderr, cmd, errors.New("--ring-alarm, --hold-alarm and --wait-alarm must be positive durations"), exitUsage)
 	}
 	opts := []tea.ProgramOption{tea.WithOutput(stdout), tea.WithColorProfile(profile), tea.WithEnvironment(environ)}
 	if t := hudTerminal; t != nil {
@@ -90,12 +94,13 @@ func runHUD(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 		t.demo(sess.emu)
 	}
 
-	acct := sess.account(lookupOr(lookup, "LANG"))
+	acct := sess.account(lookupOr(lookup, "LANG"), hf.device)
 	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go acct.mirror.Run(runCtx) // publishes the view's frames
 	view := acct.mirror.NewView(state.ViewOptions{Query: state.Query{Sort: state.ColName}})
 	defer view.Close()
+	caller := state.NewCaller(runCtx, acct.mirror, state.NewCallControl(acct.client, acct.mirror), sess.log.With("component", "calls"))
 	model := ui.New(ui.Options{
 		View: view,
 		Writer: func() (ui.Writer, error) {
@@ -111,6 +116,8 @@ func runHUD(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 		People:    sess.people(),
 		RingAlarm: hf.ringAlarm,
 		HoldAlarm: hf.holdAlarm,
+		WaitAlarm: hf.waitAlarm,
+		Caller:    caller,
 	})
 	p := tea.NewProgram(model, opts...)
 
@@ -135,6 +142,7 @@ func runHUD(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 	}()
 
 	_, perr := p.Run()
+	caller.Close(2 * time.Second) // an action asked for just before quitting still goes
 	cancel()
 	t := time.NewTimer(shutdownWithin)
 	defer t.Stop()

@@ -128,10 +128,10 @@ type account struct {
 
 // account wires a client, a mirror (sorting names in the language of
 // locale, LANG's value) and the sync that keeps it live.
-func (s *session) account(locale string) *account {
+func (s *session) account(locale, device string) *account {
 	a := &account{mirror: state.NewMirrorIn(locale, nil)}
 	a.client = rc.New(s.cfg, rc.Options{Logger: s.log.With("component", "rc")})
-	a.sync = state.NewSync(a.client, a.mirror, state.SyncOptions{Logger: s.log.With("component", "sync")})
+	a.sync = state.NewSync(a.client, a.mirror, state.SyncOptions{Logger: s.log.With("component", "sync"), Device: device})
 	return a
 }
 

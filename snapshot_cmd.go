@@ -52,7 +52,7 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	}
 	defer sess.close()
 
-	acct := sess.account(lookupOr(lookup, "LANG"))
+	acct := sess.account(lookupOr(lookup, "LANG"), "")
 	m, sync := acct.mirror, acct.sync
 	runCtx, cancel := context.WithCancel(ctx)
 	done := acct.run(runCtx)

@@ -87,7 +87,7 @@ func (c *Caller) Act(r CallRequest) error {
 		return ErrNotSignedIn
 	}
 	c.m.mu.Lock()
-	ok, why, device := c.m.desk.control, c.m.desk.why, c.m.desk.device
+	ok, why, device := c.m.desk.control, c.m.desk.why, c.m.desk.deviceID
 	c.m.mu.Unlock()
 	if !ok {
 		if why != "" {

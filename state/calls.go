@@ -179,6 +179,9 @@ type ParkedCall struct {
 	Location                                    ID
 	ParkedBy                                    ID
 	Since                                       time.Time
+	// ParkedByName and LocationName are the names the mirror knows for
+	// ParkedBy and Location (filled by the mirror for the screen).
+	ParkedByName, LocationName string
 }
 
 // Waiter is one caller waiting in a queue.

@@ -120,6 +120,13 @@ type Desk struct {
 	Device string
 	// Calls are the viewer's calls, the one their badge shows first.
 	Calls []MyCall
+	// Parked are the account's parked calls, oldest first, as far as the
+	// viewer can see them.
+	Parked []ParkedCall
+	// Backlogs are every call queue's backlog; BacklogWhy says why they
+	// are not known when they are not.
+	Backlogs   []Backlog
+	BacklogWhy string
 	// Others are the actions on no call listed: finished ones whose call is
 	// no longer the viewer's (a transfer, a park, a hang-up), and pickups
 	// of calls not theirs yet.
@@ -135,6 +142,10 @@ type deskBook struct {
 	control bool
 	why     string
 	device  string
+	// deviceID is the device's id, which answers and pickups name.
+	deviceID string
+	// backlogWhy says why queue backlogs are not known ("" when they are).
+	backlogWhy string
 }
 
 // begin records a new action, pending.
@@ -269,9 +280,11 @@ func (b *deskBook) nextChange(now time.Time) time.Time {
 	return next
 }
 
-// desk builds the desk of viewer me from their entry.
-func (b *deskBook) desk(me ID, e *Entry) *Desk {
-	d := &Desk{Version: b.version, CallControl: b.control, Why: b.why, Device: b.device}
+// desk builds the desk of viewer me from their entry and the calls
+// tracked.
+func (b *deskBook) desk(me ID, e *Entry, cv *callsView) *Desk {
+	d := &Desk{Version: b.version, CallControl: b.control, Why: b.why, Device: b.device,
+		Parked: cv.parked, Backlogs: cv.backlogs, BacklogWhy: b.backlogWhy}
 	if e != nil {
 		primary := e.PrimaryCall()
 		for i := range e.Calls {
@@ -320,13 +333,13 @@ type TransferTo struct {
 }
 
 // SetCallControl records whether call actions are possible (and why not),
-// and the device calls are answered on.
-func (m *Mirror) SetCallControl(ok bool, why, device string) {
+// and the device calls are answered on: its id and its name as shown.
+func (m *Mirror) SetCallControl(ok bool, why, deviceID, device string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	d := &m.desk
-	if d.control != ok || d.why != why || d.device != device {
-		d.control, d.why, d.device = ok, why, device
+	if d.control != ok || d.why != why || d.device != device || d.deviceID != deviceID {
+		d.control, d.why, d.device, d.deviceID = ok, why, Sanitize(device), deviceID
 		d.version++
 		m.signal()
 	}

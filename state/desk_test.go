@@ -82,7 +82,7 @@ func TestCallActionsArePendingUntilTheServerShowsThemDone(t *testing.T) {
 	if err := c.Act(CallRequest{Kind: ActAnswer, Call: call.Ref(), Caller: "Acme Supply"}); !errors.Is(err, ErrNoCallControl) {
 		t.Fatalf("without call control an action must be refused before sending: %v", err)
 	}
-	m.SetCallControl(true, "", "Desk phone")
+	m.SetCallControl(true, "", "11", "Desk phone")
 	if err := c.Act(CallRequest{Kind: ActAnswer, Call: call.Ref(), Caller: "Acme Supply"}); err != nil {
 		t.Fatal(err)
 	}

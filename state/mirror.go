@@ -27,6 +27,9 @@ type Mirror struct {
 	jn    journal
 	wr    writeBook
 	desk  deskBook
+	// calls tracks telephony sessions: parked calls, queue backlogs.
+	calls      *Calls
+	callsCache callsView
 	// company is the account's company name ("" until read).
 	company string
 
@@ -57,6 +60,7 @@ func NewMirrorIn(locale string, now func() time.Time) *Mirror {
 		now:     now,
 		store:   newStore(now, newCollator(locale)),
 		jn:      newJournal(),
+		calls:   NewCalls(),
 		wr:      newWriteBook(),
 		views:   map[*View]struct{}{},
 		indexes: map[string]*index{},
@@ -93,6 +97,7 @@ func (m *Mirror) SetMe(id ID, admin bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.store.me, m.store.admin = id, admin
+	m.calls.SetMe(id)
 	m.touchAll()
 }
 
@@ -140,6 +145,11 @@ func (m *Mirror) SetQueues(qs []Queue) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.store.setQueues(qs)
+	names := make(map[ID]string, len(qs))
+	for _, q := range qs {
+		names[q.ID] = q.Name
+	}
+	m.calls.SetQueues(names)
 	m.touchAll()
 }
 
@@ -209,6 +219,7 @@ func (m *Mirror) ApplyEvent(p *rc.Presence, at time.Time, detailed bool) {
 	u := updateOf(p, detailed)
 	m.jn.record(id, &u)
 	m.applyLocked(id, &u, at, true)
+	m.settleCalls(id, p, at)
 }
 
 // applyLocked merges a presence update, field by field on their
@@ -634,6 +645,9 @@ func (m *Mirror) publishLocked() {
 	m.structural = false
 	if len(m.desk.actions) > 0 {
 		m.desk.settle(m.callsOf, now)
+	}
+	if m.calls.Tick(now) {
+		m.desk.version++
 	}
 	for v := range m.views {
 		v.relocate()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rchud/rchud/rc"
@@ -19,6 +20,9 @@ type SyncOptions struct {
 	// LiveWait is how long the first load waits for the subscription to be
 	// live, so that nothing changes unseen between the two.
 	LiveWait time.Duration
+	// Device names the phone calls are answered on (an id, or part of a
+	// name); empty: the first desk phone.
+	Device string
 }
 
 // Sync keeps a Mirror equal to the server: bootstrap (directory, then
@@ -48,6 +52,10 @@ type Sync struct {
 	resyncs  int // resyncs started, for tests and figures
 	cancelRS context.CancelFunc
 	rsDone   chan struct{}
+
+	// callsOff: the server refused the telephony filter (no CallControl);
+	// deviceSet: the phone to answer on is chosen.
+	callsOff, deviceSet atomic.Bool
 }
 
 // NewSync makes a sync loop for c into m.
@@ -107,6 +115,7 @@ func (s *Sync) Run(ctx context.Context) error {
 	s.writer = NewWriter(ctx, s.m, s.c, s.log)
 	close(s.writerReady)
 	s.log.Info("signed in", "extension", self.ExtensionNumber, "admin", admin)
+	s.goRun(func() { s.companyName(ctx) })
 
 	if err := s.c.ListExtensions(ctx, nil, func(page []rc.Extension) error {
 		s.m.AddExtensions(page)
@@ -143,6 +152,11 @@ func (s *Sync) Run(ctx context.Context) error {
 			return
 		}
 		s.startResync(ctx, "first load", admin)
+		select {
+		case <-s.ready:
+			s.runCalls(ctx, ID(me), admin)
+		case <-ctx.Done():
+		}
 	})
 	late := false // the first load began before the subscription was live
 	for ev := range s.stream.Events() {
@@ -165,18 +179,21 @@ func (s *Sync) Run(ctx context.Context) error {
 		case ev.Resync != nil:
 			s.log.Info("resync", "why", ev.Resync.Why)
 			s.startResync(ctx, ev.Resync.Why, admin)
+			s.m.CallsGap(s.m.now())
+			s.goRun(func() { s.runCalls(ctx, ID(me), admin) })
 		case ev.Disabled != nil:
 			s.log.Info("filters not granted", "filters", ev.Disabled)
 			s.m.SetDisabled(ev.Disabled)
+			s.telephonyDisabled(ev.Disabled, admin)
 		case ev.Notification != nil:
-			s.apply(ev.Notification)
+			s.apply(ctx, ev.Notification)
 		}
 	}
 	return nil
 }
 
 // apply routes one notification into the mirror.
-func (s *Sync) apply(n *rc.Notification) {
+func (s *Sync) apply(ctx context.Context, n *rc.Notification) {
 	if s.onNote != nil {
 		s.onNote(n)
 	}
@@ -195,6 +212,20 @@ func (s *Sync) apply(n *rc.Notification) {
 			return
 		}
 		s.m.ApplyQueueEvent(changes)
+	case rc.KindTelephonySession:
+		ts, err := n.TelephonySession()
+		if err != nil {
+			s.log.Debug("undecodable telephony notification", "err", err)
+			return
+		}
+		s.m.ApplyTelephony(ts, n.Timestamp.Time)
+	case rc.KindExtensionList:
+		changes, err := n.ExtensionChanges()
+		if err != nil {
+			s.log.Debug("undecodable directory notification", "err", err)
+			return
+		}
+		s.directoryChanged(ctx, changes)
 	}
 }
 
@@ -216,7 +247,7 @@ func (s *Sync) filters(me ID, admin bool, queues []Queue) []string {
 	for _, q := range queues {
 		f = append(f, "/restapi/v1.0/account/~/call-queues/"+string(q.ID)+"/presence")
 	}
-	return f
+	return append(f, callFilters(me, admin)...)
 }
 
 // loadQueues reads the call queues, their members, and my availability in

@@ -531,7 +531,7 @@ func (v *View) build() *Frame {
 	}
 	slices.Sort(f.Watched)
 	f.Me = m.meLocked(me, now)
-	f.Desk = m.desk.desk(me, f.Me.Entry)
+	f.Desk = m.desk.desk(me, f.Me.Entry, m.callsShown())
 	margin := max(4, v.height/2)
 	from, to := max(0, v.top-margin), min(lay.lines, v.top+v.height+margin)
 	f.First = from

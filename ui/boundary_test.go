@@ -33,7 +33,7 @@ var frameSide = map[string]bool{
 	"Status": true, "StatusAvailable": true, "StatusBusy": true, "StatusInvisible": true, "StatusDND": true,
 	"DNDStatus": true, "MaxMessage": true, "Sanitize": true, "FormatDuration": true,
 	// The desk and the call actions asked through a CallActor.
-	"Desk": true, "MyCall": true, "CallAction": true, "CallRef": true, "CallRequest": true, "TransferTo": true,
+	"Desk": true, "MyCall": true, "Backlog": true, "ParkedCall": true, "Waiter": true, "CallAction": true, "CallRef": true, "CallRequest": true, "TransferTo": true,
 	"ActAnswer": true, "ActHold": true, "ActUnhold": true, "ActTransfer": true, "ActVoicemail": true, "ActPark": true,
 	"ActPickup": true, "ActHangUp": true, "ActionPending": true, "ActionSent": true, "ActionDone": true, "ActionFailed": true,
 }

@@ -78,7 +78,7 @@ func (m *Model) colleague() (*state.Entry, bool) {
 // one, or (for an admin) one ringing them.
 func (m *Model) pickable() (*state.Entry, *state.Call, bool) {
 	l, ok := m.frame.Selected()
-	if !ok || l.Me {
+	if !ok || l.Me || m.pane == paneParked {
 		return nil, nil, false
 	}
 	for i := range l.Entry.Calls {
@@ -118,6 +118,9 @@ func (m *Model) callKeys() []*key.Binding {
 	}
 	if _, _, ok := m.pickable(); ok {
 		live = append(live, &k.Pickup)
+	} else if _, ok := m.selectedParked(); ok && m.pane == paneParked {
+		live = append(live, &k.Pickup)
+		k.Pickup.SetHelp("u", "pick up this parked call")
 	}
 	return live
 }
@@ -203,6 +206,21 @@ func (m *Model) onCallKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 			m.mode = modeConfirm
 		}
 		return nil, true
+	case key.Matches(msg, k.Pickup) && m.pane == paneParked:
+		pc, ok := m.selectedParked()
+		if !ok {
+			return nil, true
+		}
+		who := pc.Caller
+		if who == "" {
+			who = pc.CallerNumber
+		}
+		orbit := pc.Orbit
+		if pc.LocationName != "" {
+			orbit = pc.LocationName
+		}
+		return m.act(state.CallRequest{Kind: state.ActPickup, Call: state.CallRef{Session: pc.Session, Party: pc.Party, Ext: pc.ParkedBy},
+			Caller: who, Target: "parked at " + orbit}), true
 	case key.Matches(msg, k.Pickup):
 		e, c, ok := m.pickable()
 		if !ok {
@@ -310,7 +328,8 @@ func (m *Model) callStrip(w, h int) []string {
 		}
 		if a := c.Action; a != nil {
 			b.WriteString(" · " + actionText(st, a))
-		} else if i == 0 {
+		}
+		if i == 0 && (c.Action == nil || !c.Action.Live()) {
 			if hints := m.callHints(); hints != "" {
 				b.WriteString("  " + hints)
 			}

@@ -46,7 +46,7 @@ func TestCallKeysActOnMyCalls(t *testing.T) {
 	h.changed()
 	// Without the CallControl permission there are no call keys, and help
 	// says why.
-	f.m.SetCallControl(false, "the app lacks the CallControl permission", "")
+	f.m.SetCallControl(false, "the app lacks the CallControl permission", "", "")
 	h.changed()
 	h.wantScreen("← Acme Supply +14155550100 via Support · Ringing 0:42")
 	h.press("r")
@@ -57,7 +57,7 @@ func TestCallKeysActOnMyCalls(t *testing.T) {
 	h.wantScreen("Call keys are hidden: the app lacks the CallControl permission.")
 	h.press("esc")
 
-	f.m.SetCallControl(true, "", "Desk phone")
+	f.m.SetCallControl(true, "", "11", "Desk phone")
 	h.changed()
 	h.wantScreen("r answer my ringing call")
 	h.press("r")
@@ -133,7 +133,7 @@ func TestCallActionsShowPendingThenDoneWhereTheCallWas(t *testing.T) {
 	c := state.NewCaller(context.Background(), f.m, transferControl{}, nil)
 	defer c.Close(time.Second)
 	h := newHUDWith(t, f, Options{Caller: c}, 120, 30)
-	f.m.SetCallControl(true, "", "Desk phone")
+	f.m.SetCallControl(true, "", "11", "Desk phone")
 	f.event(t, "1", myCallEvent(10, "CallConnected"))
 	h.changed()
 	h.selectName("Ben Ng", "")

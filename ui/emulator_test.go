@@ -162,6 +162,15 @@ func goldenDemo(t *testing.T, agent bool) *demo {
 		e, _ := d.m.Get(state.ID(u[2].ID))
 		return e.Message == msg
 	})
+	// The front desk readies itself after the first load: the company
+	// name, the phone to answer on, and (for a supervisor) the backlogs.
+	v := d.m.NewView(state.ViewOptions{})
+	defer v.Close()
+	waitFor(t, 10*time.Second, "the company name and the front desk", func() bool {
+		d.m.Publish()
+		f := v.Latest()
+		return f.Company != "" && f.Desk.CallControl && (agent || len(f.Desk.Backlogs) > 0 && f.Desk.Backlogs[0].Known)
+	})
 	return d
 }
 

@@ -201,7 +201,7 @@ func renderColumnHeader(st *Styles, lay layout, sortBy state.Column, desc bool) 
 }
 
 // renderGroupHeader draws a group's title and its counts.
-func renderGroupHeader(st *Styles, g *state.Heading, w int, hint string) string {
+func renderGroupHeader(st *Styles, g *state.Heading, w int, hint, backlog string) string {
 	title := g.Title
 	if title == "" {
 		title = "(no name)"
@@ -210,6 +210,9 @@ func renderGroupHeader(st *Styles, g *state.Heading, w int, hint string) string 
 	if g.Queue {
 		// Only those available and taking this queue's calls can take one.
 		text += fmt.Sprintf(" · %d can take a call", g.CanTake)
+		if backlog != "" {
+			text += " · " + backlog
+		}
 	}
 	if c := countsText(&g.Counts); c != "" {
 		text += " · " + c

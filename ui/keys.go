@@ -23,6 +23,9 @@ type KeyMap struct {
 	// My calls: these act through the phone system.
 	Answer, Hold, Transfer, Voicemail, Dial, Park, HangUp, Pickup key.Binding
 
+	// Board shows the queue board; Parked the parked calls.
+	Board, Parked key.Binding
+
 	Queues, Help, Quit key.Binding
 
 	// Prompts: the filter and message editors, the sort chooser, y/n.
@@ -70,6 +73,9 @@ func NewKeyMap(readOnly bool) *KeyMap {
 		HangUp:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "hang up")),
 		Pickup:    key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "pick up their call")),
 
+		Board:  key.NewBinding(key.WithKeys("Q"), key.WithHelp("Q", "queue board")),
+		Parked: key.NewBinding(key.WithKeys("P"), key.WithHelp("P", "parked calls")),
+
 		Queues: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "my queues")),
 		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:   key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
@@ -105,7 +111,7 @@ func (k *KeyMap) all() []*key.Binding {
 		&k.Detail, &k.Focus, &k.Filter, &k.Quick, &k.Sort, &k.Group, &k.Jump, &k.Back, &k.Pin, &k.Watch,
 		&k.Available, &k.Busy, &k.Invisible, &k.DND, &k.Message, &k.QueueCalls, &k.Toggle,
 		&k.Answer, &k.Hold, &k.Transfer, &k.Voicemail, &k.Dial, &k.Park, &k.HangUp, &k.Pickup,
-		&k.Queues, &k.Help, &k.Quit, &k.Accept, &k.Cancel, &k.Yes, &k.No, &k.SortBy, &k.Type}
+		&k.Board, &k.Parked, &k.Queues, &k.Help, &k.Quit, &k.Accept, &k.Cancel, &k.Yes, &k.No, &k.SortBy, &k.Type}
 }
 
 // only enables the given bindings and disables every other.

@@ -54,6 +54,9 @@ type Options struct {
 	// been ringing or on hold this long, and red at twice that (0: the
 	// defaults, 20 s and 60 s).
 	RingAlarm, HoldAlarm time.Duration
+	// WaitAlarm turns a queue's waiting count amber when its longest
+	// caller has waited this long, and red at twice that (0: 60 s).
+	WaitAlarm time.Duration
 	// Account names the account in the header: the server, or the demo.
 	Account  string
 	ReadOnly bool
@@ -79,6 +82,7 @@ const (
 	paneNone pane = iota
 	paneDetail
 	paneQueues
+	paneParked
 )
 
 // FrameMsg carries a frame of the view: the pump's, or the answer to a
@@ -145,6 +149,10 @@ type Model struct {
 	number       lineInput
 	confirm      confirmation
 	queues       queuePane
+	parked       parkedPane
+	// board shows the queue board; boardSet: the user chose (else it is
+	// on for supervisors once the backlogs are known).
+	board, boardSet bool
 
 	layout layout
 	listH  int // the list's lines on screen, as last told to the view
@@ -177,6 +185,9 @@ func New(o Options) *Model {
 	}
 	if o.RingAlarm <= 0 {
 		o.RingAlarm = 20 * time.Second
+	}
+	if o.WaitAlarm <= 0 {
+		o.WaitAlarm = time.Minute
 	}
 	if o.HoldAlarm <= 0 {
 		o.HoldAlarm = time.Minute
@@ -331,6 +342,9 @@ func (m *Model) onFrame() {
 	}
 	m.queues.items = f.Me.Queues
 	m.queues.move(0)
+	if !m.boardSet && m.backlogsKnown() {
+		m.board = f.Me.Admin
+	}
 	if d := f.Detail; d != nil && d.Entry.ID != m.detailOf {
 		m.detailOf = d.Entry.ID
 		m.detailScroll.top() // someone else's details start at their top
@@ -357,7 +371,7 @@ type geometry struct {
 // is wide, below it when narrow.
 func (m *Model) geom() geometry {
 	w, h := m.c.Width, m.c.Height
-	g := geometry{bodyH: max(0, h-headerHeight-1-m.stripHeight()), gridW: w}
+	g := geometry{bodyH: max(0, h-headerHeight-1-m.stripHeight()-m.boardHeight()), gridW: w}
 	g.gridH = g.bodyH
 	if m.pane == paneNone {
 		return g
@@ -525,6 +539,12 @@ func (m *Model) updateKeys() {
 	if m.pane == paneDetail {
 		live = append(live, &k.Focus)
 	}
+	if m.backlogsKnown() {
+		live = append(live, &k.Board)
+	}
+	if d := m.frame.Desk; d != nil && len(d.Parked) > 0 || m.pane == paneParked {
+		live = append(live, &k.Parked)
+	}
 	if signed {
 		live = append(live, &k.Available, &k.Busy, &k.Invisible, &k.DND, &k.Message)
 		if !m.inDND() {
@@ -561,6 +581,8 @@ func (m *Model) updateKeys() {
 		k.Queues.SetHelp("p", "my queues")
 		k.Back.SetHelp("esc", "back")
 	}
+	k.Parked.SetHelp("P", map[bool]string{true: "close parked calls", false: "parked calls"}[m.pane == paneParked])
+	k.Board.SetHelp("Q", map[bool]string{true: "hide the queue board", false: "queue board"}[m.board])
 	k.Accept.SetHelp("enter", "done")
 	k.QueueCalls.SetHelp("c", map[bool]string{true: "stop queue calls", false: "accept queue calls"}[m.acceptingQueueCalls()])
 	if l, ok := m.frame.Selected(); ok {
@@ -663,6 +685,20 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 	}
+	if m.pane == paneParked {
+		n := 0
+		if d := m.frame.Desk; d != nil {
+			n = len(d.Parked)
+		}
+		switch {
+		case key.Matches(msg, k.Up):
+			m.parked.move(-1, n)
+			return nil
+		case key.Matches(msg, k.Down):
+			m.parked.move(1, n)
+			return nil
+		}
+	}
 	if m.pane == paneQueues {
 		switch {
 		case key.Matches(msg, k.Up):
@@ -702,6 +738,11 @@ func (m *Model) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.togglePane(paneDetail)
 	case key.Matches(msg, k.Queues):
 		return m.togglePane(paneQueues)
+	case key.Matches(msg, k.Parked):
+		return m.togglePane(paneParked)
+	case key.Matches(msg, k.Board):
+		m.board, m.boardSet = !m.board, true
+		return m.resize()
 	case key.Matches(msg, k.Filter):
 		m.mode = modeFilter
 		m.filter = newInput(m.query.Text, 0)

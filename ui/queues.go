@@ -42,7 +42,7 @@ func (p *queuePane) selected() (state.MyQueue, bool) {
 }
 
 // render draws the pane in exactly w x h cells.
-func (p *queuePane) render(st *Styles, admin, readOnly bool, global string, titled bool, w, h int) []string {
+func (p *queuePane) render(st *Styles, admin, readOnly bool, global string, titled bool, backlog func(state.ID) string, w, h int) []string {
 	var lines []string
 	add := func(s string) { lines = append(lines, fitLine(s, w)) }
 	if !titled {
@@ -70,6 +70,9 @@ func (p *queuePane) render(st *Styles, admin, readOnly bool, global string, titl
 			box = map[bool]string{true: "[on ]", false: "[off]"}[accept]
 		}
 		line := mark + box + " " + q.Name + " (" + q.Number + ")"
+		if b := backlog(q.ID); b != "" {
+			line += " · " + b
+		}
 		if i == p.sel {
 			line = st.row[rowSelected].wrap(fit(line, w))
 		}

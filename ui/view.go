@@ -31,6 +31,9 @@ func (m *Model) Render() string {
 	lines := make([]string, 0, h)
 	lines = append(lines, m.titleLine(w), m.countsLine(w), m.youLine(w), m.viewLine(w))
 	lines = append(lines, m.callStrip(w, m.stripHeight())...)
+	if m.boardHeight() > 0 {
+		lines = append(lines, m.queueBoard(w))
+	}
 	lines = append(lines, m.body(m.geom(), w)...)
 	lines = append(lines, m.footer(w))
 	return strings.Join(lines, "\n")
@@ -76,7 +79,7 @@ func (m *Model) body(g geometry, w int) []string {
 		}
 		return out
 	}
-	name := map[pane]string{paneDetail: " details ", paneQueues: " my queues "}[m.pane]
+	name := map[pane]string{paneDetail: " details ", paneQueues: " my queues ", paneParked: " parked calls "}[m.pane]
 	rule := st.Faint.wrap("──" + name + strings.Repeat("─", max(0, w-2-len(name))))
 	out := append(grid, fitLine(rule, w))
 	return append(out, m.renderPane(w, g.paneH-1)...)
@@ -87,6 +90,9 @@ func (m *Model) renderPane(w, h int) []string {
 		return nil
 	}
 	st := m.c.Styles
+	if m.pane == paneParked {
+		return m.renderParked(w, h, !m.geom().paneBesideGrid)
+	}
 	if m.pane == paneQueues {
 		me := &m.frame.Me
 		global := "All queue calls: " + onOff(m.acceptingQueueCalls())
@@ -98,7 +104,7 @@ func (m *Model) renderPane(w, h int) []string {
 		} else if m.c.Keys.QueueCalls.Enabled() {
 			global += " (" + st.Key.wrap("c") + " toggles)"
 		}
-		return m.queues.render(st, me.Admin, m.c.ReadOnly, global, !m.geom().paneBesideGrid, w, h)
+		return m.queues.render(st, me.Admin, m.c.ReadOnly, global, !m.geom().paneBesideGrid, m.queueBacklogText, w, h)
 	}
 	hint := "tab to scroll"
 	if m.paneFocus {
@@ -129,14 +135,14 @@ func (m *Model) renderGrid(w, h int) []string {
 	top := f.Top
 	if f.Sticky != nil {
 		// The group of the rows on screen stays on the first line.
-		lines = append(lines, renderGroupHeader(st, f.Sticky, w, st.Faint.wrap("(continued) ")))
+		lines = append(lines, renderGroupHeader(st, f.Sticky, w, st.Faint.wrap("(continued) "), m.groupBacklog(f.Sticky)))
 	}
 	for i, l := range f.Visible() {
 		if len(lines) == h {
 			break
 		}
 		if l.Header {
-			lines = append(lines, renderGroupHeader(st, l.Group, w, ""))
+			lines = append(lines, renderGroupHeader(st, l.Group, w, "", m.groupBacklog(l.Group)))
 			continue
 		}
 		flags := 0

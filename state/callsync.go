@@ -1,0 +1,200 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/rchud/rchud/rc"
+)
+
+// The sync's side of the front desk and the directory: the telephony and
+// extension-list filters, the phone calls are answered on, the live calls
+// at start and after a gap, and people joining, leaving and renamed.
+
+// maxSessionReads bounds the telephony sessions read after one bootstrap:
+// each is a Light request, and the user's own actions need that budget.
+const maxSessionReads = 40
+
+// callFilters are the telephony and directory filters: account-wide for
+// an admin (every queue's backlog), one's own otherwise.
+func callFilters(me ID, admin bool) []string {
+	tel := rc.TelephonySessionsFilter(rc.ID(me))
+	if admin {
+		tel = rc.TelephonySessionsFilter("")
+	}
+	return []string{tel, rc.ExtensionListFilter}
+}
+
+// telephonyDisabled tells the mirror which of the filters the server
+// refused, and what that takes away.
+func (s *Sync) telephonyDisabled(disabled []string, admin bool) {
+	for _, f := range disabled {
+		if !strings.Contains(f, "/telephony/sessions") {
+			continue
+		}
+		why := "the app lacks RingCentral's CallControl permission"
+		s.m.SetCallControl(false, why, "", "")
+		s.m.SetCallsAccountWide(false, why)
+		s.callsOff.Store(true)
+		return
+	}
+}
+
+// runCalls readies the front desk once the first load is done: the
+// phone to answer on, then the calls already live. It runs again after a
+// gap (resync).
+func (s *Sync) runCalls(ctx context.Context, me ID, admin bool) {
+	if s.callsOff.Load() {
+		return
+	}
+	if !s.deviceSet.Load() {
+		devices, err := s.c.Devices(ctx, "~")
+		switch {
+		case err != nil && isPermanent(err):
+			s.m.SetCallControl(false, rc.CallControlError(err), "", "")
+			s.log.Info("no call control", "err", err)
+			return
+		case err != nil:
+			s.log.Info("devices not read; call keys wait", "err", err)
+			return
+		}
+		d, err := ChooseDevice(devices, s.opts.Device)
+		if err != nil {
+			s.m.SetCallControl(false, err.Error(), "", "")
+			s.log.Info("no device to answer on", "err", err)
+			return
+		}
+		s.m.SetCallControl(true, "", d.ID, DeviceLabel(d))
+		s.deviceSet.Store(true)
+	}
+	if admin {
+		s.m.SetCallsAccountWide(true, "")
+	} else {
+		s.m.SetCallsAccountWide(false, "waiting callers are seen by admins only")
+	}
+	var records []rc.CallLogRecord
+	ext := rc.ID(me)
+	if admin {
+		ext = ""
+	}
+	at := s.m.now()
+	if err := s.c.ActiveCalls(ctx, ext, func(page []rc.CallLogRecord) error {
+		records = append(records, page...)
+		return nil
+	}); err != nil {
+		s.log.Info("active calls not read; calls already live show as events come", "err", err)
+		return
+	}
+	need := s.m.BootstrapCalls(records, at)
+	if len(need) > maxSessionReads {
+		s.log.Info("too many calls to read at once; the rest settle from events", "sessions", len(need))
+		need = need[:maxSessionReads]
+	}
+	for _, id := range need {
+		ts, err := s.c.TelephonySession(ctx, id)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			continue // gone since: its end comes as an event
+		}
+		s.m.AddCallSession(ts, s.m.now())
+	}
+}
+
+// isPermanent reports an error that asking again will not cure (a
+// missing permission, a resource that is not there).
+func isPermanent(err error) bool {
+	var ae *rc.APIError
+	return errors.As(err, &ae) && (ae.Status == 403 || ae.Status == 404)
+}
+
+// directoryChanged follows people joining, leaving and renamed: a
+// deletion leaves the mirror at once, a creation or update is read
+// (Light, in the background) and a disabled extension leaves too.
+func (s *Sync) directoryChanged(ctx context.Context, changes []rc.ExtensionChange) {
+	var read []ID
+	for _, ch := range changes {
+		id := ID(ch.ExtensionID)
+		if ch.EventType == "Delete" {
+			s.m.RemoveExtension(id)
+			s.log.Info("left the directory", "extension", id)
+			continue
+		}
+		if !slices.Contains(read, id) {
+			read = append(read, id)
+		}
+	}
+	if len(read) == 0 {
+		return
+	}
+	s.goRun(func() {
+		joined := false
+		for _, id := range read {
+			x, err := s.c.GetExtension(ctx, rc.ID(id))
+			switch {
+			case err != nil && isPermanent(err):
+				s.m.RemoveExtension(id)
+				continue
+			case err != nil:
+				s.log.Info("directory change not read", "extension", id, "err", err)
+				continue
+			case x.Status != "" && x.Status != "Enabled":
+				s.m.RemoveExtension(id)
+				continue
+			}
+			if _, known := s.m.Get(id); !known {
+				joined = true
+			}
+			s.m.AddExtensions([]rc.Extension{x})
+			if x.Type == TypeUser {
+				s.fetchPresence(ctx, id)
+			}
+		}
+		if joined {
+			s.log.Info("people joined; queue membership reloads", "extensions", len(read))
+			s.reloadMembership(ctx)
+		}
+	})
+}
+
+// fetchPresence reads one person's presence now (a newcomer).
+func (s *Sync) fetchPresence(ctx context.Context, id ID) {
+	p, err := s.c.ExtensionPresence(ctx, rc.ID(id), true)
+	if err != nil {
+		s.log.Info("presence of a newcomer not read", "extension", id, "err", err)
+		return
+	}
+	s.m.ApplySnapshot([]rc.Presence{p}, true)
+}
+
+// reloadMembership reads every queue's members again (someone joined:
+// which queues they are in is not in the event).
+func (s *Sync) reloadMembership(ctx context.Context) {
+	qs := s.m.Queues()
+	for i := range qs {
+		members, err := s.c.QueueMembers(ctx, rc.ID(qs[i].ID))
+		if err != nil {
+			s.log.Info("queue members not reloaded", "queue", qs[i].Name, "err", err)
+			return
+		}
+		ids := make([]ID, 0, len(members))
+		for _, mb := range members {
+			ids = append(ids, ID(mb.ID))
+		}
+		qs[i].Members = ids
+	}
+	s.m.SetQueues(qs)
+}
+
+// companyName reads the company name for the header, in the background.
+func (s *Sync) companyName(ctx context.Context) {
+	name, err := s.c.CompanyName(ctx)
+	if err != nil {
+		s.log.Info("company name not read", "err", err)
+		return
+	}
+	s.m.SetCompany(name)
+}
