@@ -154,7 +154,8 @@ func (m *Model) renderParked(w, h int, titled bool) []string {
 	if d == nil || len(d.Parked) == 0 {
 		add(st.Faint.wrap(" No call is parked."))
 		if d != nil && d.BacklogWhy != "" {
-			add(st.Faint.wrap(" Only calls you parked show: " + d.BacklogWhy + "."))
+			add(st.Faint.wrap(" Only calls you parked show here;"))
+			add(st.Faint.wrap(" " + d.BacklogWhy + "."))
 		}
 		return padLines(lines, w, h)
 	}
@@ -194,13 +195,13 @@ func (m *Model) groupBacklog(g *state.Heading) string {
 	return m.waitingText(b, m.c.Now())
 }
 
-// queueBacklogText is queue q's waiting callers and counts, for the p
-// pane ("" when not known).
-func (m *Model) queueBacklogText(q state.ID) string {
+// queueBacklogText is queue q's waiting callers and its counts, for the
+// p pane ("" when not known).
+func (m *Model) queueBacklogText(q state.ID) (waiting, counts string) {
 	b := m.backlogOf(q)
 	if b == nil {
-		return ""
+		return "", ""
 	}
 	now := m.c.Now()
-	return m.waitingText(b, now) + " · " + countsSince(b, b.Answered, b.Abandoned, now)
+	return m.waitingText(b, now), countsSince(b, b.Answered, b.Abandoned, now)
 }

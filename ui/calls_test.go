@@ -3,10 +3,12 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/rchud/rchud/rc"
 	"github.com/rchud/rchud/state"
 )
 
@@ -160,4 +162,60 @@ func TestCallActionsShowPendingThenDoneWhereTheCallWas(t *testing.T) {
 	f.clock.Advance(10 * time.Second)
 	h.changed()
 	h.wantNoScreen("transferred")
+}
+
+// queueEvent is a telephony event of session s: party p of extension ext
+// (a queue when ext is q1) in status code, from an outside caller.
+func queueEvent(s, p string, seq int64, ext, code, reason string, at time.Time) rc.TelephonySession {
+	party := rc.CallParty{ID: p, ExtensionID: rc.ID(ext), Direction: "Inbound",
+		From: rc.CallEnd{PhoneNumber: "+14155550111", Name: "Waiting Wendy"}, To: rc.CallEnd{ExtensionID: "q1"}}
+	party.Status.Code, party.Status.Reason = code, reason
+	ev := rc.TelephonySession{ID: s, Sequence: seq, Parties: []rc.CallParty{party}}
+	ev.EventTime = rc.Time{Time: at}
+	return ev
+}
+
+func TestQueueBacklogOnTheBoardInHeadersAndInMyQueues(t *testing.T) {
+	f := newFixture(t, testPeople, true)
+	h := newHUDWith(t, f, Options{WaitAlarm: time.Minute}, 120, 30)
+	h.wantNoScreen("Queues ")
+	f.m.SetCallsAccountWide(true, "")
+	h.changed()
+	h.wantScreen("Queues no one waiting")
+	// A caller has waited 70 s: past the wait alarm.
+	f.m.ApplyTelephony(queueEvent("s1", "p-q", 1, "q1", "Proceeding", "", epoch.Add(-70*time.Second)), epoch)
+	h.changed()
+	h.wantScreen("Queues Support 1 waiting 1:10")
+	if !strings.Contains(h.m.Render(), h.m.c.Styles.alarm[1].wrap("1 waiting 1:10")) {
+		t.Fatalf("a wait past --wait-alarm must be amber")
+	}
+	h.press("g") // by queue: the header tells the backlog too
+	h.wantScreen("▾ Support · 3 · ")
+	h.wantScreen("can take a call · 1 waiting 1:10")
+	h.press("p")
+	h.wantScreen("Support (801) · 1 waiting 1:10")
+	h.wantScreen("0 answered · 0 abandoned since 09:00")
+	h.press("p")
+	// An agent answers: no one waits, one answered.
+	f.m.ApplyTelephony(queueEvent("s1", "p-q", 2, "q1", "Disconnected", "AgentAnswered", epoch), epoch)
+	h.changed()
+	h.wantScreen("Queues no one waiting")
+	h.wantScreen("1 answered · 0 abandoned")
+	// Q hides the board; it stays hidden.
+	h.press("Q")
+	h.wantNoScreen("Queues no one waiting")
+	h.changed()
+	h.wantNoScreen("Queues no one waiting")
+}
+
+func TestAnAgentIsToldWhyTheBacklogIsMissing(t *testing.T) {
+	f := newFixture(t, testPeople, false)
+	h := newHUDWith(t, f, Options{}, 120, 30)
+	f.m.SetCallsAccountWide(false, "waiting callers are seen by admins only")
+	h.changed()
+	h.wantNoScreen("Queues ")
+	h.press("P")
+	h.wantScreen("No call is parked.")
+	h.wantScreen("Only calls you parked show here;")
+	h.wantScreen("waiting callers are seen by admins only.")
 }

@@ -28,6 +28,7 @@ type demo struct {
 	e *emulator.Emulator
 	m *state.Mirror
 	s *state.Sync
+	c *rc.Client
 }
 
 // goldenT is the emulator's and the mirror's fixed clock in golden tests.
@@ -93,7 +94,7 @@ func startDemoWith(t testing.TB, agent, fixed bool, users int, prepare func(*emu
 	case <-time.After(30 * time.Second):
 		t.Fatalf("presence did not load")
 	}
-	return &demo{e: e, m: m, s: s}
+	return &demo{e: e, m: m, s: s, c: c}
 }
 
 // users lists the emulator's users by name, as the grid sorts them.

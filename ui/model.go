@@ -542,7 +542,7 @@ func (m *Model) updateKeys() {
 	if m.backlogsKnown() {
 		live = append(live, &k.Board)
 	}
-	if d := m.frame.Desk; d != nil && len(d.Parked) > 0 || m.pane == paneParked {
+	if m.frame.Desk != nil && (m.callKeysLive() || len(m.frame.Desk.Parked) > 0 || m.frame.Desk.BacklogWhy != "") || m.pane == paneParked {
 		live = append(live, &k.Parked)
 	}
 	if signed {

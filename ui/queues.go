@@ -42,7 +42,7 @@ func (p *queuePane) selected() (state.MyQueue, bool) {
 }
 
 // render draws the pane in exactly w x h cells.
-func (p *queuePane) render(st *Styles, admin, readOnly bool, global string, titled bool, backlog func(state.ID) string, w, h int) []string {
+func (p *queuePane) render(st *Styles, admin, readOnly bool, global string, titled bool, backlog func(state.ID) (waiting, counts string), w, h int) []string {
 	var lines []string
 	add := func(s string) { lines = append(lines, fitLine(s, w)) }
 	if !titled {
@@ -70,14 +70,18 @@ func (p *queuePane) render(st *Styles, admin, readOnly bool, global string, titl
 			box = map[bool]string{true: "[on ]", false: "[off]"}[accept]
 		}
 		line := mark + box + " " + q.Name + " (" + q.Number + ")"
-		if b := backlog(q.ID); b != "" {
-			line += " · " + b
+		waiting, counts := backlog(q.ID)
+		if waiting != "" {
+			line += " · " + waiting
 		}
 		if i == p.sel {
 			line = st.row[rowSelected].wrap(fit(line, w))
 		}
 		rows = append(rows, line)
 		var notes []string
+		if counts != "" {
+			notes = append(notes, st.Faint.wrap(counts))
+		}
 		if q.Write != nil {
 			notes = append(notes, queueState(st, q.QueueCell))
 		}
