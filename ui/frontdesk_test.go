@@ -52,7 +52,9 @@ func TestFlowFrontDesk(t *testing.T) {
 		return strings.Contains(f, "← Acme Supply +14155550100 via "+queue.Name+" · Ringing") && strings.Contains(f, "r answer")
 	})
 	tm.Type("r")
-	wait("answered", func(f string) bool { return strings.Contains(f, "Acme Supply +14155550100 via "+queue.Name+" · On call") })
+	wait("answered", func(f string) bool {
+		return strings.Contains(f, "Acme Supply +14155550100 via "+queue.Name+" · On call")
+	})
 
 	// She finds a free colleague and transfers the caller to them.
 	var colleague emulator.TruthExtension
@@ -123,7 +125,9 @@ func TestFlowFrontDesk(t *testing.T) {
 	if _, err := d.e.RingingCall(myID, emulator.CallerInfo{Number: "+13125550111", Name: "Globex"}, emulator.RingOptions{MainLine: true}); err != nil {
 		t.Fatal(err)
 	}
-	wait("the second call ringing", func(f string) bool { return strings.Contains(f, "← Globex +13125550111") && strings.Contains(f, "r answer") })
+	wait("the second call ringing", func(f string) bool {
+		return strings.Contains(f, "← Globex +13125550111") && strings.Contains(f, "r answer")
+	})
 	tm.Type("r")
 	wait("the second call answered", func(f string) bool { return strings.Contains(f, "Globex +13125550111 · On call") })
 	tm.Type("o")
@@ -132,9 +136,13 @@ func TestFlowFrontDesk(t *testing.T) {
 		t.Fatalf("the emulator's parked calls: %+v", p)
 	}
 	tm.Type("P")
-	wait("the parked calls pane", func(f string) bool { return strings.Contains(f, "Parked calls") && strings.Contains(f, "Globex +13125550111 · by ") })
+	wait("the parked calls pane", func(f string) bool {
+		return strings.Contains(f, "Parked calls") && strings.Contains(f, "Globex +13125550111 · by ")
+	})
 	tm.Type("u")
-	wait("picked up", func(f string) bool { return strings.Contains(f, "✓ picked up") && strings.Contains(f, "Globex +13125550111 · On call") })
+	wait("picked up", func(f string) bool {
+		return strings.Contains(f, "✓ picked up") && strings.Contains(f, "Globex +13125550111 · On call")
+	})
 	if p := d.e.Telephony().Parked; len(p) != 0 {
 		t.Fatalf("still parked after the pickup: %+v", p)
 	}
