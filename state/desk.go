@@ -127,9 +127,9 @@ type Desk struct {
 	// are not known when they are not.
 	Backlogs   []Backlog
 	BacklogWhy string
-	// Others are the actions on no call listed: finished ones whose call is
-	// no longer the viewer's (a transfer, a park, a hang-up), and pickups
-	// of calls not theirs yet.
+	// Others are the actions on no call listed, the newest first: finished
+	// ones whose call is no longer the viewer's (a transfer, a park, a
+	// hang-up), and pickups of calls not theirs yet.
 	Others []CallAction
 }
 
@@ -309,7 +309,7 @@ func (b *deskBook) desk(me ID, e *Entry, cv *callsView) *Desk {
 			}
 		}
 		if !placed && (a.State == ActionDone || a.State == ActionFailed || a.Kind == ActPickup) {
-			d.Others = append(d.Others, *a)
+			d.Others = append([]CallAction{*a}, d.Others...) // the newest first
 		}
 	}
 	return d

@@ -46,7 +46,12 @@ func startDemo(t testing.TB, agent, fixed bool, users int) *demo {
 // sync signs in (to set names the directory load will pick up).
 func startDemoWith(t testing.TB, agent, fixed bool, users int, prepare func(*emulator.Emulator)) *demo {
 	t.Helper()
-	cfg := emulator.Config{Users: users, Queues: 3, Agents: 1, Seed: 7, CallsPerMinute: 0, RateLimitsOff: true}
+	return startDemoConfig(t, agent, fixed, emulator.Config{Users: users, Queues: 3, Agents: 1, Seed: 7, CallsPerMinute: 0, RateLimitsOff: true}, prepare)
+}
+
+// startDemoConfig is startDemo with the emulator's configuration.
+func startDemoConfig(t testing.TB, agent, fixed bool, cfg emulator.Config, prepare func(*emulator.Emulator)) *demo {
+	t.Helper()
 	var now func() time.Time
 	if fixed {
 		now = func() time.Time { return goldenT }

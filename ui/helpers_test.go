@@ -253,7 +253,7 @@ func (h *hud) update(msg tea.Msg) tea.Cmd {
 	_, cmd := h.m.Update(msg)
 	for _, msg := range run(cmd) {
 		switch msg.(type) {
-		case writeDoneMsg, FrameMsg:
+		case writeDoneMsg, callDoneMsg, FrameMsg:
 			h.update(msg)
 		}
 	}
