@@ -443,3 +443,11 @@ func (m *Model) noCallsReason() string {
 	}
 	return "Call keys are hidden: the app needs RingCentral's CallControl permission."
 }
+
+// deviceLabel is the phone calls are answered on, when call keys are live.
+func (m *Model) deviceLabel() string {
+	if !m.callKeysLive() {
+		return ""
+	}
+	return m.frame.Desk.Device
+}

@@ -109,6 +109,11 @@ func TestCallKeysActOnMyCalls(t *testing.T) {
 	if fmt.Sprint(kinds) != fmt.Sprint([]state.CallActionKind{state.ActHold, state.ActPark, state.ActHangUp}) {
 		t.Fatalf("h, o, x y sent %v", kinds)
 	}
+	// My details name the phone calls are answered on.
+	h.selectName("Omar Khan", "")
+	h.press("enter")
+	h.wantScreen("answers on Desk phone")
+	h.press("enter")
 	// Read-only hides every call key, and help says so.
 	ro := newHUDWith(t, f, Options{Caller: fc, ReadOnly: true}, 120, 30)
 	ro.changed()

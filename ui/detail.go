@@ -23,7 +23,7 @@ func queueState(st *Styles, q state.QueueCell) string {
 
 // renderDetail lists every presence field of the selected extension, its
 // calls and its queues, as lines w cells wide (the pane scrolls them).
-func renderDetail(st *Styles, d *state.Detail, now time.Time, w int) []string {
+func renderDetail(st *Styles, d *state.Detail, device string, now time.Time, w int) []string {
 	var lines []string
 	add := func(s string) { lines = append(lines, fitLine(s, w)) }
 	if d == nil {
@@ -75,6 +75,9 @@ func renderDetail(st *Styles, d *state.Detail, now time.Time, w int) []string {
 	}
 	if d.Stale {
 		fields = append([]field{{"freshness", st.Error.wrap("~ stale: may be out of date")}}, fields...)
+	}
+	if d.Me && device != "" {
+		fields = append(fields, field{"answers on", device}) // where r and u put calls
 	}
 	flow(fields)
 	calls := fmt.Sprintf("Calls (%d)", len(r.Calls))

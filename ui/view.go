@@ -110,7 +110,7 @@ func (m *Model) renderPane(w, h int) []string {
 	if m.paneFocus {
 		hint = "↓ scrolls · tab back to the list"
 	}
-	return m.detailScroll.view(st, renderDetail(st, m.frame.Detail, m.c.Now(), w), w, h, hint)
+	return m.detailScroll.view(st, renderDetail(st, m.frame.Detail, m.deviceLabel(), m.c.Now(), w), w, h, hint)
 }
 
 // renderGrid draws the column header and the rows on screen, in exactly
