@@ -13,11 +13,22 @@ import (
 // callsView is what the desk shows of the tracker, built once per
 // tracker version and shared by every frame (immutable once built).
 type callsView struct {
-	version  uint64
+	version  uint64 // the tracker's version it was built from
+	build    uint64 // counts builds
+	at       time.Time
 	built    bool
 	parked   []ParkedCall
 	backlogs []Backlog
 }
+
+// callsViewEvery is the most often the parked calls and backlogs are
+// built again: under a storm of telephony events each build carries a
+// batch, and what the board shows is at most this late.
+const callsViewEvery = 250 * time.Millisecond
+
+// maxWaitersShown is how many of a queue's waiting callers a frame
+// carries (the longest waiting); Backlog.WaitingNow counts them all.
+const maxWaitersShown = 10
 
 // ApplyTelephony takes one telephony session event; at is when it arrived.
 func (m *Mirror) ApplyTelephony(ev rc.TelephonySession, at time.Time) {
@@ -74,12 +85,14 @@ func (m *Mirror) SetCallsAccountWide(on bool, why string) {
 	defer m.mu.Unlock()
 	m.calls.SetAccountWide(on)
 	m.desk.backlogWhy = why
+	m.desk.version++
+	m.callsCache.built = false // Known changed: build it again now
 	m.callsChanged()
 }
 
-// callsChanged marks the desk changed (lock held).
+// callsChanged wakes the publisher: the desk's view of the calls is built
+// again when due (lock held).
 func (m *Mirror) callsChanged() {
-	m.desk.version++
 	m.signal()
 }
 
@@ -91,11 +104,13 @@ func (m *Mirror) settleCalls(id ID, p *rc.Presence, at time.Time) {
 	}
 }
 
-// callsShown is the tracker as the desk shows it now (lock held).
-func (m *Mirror) callsShown() *callsView {
+// callsShown is the tracker as the desk shows it now, built again at most
+// every callsViewEvery (lock held).
+func (m *Mirror) callsShown(now time.Time) *callsView {
 	v := &m.callsCache
-	if !v.built || v.version != m.calls.Version() {
-		*v = callsView{version: m.calls.Version(), built: true, parked: m.calls.Parked(), backlogs: m.calls.Backlogs()}
+	if !v.built || v.version != m.calls.Version() && now.Sub(v.at) >= callsViewEvery {
+		*v = callsView{version: m.calls.Version(), build: v.build + 1, at: now, built: true,
+			parked: m.calls.Parked(), backlogs: m.calls.BacklogsTop(maxWaitersShown)}
 		for i := range v.parked {
 			p := &v.parked[i]
 			if e := m.store.entry(p.ParkedBy); e != nil {
@@ -107,4 +122,14 @@ func (m *Mirror) callsShown() *callsView {
 		}
 	}
 	return v
+}
+
+// callsNext is when the desk's view of the calls is due to be built
+// again (zero: it is current; lock held).
+func (m *Mirror) callsNext() time.Time {
+	v := &m.callsCache
+	if !v.built || v.version == m.calls.Version() {
+		return time.Time{}
+	}
+	return v.at.Add(callsViewEvery)
 }

@@ -197,6 +197,9 @@ type Backlog struct {
 	Queue               ID
 	Name                string
 	Waiting             []Waiter // longest waiting first
+	// WaitingNow counts the callers waiting (BacklogsTop lists only the
+	// longest waiting few).
+	WaitingNow int
 	Answered, Abandoned int      // counted since CountingSince
 	// CountingSince is when this tracker started counting today, or
 	// midnight UTC when it started the day before.
@@ -796,7 +799,11 @@ func (c *Calls) Parked() []ParkedCall {
 }
 
 // Backlog is one queue's backlog; false when q is not a known queue.
-func (c *Calls) Backlog(q ID) (Backlog, bool) {
+func (c *Calls) Backlog(q ID) (Backlog, bool) { return c.backlog(q, -1) }
+
+// backlog is queue q's backlog with its top longest waiting callers (all
+// of them when top < 0); WaitingNow counts them all.
+func (c *Calls) backlog(q ID, top int) (Backlog, bool) {
 	name, ok := c.queues[q]
 	if !ok {
 		return Backlog{}, false
@@ -805,7 +812,34 @@ func (c *Calls) Backlog(q ID) (Backlog, bool) {
 	if qc := c.counts[q]; qc != nil {
 		b.Answered, b.Abandoned = qc.answered, qc.abandoned
 	}
-	for p := range c.waiting[q] {
+	waiting := c.waiting[q]
+	b.WaitingNow = len(waiting)
+	older := func(x, y *callParty) int {
+		return cmp.Or(x.joined.Compare(y.joined), cmp.Compare(x.s.id, y.s.id))
+	}
+	// The longest waiting first: all of them sorted, or the top few kept
+	// in order as the set is scanned once (a jammed queue holds thousands).
+	var ps []*callParty
+	if top < 0 {
+		ps = make([]*callParty, 0, len(waiting))
+		for p := range waiting {
+			ps = append(ps, p)
+		}
+		slices.SortFunc(ps, older)
+	} else {
+		for p := range waiting {
+			switch {
+			case len(ps) < top:
+				i, _ := slices.BinarySearchFunc(ps, p, older)
+				ps = slices.Insert(ps, i, p)
+			case top > 0 && older(p, ps[len(ps)-1]) < 0:
+				i, _ := slices.BinarySearchFunc(ps, p, older)
+				copy(ps[i+1:], ps[i:len(ps)-1])
+				ps[i] = p
+			}
+		}
+	}
+	for _, p := range ps {
 		w := Waiter{Session: p.s.id, Party: p.id, Caller: p.from.name, CallerNumber: p.from.number, Since: p.joined}
 		for _, o := range p.s.parties {
 			if o.live() && o.ringing() && o.inbound && o.ext != "" && !c.isQueue(o.ext) {
@@ -814,14 +848,17 @@ func (c *Calls) Backlog(q ID) (Backlog, bool) {
 		}
 		b.Waiting = append(b.Waiting, w)
 	}
-	slices.SortFunc(b.Waiting, func(x, y Waiter) int {
-		return cmp.Or(x.Since.Compare(y.Since), cmp.Compare(x.Session, y.Session))
-	})
 	return b, true
 }
 
+// BacklogsTop is Backlogs with only the top longest waiting callers of
+// each queue listed (WaitingNow still counts them all).
+func (c *Calls) BacklogsTop(top int) []Backlog { return c.backlogs(top) }
+
 // Backlogs lists every queue's backlog, in queue-name order.
-func (c *Calls) Backlogs() []Backlog {
+func (c *Calls) Backlogs() []Backlog { return c.backlogs(-1) }
+
+func (c *Calls) backlogs(top int) []Backlog {
 	ids := make([]ID, 0, len(c.queues))
 	for id := range c.queues {
 		ids = append(ids, id)
@@ -829,7 +866,7 @@ func (c *Calls) Backlogs() []Backlog {
 	slices.SortFunc(ids, func(a, b ID) int { return cmp.Or(cmp.Compare(c.queues[a], c.queues[b]), cmp.Compare(a, b)) })
 	out := make([]Backlog, 0, len(ids))
 	for _, id := range ids {
-		b, _ := c.Backlog(id)
+		b, _ := c.backlog(id, top)
 		out = append(out, b)
 	}
 	return out

@@ -644,3 +644,29 @@ func BenchmarkCallsApply(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(max(live, len(c.sessions))), "live-sessions")
 }
+
+func TestBacklogsTopKeepsTheLongestWaiting(t *testing.T) {
+	c := newTracker()
+	for i := range 30 {
+		s := script(c, fmt.Sprintf("s%02d", i))
+		// Joined in a shuffled order: 7*i mod 30 seconds in.
+		sec := float64((7 * i) % 30)
+		s.send(sec, caller(pt("p-2", queueQ, "Inbound", rc.PartyProceeding, "")))
+	}
+	all := mustBacklog(t, c, queueQ)
+	top := c.BacklogsTop(5)
+	var b Backlog
+	for _, x := range top {
+		if x.Queue == queueQ {
+			b = x
+		}
+	}
+	if all.WaitingNow != 30 || b.WaitingNow != 30 || len(b.Waiting) != 5 {
+		t.Fatalf("waiting %d/%d, listed %d", all.WaitingNow, b.WaitingNow, len(b.Waiting))
+	}
+	for i := range b.Waiting {
+		if b.Waiting[i] != all.Waiting[i] {
+			t.Fatalf("top %d: %+v, want %+v", i, b.Waiting[i], all.Waiting[i])
+		}
+	}
+}

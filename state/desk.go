@@ -110,8 +110,9 @@ func (c *MyCall) Ref() CallRef { return CallRef{Session: c.SessionID, Party: c.P
 // Desk is the front desk as one viewer sees it: whether they may act on
 // calls, their calls, and the actions they asked for.
 type Desk struct {
-	// Version changes whenever anything else here does.
-	Version uint64
+	// Version changes whenever the calls and actions of the viewer do;
+	// CallsVersion whenever the parked calls and backlogs do.
+	Version, CallsVersion uint64
 	// CallControl reports that call actions are possible; when not, Why
 	// says why ("the app lacks the CallControl permission").
 	CallControl bool
@@ -283,7 +284,7 @@ func (b *deskBook) nextChange(now time.Time) time.Time {
 // desk builds the desk of viewer me from their entry and the calls
 // tracked.
 func (b *deskBook) desk(me ID, e *Entry, cv *callsView) *Desk {
-	d := &Desk{Version: b.version, CallControl: b.control, Why: b.why, Device: b.device,
+	d := &Desk{Version: b.version, CallsVersion: cv.build, CallControl: b.control, Why: b.why, Device: b.device,
 		Parked: cv.parked, Backlogs: cv.backlogs, BacklogWhy: b.backlogWhy}
 	if e != nil {
 		primary := e.PrimaryCall()

@@ -555,7 +555,7 @@ func (m *Mirror) queueCell(q, member, me ID, now time.Time) QueueCell {
 // nextChange is when what the mirror shows will change with no event.
 func (m *Mirror) nextChange(now time.Time) time.Time {
 	next := m.link.nextChange(now)
-	for _, t := range []time.Time{m.wr.nextChange(now), m.desk.nextChange(now)} {
+	for _, t := range []time.Time{m.wr.nextChange(now), m.desk.nextChange(now), m.callsNext()} {
 		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
 			next = t
 		}

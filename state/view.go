@@ -531,7 +531,7 @@ func (v *View) build() *Frame {
 	}
 	slices.Sort(f.Watched)
 	f.Me = m.meLocked(me, now)
-	f.Desk = m.desk.desk(me, f.Me.Entry, m.callsShown())
+	f.Desk = m.desk.desk(me, f.Me.Entry, m.callsShown(now))
 	margin := max(4, v.height/2)
 	from, to := max(0, v.top-margin), min(lay.lines, v.top+v.height+margin)
 	f.First = from
@@ -601,7 +601,7 @@ func (f *Frame) same(g *Frame) bool {
 		!f.Next.Equal(g.Next) || !sameJump(f.Jump, g.Jump) || !sameQuery(f.Query, g.Query) {
 		return false
 	}
-	if !f.Me.same(&g.Me) || f.Desk.Version != g.Desk.Version || len(f.Window) != len(g.Window) || (f.Detail == nil) != (g.Detail == nil) {
+	if !f.Me.same(&g.Me) || f.Desk.Version != g.Desk.Version || f.Desk.CallsVersion != g.Desk.CallsVersion || len(f.Window) != len(g.Window) || (f.Detail == nil) != (g.Detail == nil) {
 		return false
 	}
 	for i := range f.Window {

@@ -36,7 +36,7 @@ func (m *Model) backlogsKnown() bool {
 
 // longestWait is how long the first caller of b has waited (0: none).
 func longestWait(b *state.Backlog, now time.Time) time.Duration {
-	if len(b.Waiting) == 0 {
+	if b.WaitingNow == 0 || len(b.Waiting) == 0 {
 		return 0
 	}
 	return now.Sub(b.Waiting[0].Since)
@@ -47,7 +47,7 @@ func longestWait(b *state.Backlog, now time.Time) time.Duration {
 func (m *Model) waitLevel(b *state.Backlog, now time.Time) int {
 	d, limit := longestWait(b, now), m.opts.WaitAlarm
 	switch {
-	case len(b.Waiting) == 0 || d < limit:
+	case b.WaitingNow == 0 || d < limit:
 		return 0
 	case d < 2*limit:
 		return 1
@@ -58,10 +58,10 @@ func (m *Model) waitLevel(b *state.Backlog, now time.Time) int {
 // waitingText tells a queue's waiting callers: "3 waiting 2:14", painted
 // by the alarm; "none waiting" when none.
 func (m *Model) waitingText(b *state.Backlog, now time.Time) string {
-	if len(b.Waiting) == 0 {
+	if b.WaitingNow == 0 {
 		return "none waiting"
 	}
-	s := fmt.Sprintf("%d waiting %s", len(b.Waiting), state.FormatDuration(longestWait(b, now)))
+	s := fmt.Sprintf("%d waiting %s", b.WaitingNow, state.FormatDuration(longestWait(b, now)))
 	if lvl := m.waitLevel(b, now); lvl > 0 {
 		return m.c.Styles.alarm[lvl].wrap(s)
 	}
@@ -106,8 +106,8 @@ func (m *Model) queueBoard(w int) string {
 		b := &bs[i]
 		answered += b.Answered
 		abandoned += b.Abandoned
-		waiting += len(b.Waiting)
-		if len(b.Waiting) > 0 {
+		waiting += b.WaitingNow
+		if b.WaitingNow > 0 {
 			parts = append(parts, b.Name+" "+m.waitingText(b, now))
 		}
 	}
