@@ -1,6 +1,9 @@
 package state
 
 import (
+	"cmp"
+	"reflect"
+	"slices"
 	"time"
 
 	"github.com/rchud/rchud/rc"
@@ -108,18 +111,14 @@ func (m *Mirror) settleCalls(id ID, p *rc.Presence, at time.Time) {
 // every callsViewEvery (lock held).
 func (m *Mirror) callsShown(now time.Time) *callsView {
 	v := &m.callsCache
-	if !v.built || v.version != m.calls.Version() && now.Sub(v.at) >= callsViewEvery {
-		*v = callsView{version: m.calls.Version(), build: v.build + 1, at: now, built: true,
-			parked: m.calls.Parked(), backlogs: m.calls.BacklogsTop(maxWaitersShown)}
-		for i := range v.parked {
-			p := &v.parked[i]
-			if e := m.store.entry(p.ParkedBy); e != nil {
-				p.ParkedByName = e.Name
-			}
-			if e := m.store.entry(p.Location); e != nil {
-				p.LocationName = e.Name
-			}
+	if !v.built || (v.version != m.calls.Version() || m.parkedDirty) && now.Sub(v.at) >= callsViewEvery {
+		m.parkedDirty = false
+		parked, backlogs := m.parkedLocked(), m.calls.BacklogsTop(maxWaitersShown)
+		build := v.build
+		if !v.built || !reflect.DeepEqual(parked, v.parked) || !reflect.DeepEqual(backlogs, v.backlogs) {
+			build++ // frames show something new
 		}
+		*v = callsView{version: m.calls.Version(), build: build, at: now, built: true, parked: parked, backlogs: backlogs}
 	}
 	return v
 }
@@ -128,8 +127,99 @@ func (m *Mirror) callsShown(now time.Time) *callsView {
 // again (zero: it is current; lock held).
 func (m *Mirror) callsNext() time.Time {
 	v := &m.callsCache
-	if !v.built || v.version == m.calls.Version() {
+	if !v.built || v.version == m.calls.Version() && !m.parkedDirty {
 		return time.Time{}
 	}
 	return v.at.Add(callsViewEvery)
+}
+
+// parkedLocked lists the parked calls as presence shows them (a parked
+// call is the parker's ParkedCall, in every viewer's presence feed) with
+// what the tracker or a read of the session adds: the orbit, and a Park
+// Location. Oldest first (lock held).
+func (m *Mirror) parkedLocked() []ParkedCall {
+	known := map[string]ParkedCall{}
+	for _, p := range m.calls.Parked() {
+		known[p.Party] = p
+	}
+	var out []ParkedCall
+	seen := map[string]bool{}
+	for _, e := range m.store.entries {
+		for i := range e.Calls {
+			c := &e.Calls[i]
+			if c.Status != "ParkedCall" || c.PartyID == "" || seen[c.PartyID] {
+				continue
+			}
+			seen[c.PartyID] = true
+			p, ok := known[c.PartyID]
+			if !ok {
+				name, num := c.Party()
+				p = ParkedCall{Session: c.SessionID, Party: c.PartyID, Caller: name, CallerNumber: num, ParkedBy: e.ID,
+					Since: e.AvailSince, Orbit: m.orbits[c.PartyID]}
+				if p.Since.IsZero() {
+					p.Since = c.Start
+				}
+				if p.Orbit == "" && c.SessionID != "" {
+					m.orbitNeed[c.SessionID] = c.PartyID
+				}
+			}
+			out = append(out, p)
+		}
+	}
+	// A parked call the tracker saw that presence has not shown yet.
+	for _, p := range known {
+		if !seen[p.Party] {
+			out = append(out, p)
+		}
+	}
+	for i := range out {
+		p := &out[i]
+		if e := m.store.entry(p.ParkedBy); e != nil {
+			p.ParkedByName = e.Name
+		}
+		if e := m.store.entry(p.Location); e != nil {
+			p.LocationName = e.Name
+		}
+	}
+	slices.SortFunc(out, func(a, b ParkedCall) int { return cmp.Or(a.Since.Compare(b.Since), cmp.Compare(a.Party, b.Party)) })
+	return out
+}
+
+// OrbitsToRead returns the sessions of parked calls whose orbit is not
+// known yet (at most max), to read and hand to SetOrbit.
+func (m *Mirror) OrbitsToRead(max int) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for s := range m.orbitNeed {
+		if len(out) == max {
+			break
+		}
+		out = append(out, s)
+		delete(m.orbitNeed, s)
+	}
+	return out
+}
+
+// SetOrbits records where a read session's parked parties are.
+func (m *Mirror) SetOrbits(s rc.TelephonySession) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, p := range s.Parties {
+		if p.Status.Code != rc.PartyParked {
+			continue
+		}
+		orbit := Sanitize(p.Status.ParkData)
+		if orbit == "" {
+			orbit = Sanitize(string(p.Park.ID))
+		}
+		if orbit != "" {
+			if len(m.orbits) > 1000 {
+				clear(m.orbits) // parked calls are few; forget the old ones now and then
+			}
+			m.orbits[p.ID] = orbit
+			m.parkedDirty = true
+			m.signal()
+		}
+	}
 }

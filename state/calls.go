@@ -194,13 +194,13 @@ type Waiter struct {
 
 // Backlog is one call queue's backlog.
 type Backlog struct {
-	Queue               ID
-	Name                string
-	Waiting             []Waiter // longest waiting first
+	Queue   ID
+	Name    string
+	Waiting []Waiter // longest waiting first
 	// WaitingNow counts the callers waiting (BacklogsTop lists only the
 	// longest waiting few).
-	WaitingNow int
-	Answered, Abandoned int      // counted since CountingSince
+	WaitingNow          int
+	Answered, Abandoned int // counted since CountingSince
 	// CountingSince is when this tracker started counting today, or
 	// midnight UTC when it started the day before.
 	CountingSince time.Time

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/rchud/rchud/rc"
 )
@@ -17,14 +18,27 @@ import (
 // each is a Light request, and the user's own actions need that budget.
 const maxSessionReads = 40
 
-// callFilters are the telephony and directory filters: account-wide for
-// an admin (every queue's backlog), one's own otherwise.
-func callFilters(me ID, admin bool) []string {
-	tel := rc.TelephonySessionsFilter(rc.ID(me))
-	if admin {
-		tel = rc.TelephonySessionsFilter("")
+// maxQueueFilters is the most call queues followed one filter each; an
+// account with more follows every session (a far busier stream).
+const maxQueueFilters = 200
+
+// callFilters are the telephony and directory filters: one's own calls,
+// and for an admin each call queue's (its waiting callers, answered and
+// abandoned). Not the account-wide stream: every party of every call in
+// the company would cost as much as all presence again, for calls the
+// screen does not show one by one.
+func callFilters(me ID, admin bool, queues []Queue) []string {
+	f := []string{rc.TelephonySessionsFilter(rc.ID(me)), rc.ExtensionListFilter}
+	if !admin {
+		return f
 	}
-	return []string{tel, rc.ExtensionListFilter}
+	if len(queues) > maxQueueFilters {
+		return append(f, rc.TelephonySessionsFilter(""))
+	}
+	for _, q := range queues {
+		f = append(f, rc.TelephonySessionsFilter(rc.ID(q.ID)))
+	}
+	return f
 }
 
 // telephonyDisabled tells the mirror which of the filters the server
@@ -197,4 +211,32 @@ func (s *Sync) companyName(ctx context.Context) {
 		return
 	}
 	s.m.SetCompany(name)
+}
+
+// readOrbits reads, now and then, the sessions of parked calls whose
+// orbit presence does not tell (a few Light reads a second at most), until
+// ctx ends.
+func (s *Sync) readOrbits(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if s.callsOff.Load() {
+			return
+		}
+		for _, id := range s.m.OrbitsToRead(3) {
+			ts, err := s.c.TelephonySession(ctx, id)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				continue // parked no more, or not ours to read
+			}
+			s.m.SetOrbits(ts)
+		}
+	}
 }

@@ -30,6 +30,14 @@ type Mirror struct {
 	// calls tracks telephony sessions: parked calls, queue backlogs.
 	calls      *Calls
 	callsCache callsView
+	// orbits are parked parties' orbits read from their sessions;
+	// orbitNeed the sessions of parked calls whose orbit is unknown.
+	orbits    map[string]string
+	orbitNeed map[string]string
+	// parkers are the people presence shows with a parked call;
+	// parkedDirty: the parked calls may have changed since the last build.
+	parkers     map[ID]bool
+	parkedDirty bool
 	// company is the account's company name ("" until read).
 	company string
 
@@ -57,15 +65,18 @@ func NewMirrorIn(locale string, now func() time.Time) *Mirror {
 		now = time.Now
 	}
 	return &Mirror{
-		now:     now,
-		store:   newStore(now, newCollator(locale)),
-		jn:      newJournal(),
-		calls:   NewCalls(),
-		wr:      newWriteBook(),
-		views:   map[*View]struct{}{},
-		indexes: map[string]*index{},
-		dirty:   map[int]struct{}{},
-		changed: make(chan struct{}, 1),
+		now:       now,
+		store:     newStore(now, newCollator(locale)),
+		jn:        newJournal(),
+		calls:     NewCalls(),
+		orbits:    map[string]string{},
+		orbitNeed: map[string]string{},
+		parkers:   map[ID]bool{},
+		wr:        newWriteBook(),
+		views:     map[*View]struct{}{},
+		indexes:   map[string]*index{},
+		dirty:     map[int]struct{}{},
+		changed:   make(chan struct{}, 1),
 	}
 }
 
@@ -82,8 +93,27 @@ func (m *Mirror) signal() {
 func (m *Mirror) touch(id ID) {
 	if i, ok := m.store.index[id]; ok {
 		m.dirty[i] = struct{}{}
+		// Parked calls are read from presence: a change to someone who has
+		// or had one changes them.
+		if parks := hasParked(m.store.entries[i]); parks || m.parkers[id] {
+			m.parkedDirty = true
+			if parks {
+				m.parkers[id] = true
+			} else {
+				delete(m.parkers, id)
+			}
+		}
 	}
 	m.signal()
+}
+
+func hasParked(e *Entry) bool {
+	for i := range e.Calls {
+		if e.Calls[i].Status == "ParkedCall" {
+			return true
+		}
+	}
+	return false
 }
 
 // touchAll records a change of the directory or the queues.

@@ -154,6 +154,7 @@ func (s *Sync) Run(ctx context.Context) error {
 		s.startResync(ctx, "first load", admin)
 		select {
 		case <-s.ready:
+			s.goRun(func() { s.readOrbits(ctx) })
 			s.runCalls(ctx, ID(me), admin)
 		case <-ctx.Done():
 		}
@@ -247,7 +248,7 @@ func (s *Sync) filters(me ID, admin bool, queues []Queue) []string {
 	for _, q := range queues {
 		f = append(f, "/restapi/v1.0/account/~/call-queues/"+string(q.ID)+"/presence")
 	}
-	return append(f, callFilters(me, admin)...)
+	return append(f, callFilters(me, admin, queues)...)
 }
 
 // loadQueues reads the call queues, their members, and my availability in
