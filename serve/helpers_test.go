@@ -12,6 +12,7 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -223,6 +224,13 @@ func startHub(t testing.TB, hc hubConfig) *hub {
 	case <-time.After(20 * time.Second):
 		t.Fatalf("the hub did not load")
 	}
+	// A change the server did not apply (queue calls in DND) fails after a
+	// read-back within a test's time.
+	w, err := h.sync.Writer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.ConfirmAfter = time.Second
 	return h
 }
 
@@ -262,6 +270,9 @@ func (h *hub) stop() {
 	select {
 	case <-h.served:
 	case <-time.After(20 * time.Second):
+		buf := make([]byte, 1<<20)
+		n := runtime.Stack(buf, true)
+		os.WriteFile("/tmp/serve-stacks.txt", buf[:n], 0o600)
 		h.t.Errorf("the server did not stop")
 	}
 	h.cancel()

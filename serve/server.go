@@ -360,9 +360,9 @@ func (s *Server) admit(v *viewer) string {
 	case s.closing != "":
 		return s.closing
 	case s.o.MaxSessions > 0 && len(s.sessions) >= s.o.MaxSessions:
-		return fmt.Sprintf("the hub already serves %d sessions, its limit; try again later", s.o.MaxSessions)
+		return fmt.Sprintf("the hub already serves the most sessions it allows (%d); try again later", s.o.MaxSessions)
 	case s.o.MaxPerKey > 0 && s.perKey[fp] >= s.o.MaxPerKey:
-		return fmt.Sprintf("your key already has %d sessions open, the limit per key; close one first", s.o.MaxPerKey)
+		return fmt.Sprintf("your key already has the most sessions open it may (%d); close one first", s.o.MaxPerKey)
 	}
 	s.sessions[v] = struct{}{}
 	s.perKey[fp]++

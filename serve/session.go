@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	"github.com/charmbracelet/colorprofile"
+	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/rchud/rchud/state"
 	"github.com/rchud/rchud/ui"
@@ -76,8 +77,14 @@ func (v *viewer) end(why string) {
 }
 
 // closeNow closes the connection: writes blocked on a client that reads
-// nothing fail, and the session unwinds.
+// nothing fail, and the session unwinds. (Closing only the session's
+// channel would not do: its writes wait for window the client never
+// gives.)
 func (v *viewer) closeNow() {
+	if c, ok := v.sess.Context().Value(ssh.ContextKeyConn).(gossh.Conn); ok {
+		_ = c.Close()
+		return
+	}
 	_ = v.sess.Close()
 }
 
@@ -238,7 +245,30 @@ func (s *Server) run(v *viewer) (int, string) {
 		return 1, ""
 	}
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
+	// The session's window changes are taken at once, whatever the HUD is
+	// doing: the SSH connection's reader waits on each, so a HUD stuck
+	// writing to a client that reads nothing must not hold them up (the
+	// connection could not even be closed). The newest size waits here.
+	sizes := make(chan tea.WindowSizeMsg, 1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case w, ok := <-winch:
+				if !ok {
+					return
+				}
+				select {
+				case <-sizes:
+				default:
+				}
+				sizes <- tea.WindowSizeMsg{Width: w.Width, Height: w.Height}
+			}
+		}
+	}()
 	go func() {
 		defer wg.Done()
 		for {
@@ -246,8 +276,8 @@ func (s *Server) run(v *viewer) (int, string) {
 			case <-ctx.Done():
 				p.Quit()
 				return
-			case w := <-winch:
-				p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+			case m := <-sizes:
+				p.Send(m)
 			}
 		}
 	}()

@@ -22,7 +22,7 @@ func TestUnknownKeyIsRefusedAtTheHandshake(t *testing.T) {
 		t.Fatalf("the refusal is not in the audit log:\n%s", h.audit)
 	}
 	c := h.connect(known, clientOpts{})
-	c.waitFor("(you)", 10*time.Second)
+	c.waitFor("shown · sort", 10*time.Second)
 	c.close()
 }
 
@@ -51,8 +51,15 @@ func typeRandomly(t *testing.T, h *hub, c *client, r *rand.Rand, n int) {
 	token := fmt.Sprintf("ZQ%dX", r.IntN(1e6))
 	c.keys(randomKeys(r, n))
 	// Leave any prompt, editor, pane or help, then filter for the token.
-	c.keys("\x1b\x1bn\x1b/" + token)
-	c.waitFor("Filter: "+token, 15*time.Second)
+	// Each Esc goes alone: Esc and the bytes right after it can read as
+	// one key (alt+key, or a function key's sequence), as from a person.
+	for _, k := range []string{"\x1b", "\x1b", "n", "\x1b"} {
+		time.Sleep(30 * time.Millisecond)
+		c.keys(k)
+	}
+	time.Sleep(30 * time.Millisecond)
+	c.keys("/" + token)
+	c.waitFor(token, 15*time.Second)
 	c.keys("\x1b")
 	eventually(t, 15*time.Second, func() bool {
 		a := h.audit.String()
@@ -66,7 +73,7 @@ func TestViewerChangesNothingWhateverTheyType(t *testing.T) {
 	h := startHub(t, hubConfig{users: []testUser{v}})
 	r := testRand(t)
 	c := h.connect(v, clientOpts{})
-	c.waitFor("(you)", 10*time.Second)
+	c.waitFor("shown · sort", 10*time.Second)
 	before := len(puts(h.e))
 	for range 3 {
 		typeRandomly(t, h, c, r, 300)
@@ -87,7 +94,7 @@ func TestAgentActsOnlyOnTheirOwnExtension(t *testing.T) {
 	}
 	r := testRand(t)
 	c := h.connect(a, clientOpts{})
-	c.waitFor("(you)", 10*time.Second)
+	c.waitFor("shown · sort", 10*time.Second)
 	for range 3 {
 		typeRandomly(t, h, c, r, 300)
 	}
@@ -106,7 +113,7 @@ func TestAViewerDemotedMidSessionIsRefusedByTheHub(t *testing.T) {
 	a := newUser(t, "agent0", Agent)
 	h := startHub(t, hubConfig{users: []testUser{a}})
 	c := h.connect(a, clientOpts{})
-	c.waitFor("(you)", 10*time.Second)
+	c.waitFor("shown · sort", 10*time.Second)
 	demoted := a
 	demoted.role = Viewer
 	writeUsers(t, h.usersPath, func() testUser { d := demoted; d.number = h.number("agent0"); return d }())
@@ -130,7 +137,7 @@ func TestSupervisorTogglesAMember(t *testing.T) {
 	s := newUser(t, "agent1", Supervisor)
 	h := startHub(t, hubConfig{users: []testUser{s}})
 	c := h.connect(s, clientOpts{w: 140, h: 40})
-	c.waitFor("(you)", 10*time.Second)
+	c.waitFor("shown · sort", 10*time.Second)
 	c.keys("g") // group by queue
 	c.waitFor("by queue", 5*time.Second)
 	c.keys("\x1b[H") // home: the first member of the first queue

@@ -1,0 +1,70 @@
+package serve
+
+import (
+	"fmt"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rchud/rchud/emulator"
+)
+
+// stalledFor is how long the hub has been blocked writing to u's session.
+func (s *Server) stalledFor(fingerprint string) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var d time.Duration
+	for v := range s.sessions {
+		if v.user.Load().Fingerprint == fingerprint {
+			d = max(d, v.out.stalledFor(time.Now()))
+		}
+	}
+	return d
+}
+
+// setMessage changes an extension's status message on the server.
+func (h *hub) setMessage(number, msg string) {
+	h.t.Helper()
+	id, _ := strconv.ParseInt(h.ext(number), 10, 64)
+	if err := h.e.SetPresence(id, emulator.PresenceUpdate{Message: &msg}); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// TestAFrozenClientDelaysNoOtherViewer: a client that reads nothing fills
+// its SSH window until the hub's writes to it block; the mirror and every
+// other viewer carry on, and shutting down does not wait on it.
+func TestAFrozenClientDelaysNoOtherViewer(t *testing.T) {
+	good, frozen := newUser(t, "agent0", Viewer), newUser(t, "agent1", Viewer)
+	h := startHub(t, hubConfig{users: []testUser{good, frozen}, emu: emulator.Config{Users: 1000}, opts: Options{FPS: 120}})
+	cg := h.connect(good, clientOpts{})
+	cg.waitFor("shown · sort", 10*time.Second)
+	cf := h.connect(frozen, clientOpts{w: 300, h: 500, noRead: true})
+	// Every resize redraws the whole 300x500 screen: a few fill the
+	// client's 2 MB window, and the hub's next write blocks.
+	start := time.Now()
+	for i := 0; h.srv.stalledFor(frozen.fingerprint()) < 200*time.Millisecond; i++ {
+		if i > 400 {
+			h.srv.mu.Lock()
+			for v := range h.srv.sessions {
+				t.Logf("%s: %d bytes", v.user.Load().Fingerprint, v.out.bytes.Load())
+			}
+			h.srv.mu.Unlock()
+			t.Fatalf("the frozen client never blocked the hub's writes")
+		}
+		if err := cf.sess.WindowChange(500-100*(i%2), 300-50*(i%2)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("blocked after %v", time.Since(start))
+	for i := range 10 {
+		marker := fmt.Sprintf("marker %d while frozen", i)
+		h.setMessage(h.number("agent0"), marker)
+		cg.waitFor(marker, 5*time.Second)
+	}
+	if d := h.srv.stalledFor(frozen.fingerprint()); d == 0 {
+		t.Fatalf("the frozen client's session was unblocked during the test")
+	}
+	h.stop() // ends the frozen session too, by closing its connection
+}
