@@ -11,10 +11,12 @@ import (
 	"io"
 	mrand "math/rand/v2"
 	"os"
+	"net"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -308,10 +310,56 @@ func (h *hub) dial(u testUser) (*gossh.Client, error) {
 	})
 }
 
+// freezeConn is a client's connection that, once frozen, reads nothing
+// more (until closed), with a small receive buffer: the server's writes
+// to it soon block, as to a machine that froze.
+type freezeConn struct {
+	net.Conn
+	frozen chan struct{}
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (c *freezeConn) Read(p []byte) (int, error) {
+	select {
+	case <-c.frozen:
+		<-c.closed
+		return 0, net.ErrClosed
+	default:
+		return c.Conn.Read(p)
+	}
+}
+
+func (c *freezeConn) Close() error {
+	c.once.Do(func() { close(c.closed) })
+	return c.Conn.Close()
+}
+
+func (h *hub) dialFreezable(u testUser) (*gossh.Client, *freezeConn, error) {
+	d := net.Dialer{Timeout: 10 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
+		var err error
+		_ = rc.Control(func(fd uintptr) { err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096) })
+		return err
+	}}
+	nc, err := d.Dial("tcp", h.srv.Addr())
+	if err != nil {
+		return nil, nil, err
+	}
+	fc := &freezeConn{Conn: nc, frozen: make(chan struct{}), closed: make(chan struct{})}
+	cc, chans, reqs, err := gossh.NewClientConn(fc, h.srv.Addr(), &gossh.ClientConfig{
+		User: "frontdesk", Auth: []gossh.AuthMethod{gossh.PublicKeys(u.signer)}, HostKeyCallback: gossh.InsecureIgnoreHostKey()})
+	if err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	return gossh.NewClient(cc, chans, reqs), fc, nil
+}
+
 type clientOpts struct {
 	w, h     int
 	term     string
-	noRead   bool // never read the output: a frozen client
+	noRead   bool // never read the output (the SSH client still takes 2 MB)
+	freeze   bool // once the shell has started, read nothing from the network: a frozen machine
 	onScreen func(screen *vt, at time.Time)
 }
 
@@ -332,7 +380,14 @@ func (h *hub) open(u testUser, o clientOpts) (*client, error) {
 	if o.term == "" {
 		o.term = "xterm-256color"
 	}
-	conn, err := h.dial(u)
+	var conn *gossh.Client
+	var fc *freezeConn
+	var err error
+	if o.freeze {
+		conn, fc, err = h.dialFreezable(u)
+	} else {
+		conn, err = h.dial(u)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -360,7 +415,10 @@ func (h *hub) open(u testUser, o clientOpts) (*client, error) {
 		conn.Close()
 		return nil, err
 	}
-	if o.noRead {
+	if fc != nil {
+		close(fc.frozen)
+	}
+	if o.noRead || o.freeze {
 		return c, nil
 	}
 	go func() {

@@ -72,6 +72,10 @@ type Options struct {
 	EndGrace time.Duration
 	// FPS caps each session's redraws a second (0: 30).
 	FPS int
+	// SendBuffer bounds the kernel's send buffer of each connection (0:
+	// 256 KiB): what a slow client has not taken waits there, and beyond
+	// it the HUD's next frame replaces the one it could not write.
+	SendBuffer int
 	// RingAlarm and HoldAlarm are the HUD's call alarms (0: its defaults).
 	RingAlarm, HoldAlarm time.Duration
 	// Now is the clock of the audit log (nil: time.Now).
@@ -96,6 +100,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.FPS <= 0 {
 		o.FPS = 30
+	}
+	if o.SendBuffer <= 0 {
+		o.SendBuffer = 256 << 10
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -170,11 +177,26 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	s.ln, err = net.Listen("tcp", o.Listen)
+	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("serve: listen on %s: %w", o.Listen, err)
 	}
+	s.ln = boundedListener{ln, o.SendBuffer}
 	return s, nil
+}
+
+// boundedListener bounds each connection's send buffer.
+type boundedListener struct {
+	net.Listener
+	sendBuffer int
+}
+
+func (l boundedListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetWriteBuffer(l.sendBuffer)
+	}
+	return c, err
 }
 
 // Addr is the address the server listens on.

@@ -32,6 +32,7 @@ type viewer struct {
 
 	mu     sync.Mutex
 	ended  bool
+	over   bool // the session has returned: end starts nothing more
 	reason string
 	prog   *tea.Program
 }
@@ -48,13 +49,12 @@ func newViewer(s *Server, sess ssh.Session, u User) *viewer {
 // nothing within the grace, the connection is closed.
 func (v *viewer) end(why string) {
 	v.mu.Lock()
-	if v.ended {
-		v.mu.Unlock()
+	defer v.mu.Unlock()
+	if v.ended || v.over {
 		return
 	}
 	v.ended, v.reason = true, why
 	p := v.prog
-	v.mu.Unlock()
 	close(v.done)
 	if p != nil {
 		v.grace.Add(1)
@@ -97,6 +97,15 @@ func (v *viewer) started(p *tea.Program) bool {
 	return !v.ended
 }
 
+// finish marks the session over and waits for what end started.
+func (v *viewer) finish() {
+	close(v.finished)
+	v.mu.Lock()
+	v.over = true
+	v.mu.Unlock()
+	v.grace.Wait()
+}
+
 func (v *viewer) why() string {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -134,6 +143,9 @@ func say(w io.Writer, line string) {
 // handle serves one SSH session: its own view of the shared mirror, its
 // own HUD, its writes through a Guard.
 func (s *Server) handle(sess ssh.Session) {
+	// Read the PTY once, first: charm.land/ssh updates it unlocked on
+	// every window change (the changes themselves come on winch).
+	pty, winch, hasPty := sess.Pty()
 	u, ok := s.users.Load().Lookup(sess.PublicKey())
 	if !ok {
 		say(sess, "your key is not in the users file")
@@ -151,9 +163,8 @@ func (s *Server) handle(sess ssh.Session) {
 	}
 	defer s.handlers.Done()
 	defer s.leave(v)
-	code, why := s.run(v)
-	close(v.finished)
-	v.grace.Wait()
+	code, why := s.run(v, pty, winch, hasPty)
+	v.finish()
 	if why == "" {
 		why = v.why()
 	}
@@ -168,11 +179,10 @@ func (s *Server) handle(sess ssh.Session) {
 
 // run runs the session's HUD; it returns the exit status and, when it
 // could not start, why.
-func (s *Server) run(v *viewer) (int, string) {
+func (s *Server) run(v *viewer, pty ssh.Pty, winch <-chan ssh.Window, hasPty bool) (int, string) {
 	sess := v.sess
 	u := *v.user.Load()
-	pty, winch, ok := sess.Pty()
-	if !ok {
+	if !hasPty {
 		return 1, "the HUD needs a terminal: connect with ssh -t"
 	}
 	select {
