@@ -35,6 +35,7 @@ type viewer struct {
 	over   bool // the session has returned: end starts nothing more
 	reason string
 	prog   *tea.Program
+	view   *state.View
 }
 
 func newViewer(s *Server, sess ssh.Session, u User) *viewer {
@@ -211,6 +212,9 @@ func (s *Server) run(v *viewer, pty ssh.Pty, winch <-chan ssh.Window, hasPty boo
 	defer cancel()
 	view := s.o.Mirror.NewView(state.ViewOptions{Query: state.Query{Sort: state.ColName}, Me: id})
 	defer view.Close()
+	v.mu.Lock()
+	v.view = view
+	v.mu.Unlock()
 	rv := roleView{View: view, user: &v.user}
 	guard := &Guard{user: &v.user, ext: id, audit: s.audit, settle: s.settle}
 	env := append(sess.Environ(), "TERM="+pty.Term)
@@ -230,6 +234,7 @@ func (s *Server) run(v *viewer, pty ssh.Pty, winch <-chan ssh.Window, hasPty boo
 		Profile:   profile,
 		RingAlarm: s.o.RingAlarm,
 		HoldAlarm: s.o.HoldAlarm,
+		Tick:      tickUntil(ctx),
 	})
 	// wish v2's bubbletea.MakeOptions for an emulated PTY, with our output
 	// (counted, watched for a client that reads nothing) and input filter.
@@ -302,6 +307,23 @@ func (s *Server) run(v *viewer, pty ssh.Pty, winch <-chan ssh.Window, hasPty boo
 		s.log.Info("a session's HUD ended with an error", "key", u.Fingerprint, "err", err)
 	}
 	return 0, ""
+}
+
+// tickUntil is tea.Tick ending with ctx: a timer the HUD set (up to an
+// hour ahead, on a quiet account) does not outlive its session.
+func tickUntil(ctx context.Context) func(time.Duration, func(time.Time) tea.Msg) tea.Cmd {
+	return func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+		return func() tea.Msg {
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case at := <-t.C:
+				return fn(at)
+			case <-ctx.Done():
+				return nil
+			}
+		}
+	}
 }
 
 // roleView is a session's view with "me" as its role says: Me.Admin, which
