@@ -68,6 +68,10 @@ func eventually(t testing.TB, within time.Duration, cond func() bool, what func(
 	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
+			if p := os.Getenv("SERVE_TEST_STACKS"); p != "" {
+				buf := make([]byte, 4<<20)
+				_ = os.WriteFile(p, buf[:runtime.Stack(buf, true)], 0o600)
+			}
 			t.Fatalf("after %v: %s", within, what())
 		}
 		time.Sleep(5 * time.Millisecond)

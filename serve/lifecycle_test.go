@@ -78,11 +78,11 @@ func TestLimitsRefuseWithALine(t *testing.T) {
 
 func TestAnIdleSessionEnds(t *testing.T) {
 	a := newUser(t, "agent0", Viewer)
-	h := startHub(t, hubConfig{users: []testUser{a}, opts: Options{IdleTimeout: 400 * time.Millisecond}})
+	h := startHub(t, hubConfig{users: []testUser{a}, opts: Options{IdleTimeout: 250 * time.Millisecond}})
 	ca := h.connect(a, clientOpts{})
 	ca.waitFor("shown · sort", 10*time.Second)
 	start := time.Now()
-	for time.Since(start) < time.Second { // typing keeps it open
+	for time.Since(start) < 600*time.Millisecond { // typing keeps it open
 		ca.keys("j")
 		time.Sleep(50 * time.Millisecond)
 		select {
@@ -92,7 +92,7 @@ func TestAnIdleSessionEnds(t *testing.T) {
 		}
 	}
 	ca.waitEnd(5 * time.Second)
-	if !strings.Contains(ca.screen(), "rchud: no key pressed for 400ms; the session ends (connect again any time)") {
+	if !strings.Contains(ca.screen(), "rchud: no key pressed for 250ms; the session ends (connect again any time)") {
 		t.Fatalf("the idle session ended without saying why:\n%s", ca.screen())
 	}
 }

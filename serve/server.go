@@ -167,10 +167,11 @@ func New(o Options) (*Server, error) {
 		wish.WithPublicKeyAuth(s.authorize),
 		wish.WithMiddleware(func(ssh.Handler) ssh.Handler { return s.handle }),
 		func(srv *ssh.Server) error {
+			// No connection-level idle timeout: a HUD on a quiet account
+			// sends nothing for minutes and is fine. A client that takes
+			// nothing is found by the stall sweep, a user who does nothing
+			// by IdleTimeout, a dead peer by TCP keep-alives.
 			srv.HandshakeTimeout = 20 * time.Second
-			// A connection with no traffic at all (a dead peer, a client
-			// that reads nothing) goes after the stall timeout.
-			srv.IdleTimeout = o.StallTimeout + o.EndGrace
 			return nil
 		},
 	)

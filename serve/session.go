@@ -298,7 +298,7 @@ func (s *Server) run(v *viewer, pty ssh.Pty, winch <-chan ssh.Window, hasPty boo
 	}()
 	go func() {
 		defer wg.Done()
-		rv.pump(ctx, p.Send)
+		rv.pump(ctx, p.Send, time.Second/time.Duration(s.o.FPS))
 	}()
 	_, err := p.Run()
 	cancel()
@@ -354,15 +354,35 @@ func (r roleView) Apply(seq uint64, ops ...state.Op) *state.Frame {
 // Latest is the newest frame.
 func (r roleView) Latest() *state.Frame { return r.adjust(r.View.Latest()) }
 
-// pump is ui.Pump with the role applied: the newest frame each time.
-func (r roleView) pump(ctx context.Context, send func(tea.Msg)) {
+// pump is ui.Pump with the role applied and a pace: the newest frame
+// each time, at most one per every (the session's frame rate; the mirror
+// publishes up to 125 a second, and each one the HUD takes costs a
+// View, for every viewer).
+func (r roleView) pump(ctx context.Context, send func(tea.Msg), every time.Duration) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	var last time.Time
 	for {
+		var f *state.Frame
 		select {
 		case <-ctx.Done():
 			return
-		case f := <-r.View.Frames():
-			send(ui.FrameMsg{Frame: r.adjust(f)})
+		case f = <-r.View.Frames():
 		}
+		if wait := every - time.Since(last); wait > 0 {
+			t.Reset(wait)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			select {
+			case f = <-r.View.Frames(): // a newer one came meanwhile
+			default:
+			}
+		}
+		last = time.Now()
+		send(ui.FrameMsg{Frame: r.adjust(f)})
 	}
 }
 
