@@ -143,8 +143,15 @@ func TestServeOneConnectionForEveryViewer(t *testing.T) {
 			live++
 		}
 	}
-	if live != 1 || len(e.Subscriptions()) != 1 {
-		t.Fatalf("%d live OAuth sessions and %d subscriptions for three viewers, want one of each", live, len(e.Subscriptions()))
+	sockets := 0
+	for _, r := range e.Requests() {
+		if r.Via == "ws-upgrade" {
+			sockets++
+		}
+	}
+	if live != 1 || len(e.Subscriptions()) != 1 || sockets != 1 {
+		t.Fatalf("%d live OAuth sessions, %d WebSockets and %d subscriptions for three viewers, want one of each",
+			live, sockets, len(e.Subscriptions()))
 	}
 
 	cancel() // SIGINT
@@ -165,6 +172,9 @@ func TestServeOneConnectionForEveryViewer(t *testing.T) {
 		if !strings.Contains(v.String(), "rchud: the hub is shutting down") {
 			t.Errorf("viewer %d was not told the hub is going: %q", i, v.String()[max(0, len(v.String())-200):])
 		}
+	}
+	if found := e.FindSecrets(readAudit() + stderr.String() + stdout.String()); len(found) > 0 {
+		t.Errorf("secrets in the audit log or the output: %v", found)
 	}
 	if n := len(e.Subscriptions()); n != 0 {
 		t.Errorf("%d subscriptions left after shutdown", n)

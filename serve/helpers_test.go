@@ -299,6 +299,7 @@ type client struct {
 	mu    sync.Mutex
 	vt    *vt // the screen as the user sees it
 	bytes int64
+	raw   []byte // the first 256 KiB of output
 	// onScreen sees the screen after each read (benchmarks), under mu.
 	onScreen func(screen *vt, at time.Time)
 	done     chan struct{} // the output has ended
@@ -365,6 +366,7 @@ type clientOpts struct {
 	noRead   bool // never read the output (the SSH client still takes 2 MB)
 	freeze   bool // once the shell has started, read nothing from the network: a frozen machine
 	onScreen func(screen *vt, at time.Time)
+	env      map[string]string // sent before the shell (SendEnv)
 }
 
 // connect opens a session with a PTY and starts the HUD.
@@ -401,6 +403,12 @@ func (h *hub) open(u testUser, o clientOpts) (*client, error) {
 		return nil, err
 	}
 	c := &client{t: h.t, conn: conn, sess: sess, done: make(chan struct{}), onScreen: o.onScreen, vt: newVT(o.w, o.h)}
+	for k, v := range o.env {
+		if err := sess.Setenv(k, v); err != nil {
+			conn.Close()
+			return nil, err
+		}
+	}
 	if err := sess.RequestPty(o.term, o.h, o.w, gossh.TerminalModes{}); err != nil {
 		conn.Close()
 		return nil, err
@@ -435,6 +443,9 @@ func (h *hub) open(u testUser, o clientOpts) (*client, error) {
 				c.mu.Lock()
 				c.vt.Write(buf[:n])
 				c.bytes += int64(n)
+				if len(c.raw) < 256<<10 {
+					c.raw = append(c.raw, buf[:n]...)
+				}
 				if c.onScreen != nil {
 					c.onScreen(c.vt, at)
 				}
@@ -446,6 +457,13 @@ func (h *hub) open(u testUser, o clientOpts) (*client, error) {
 		}
 	}()
 	return c, nil
+}
+
+// rawOutput is the start of the byte stream the client got.
+func (c *client) rawOutput() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return string(c.raw)
 }
 
 // screen is what the client's terminal shows now.

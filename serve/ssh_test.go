@@ -105,6 +105,12 @@ func TestAgentActsOnlyOnTheirOwnExtension(t *testing.T) {
 		}
 	}
 	t.Logf("%d PUTs, all on the agent's own extension", len(p))
+	if found := h.e.FindSecrets(h.audit.String()); len(found) > 0 {
+		t.Fatalf("the audit log holds secrets: %v", found)
+	}
+	if n := strings.Count(h.audit.String(), "result=sent"); n < len(p) {
+		t.Fatalf("%d PUTs but %d changes in the audit log", len(p), n)
+	}
 }
 
 func TestAViewerDemotedMidSessionIsRefusedByTheHub(t *testing.T) {
@@ -131,6 +137,21 @@ func TestAViewerDemotedMidSessionIsRefusedByTheHub(t *testing.T) {
 		t.Fatalf("a demoted viewer changed the server: %v", p[before:])
 	}
 	c.close()
+}
+
+func TestEachSessionHasItsOwnColours(t *testing.T) {
+	a, b := newUser(t, "agent0", Viewer), newUser(t, "agent1", Viewer)
+	h := startHub(t, hubConfig{users: []testUser{a, b}})
+	colour := h.connect(a, clientOpts{term: "xterm-256color"})
+	plain := h.connect(b, clientOpts{term: "xterm-256color", env: map[string]string{"NO_COLOR": "1"}})
+	colour.waitFor("shown · sort", 10*time.Second)
+	plain.waitFor("shown · sort", 10*time.Second)
+	if !strings.Contains(colour.rawOutput(), "\x1b[38;5;") {
+		t.Errorf("a 256-colour terminal got no 256 colours")
+	}
+	if strings.Contains(plain.rawOutput(), "\x1b[38;") || strings.Contains(plain.rawOutput(), ";48;5;") {
+		t.Errorf("a session with NO_COLOR got colours")
+	}
 }
 
 func TestSupervisorTogglesAMember(t *testing.T) {
