@@ -114,3 +114,22 @@ func TestANonTerminalSessionIsToldToAskForOne(t *testing.T) {
 		t.Fatalf("no terminal: %v, %q", err, out)
 	}
 }
+
+func TestAChangeMadeJustBeforeLeavingCompletesAndIsLogged(t *testing.T) {
+	a := newUser(t, "agent0", Agent)
+	h := startHub(t, hubConfig{users: []testUser{a}})
+	c := h.connect(a, clientOpts{})
+	c.waitFor("shown · sort", 10*time.Second)
+	c.keys("b")
+	eventually(t, 5*time.Second, func() bool { return strings.Contains(h.audit.String(), "action=status value=Busy result=sent") },
+		func() string { return "the change was not sent:\n" + h.audit.String() })
+	c.conn.Close() // gone mid-write
+	eventually(t, 10*time.Second, func() bool {
+		return strings.Contains(h.audit.String(), "action=status value=Busy result=confirmed")
+	}, func() string { return "the change's outcome was not logged:\n" + h.audit.String() })
+	for _, x := range h.e.Truth().Extensions {
+		if x.ExtensionNumber == h.number("agent0") && x.Presence.UserStatus != "Busy" {
+			t.Fatalf("the server has %s, want Busy", x.Presence.UserStatus)
+		}
+	}
+}
