@@ -39,6 +39,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return runEmulator(ctx, args[1:], stdout, stderr)
 		case "snapshot":
 			return runSnapshot(ctx, args[1:], stdout, stderr, environment)
+		case "serve":
+			return runServe(ctx, args[1:], stdout, stderr, environment)
 		case "help", "-h", "--help", "-help":
 			printUsage(stdout)
 			return exitOK
@@ -64,6 +66,7 @@ Usage:
   rchud [flags]            the live HUD (try rchud --demo); ? in it lists the keys
   rchud snapshot [flags]   print every extension's presence once (or after --watch)
   rchud emulator [flags]   serve an emulated RingCentral platform on loopback
+  rchud serve [flags]      serve the HUD over SSH to a whole office on one connection
 
 Credentials come from RC_SERVER_URL (production, sandbox or a URL),
 RC_APP_CLIENT_ID, RC_APP_CLIENT_SECRET and RC_USER_JWT, or a .env file.

@@ -27,7 +27,10 @@ type Caller struct {
 	cc  CallControl
 	log *slog.Logger
 	ext ID // "": the signed-in user
-	d   *callerDone
+	// device is the phone to answer on ("": the one the sync chose for
+	// the signed-in user).
+	device string
+	d      *callerDone
 }
 
 type callerDone struct {
@@ -49,10 +52,11 @@ func NewCaller(ctx context.Context, m *Mirror, cc CallControl, log *slog.Logger)
 	return &Caller{m: m, cc: cc, log: log, d: &callerDone{ctx: cctx, cancel: cancel, timeout: 15 * time.Second}}
 }
 
-// For is the call actor for ext (a hub acting for a viewer).
-func (c *Caller) For(ext ID) *Caller {
+// For is the call actor for ext (a hub acting for a viewer), answering on
+// the device with id device.
+func (c *Caller) For(ext ID, device string) *Caller {
 	cp := *c
-	cp.ext = ext
+	cp.ext, cp.device = ext, device
 	return &cp
 }
 
@@ -89,6 +93,12 @@ func (c *Caller) Act(r CallRequest) error {
 	c.m.mu.Lock()
 	ok, why, device := c.m.desk.control, c.m.desk.why, c.m.desk.deviceID
 	c.m.mu.Unlock()
+	if c.ext != "" {
+		device = c.device // a viewer's own phone, never the hub's
+		if device == "" && (r.Kind == ActAnswer || r.Kind == ActPickup) {
+			return errors.New("your phone is not known yet")
+		}
+	}
 	if !ok {
 		if why != "" {
 			return fmt.Errorf("%w: %s", ErrNoCallControl, why)

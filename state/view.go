@@ -17,7 +17,8 @@ type View struct {
 	m  *Mirror
 	ix *index
 
-	me     ID // whose view ("" : the signed-in user)
+	me     ID     // whose view ("" : the signed-in user)
+	device string // the viewer's phone, when not the signed-in user's
 	height int
 	margin int
 	detail bool
@@ -67,6 +68,15 @@ func (m *Mirror) NewView(o ViewOptions) *View {
 }
 
 // Close releases the view.
+// SetDevice names the phone this view's viewer answers on (a hub's
+// viewer: the mirror's is the signed-in user's).
+func (v *View) SetDevice(label string) {
+	v.m.mu.Lock()
+	defer v.m.mu.Unlock()
+	v.device = Sanitize(label)
+	v.publishLocked(true)
+}
+
 func (v *View) Close() {
 	v.m.mu.Lock()
 	defer v.m.mu.Unlock()
@@ -532,6 +542,9 @@ func (v *View) build() *Frame {
 	slices.Sort(f.Watched)
 	f.Me = m.meLocked(me, now)
 	f.Desk = m.desk.desk(me, f.Me.Entry, m.callsShown(now))
+	if v.device != "" {
+		f.Desk.Device = v.device
+	}
 	margin := max(4, v.height/2)
 	from, to := max(0, v.top-margin), min(lay.lines, v.top+v.height+margin)
 	f.First = from
@@ -601,7 +614,7 @@ func (f *Frame) same(g *Frame) bool {
 		!f.Next.Equal(g.Next) || !sameJump(f.Jump, g.Jump) || !sameQuery(f.Query, g.Query) {
 		return false
 	}
-	if !f.Me.same(&g.Me) || f.Desk.Version != g.Desk.Version || f.Desk.CallsVersion != g.Desk.CallsVersion || len(f.Window) != len(g.Window) || (f.Detail == nil) != (g.Detail == nil) {
+	if !f.Me.same(&g.Me) || f.Desk.Version != g.Desk.Version || f.Desk.CallsVersion != g.Desk.CallsVersion || f.Desk.Device != g.Desk.Device || len(f.Window) != len(g.Window) || (f.Detail == nil) != (g.Detail == nil) {
 		return false
 	}
 	for i := range f.Window {

@@ -63,6 +63,10 @@ type Options struct {
 	Profile  colorprofile.Profile
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// Tick makes the HUD's timer commands (nil: tea.Tick). A host that
+	// runs many HUDs (rchud serve) gives one that ends with the session,
+	// so no timer outlives its program.
+	Tick func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
 }
 
 type mode int
@@ -205,6 +209,9 @@ func New(o Options) *Model {
 		timer:        tea.Tick,
 		helpScroll:   newScroll(),
 		detailScroll: newScroll(),
+	}
+	if o.Tick != nil {
+		m.timer = o.Tick
 	}
 	m.query = m.frame.Query
 	m.alertSeen = lastAlert(m.frame)
