@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -50,6 +52,11 @@ type hudTest struct {
 	width, height int
 	demo, after   func(*emulator.Emulator)
 }
+
+// frameEvery is the least time between two frames drawn: a change is on
+// screen as soon as it is published unless a frame went out less than this
+// ago (the mirror publishes at most every 8 ms).
+const frameEvery = 8 * time.Millisecond
 
 // shutdownWithin bounds the clean exit: deleting the subscription, the
 // writes in flight, revoking the session.
@@ -119,7 +126,44 @@ func runHUD(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 		WaitAlarm: hf.waitAlarm,
 		Caller:    caller,
 	})
-	p := tea.NewProgram(model, opts...)
+	// The screen draws frames as they change; with no tty on the input
+	// (tests), the line discipline is taken to turn line feeds into CRLF,
+	// as Bubble Tea's renderer assumes too.
+	screen := ui.NewScreen(stdout, environ, profile, hudTerminal != nil, frameEvery)
+	defer screen.Close()
+	var p *tea.Program
+	if hudTerminal == nil {
+		// The terminal is ours to set up: raw input, its size, and word of
+		// its resizes (Bubble Tea does this only with its own renderer).
+		in := os.Stdin.Fd()
+		saved, err := term.MakeRaw(in)
+		if err != nil {
+			return fail(stderr, cmd, fmt.Errorf("the terminal: %w", err), exitFailure)
+		}
+		defer term.Restore(in, saved) //nolint:errcheck // best effort on the way out
+		screen.OnSuspend = func() { _ = term.Restore(in, saved) }
+		screen.OnResume = func() { _, _ = term.MakeRaw(in) }
+		out := stdout.(*os.File).Fd()
+		if w, h, err := term.GetSize(out); err == nil {
+			opts = append(opts, tea.WithWindowSize(w, h))
+		}
+		winch := make(chan os.Signal, 1)
+		signal.Notify(winch, syscall.SIGWINCH)
+		defer signal.Stop(winch)
+		go func() {
+			for {
+				select {
+				case <-winch:
+					if w, h, err := term.GetSize(out); err == nil {
+						p.Send(tea.WindowSizeMsg{Width: w, Height: h})
+					}
+				case <-runCtx.Done():
+					return
+				}
+			}
+		}()
+	}
+	p = ui.Program(model, screen, opts...)
 
 	var runErr error
 	stopped := make(chan struct{})
@@ -142,6 +186,7 @@ func runHUD(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 	}()
 
 	_, perr := p.Run()
+	screen.Close()                // the terminal as it was, before the shutdown's wait
 	caller.Close(2 * time.Second) // an action asked for just before quitting still goes
 	cancel()
 	t := time.NewTimer(shutdownWithin)

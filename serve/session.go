@@ -253,13 +253,18 @@ func (s *Server) run(v *viewer, pty ssh.Pty, winch <-chan ssh.Window, hasPty boo
 	})
 	// wish v2's bubbletea.MakeOptions for an emulated PTY, with our output
 	// (counted, watched for a client that reads nothing) and input filter.
-	p := tea.NewProgram(model,
+	// The HUD draws on its own screen: only what changed, as it changes,
+	// at most FPS times a second, and nothing while nothing does. The
+	// session has no tty of ours, so line feeds are taken to come out as
+	// CRLF, as Bubble Tea's renderer assumes for it too.
+	screen := ui.NewScreen(v.out, env, profile, true, time.Second/time.Duration(s.o.FPS))
+	defer screen.Close()
+	p := ui.Program(model, screen,
 		tea.WithInput(sess),
-		tea.WithOutput(v.out),
+		tea.WithOutput(screen.Output()),
 		tea.WithColorProfile(profile),
 		tea.WithEnvironment(env),
 		tea.WithWindowSize(pty.Window.Width, pty.Window.Height),
-		tea.WithFPS(s.o.FPS),
 		tea.WithoutSignals(),
 		tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
 			switch msg.(type) {

@@ -20,10 +20,13 @@ func (m *Model) View() tea.View {
 
 // Render draws the screen: exactly Height lines of exactly Width cells,
 // from the snapshot taken in Update and only the rows on screen.
-func (m *Model) Render() string {
+func (m *Model) Render() string { return strings.Join(m.RenderLines(), "\n") }
+
+// RenderLines is the screen as Render draws it, one string per line.
+func (m *Model) RenderLines() []string {
 	w, h := m.c.Width, m.c.Height
 	if w <= 0 || h <= 0 {
-		return ""
+		return nil
 	}
 	if w < MinWidth || h < MinHeight {
 		return tooSmall(w, h)
@@ -36,11 +39,11 @@ func (m *Model) Render() string {
 	}
 	lines = append(lines, m.body(m.geom(), w)...)
 	lines = append(lines, m.footer(w))
-	return strings.Join(lines, "\n")
+	return lines
 }
 
 // tooSmall is the whole screen below the minimum size.
-func tooSmall(w, h int) string {
+func tooSmall(w, h int) []string {
 	lines := make([]string, h)
 	msg := []string{
 		fmt.Sprintf("terminal too small: %dx%d, need %dx%d", w, h, MinWidth, MinHeight),
@@ -53,7 +56,7 @@ func tooSmall(w, h int) string {
 		}
 		lines[i] = fit(s, w)
 	}
-	return strings.Join(lines, "\n")
+	return lines
 }
 
 // body is everything between the header and the footer.
