@@ -161,7 +161,7 @@ func (c *wsConn) close() {
 func (c *wsConn) shutdown(ctx context.Context) {
 	if c.started {
 		if id := c.sub.Load().(string); id != "" {
-			f, err := c.request(ctx, http.MethodDelete, "/restapi/v1.0/subscription/"+id, nil)
+			f, err := c.request(ctx, prioFinal, http.MethodDelete, "/restapi/v1.0/subscription/"+id, nil)
 			if err != nil {
 				c.s.c.log.Info("could not delete the subscription", "err", err)
 			} else {
@@ -306,12 +306,13 @@ func (c *wsConn) answer(f frame) {
 }
 
 // request sends a ClientRequest and waits for its answer.
-func (c *wsConn) request(ctx context.Context, method, path string, body any) (frame, error) {
+func (c *wsConn) request(ctx context.Context, prio priority, method, path string, body any) (frame, error) {
 	group := Medium
 	if method == http.MethodGet {
 		group = Light
 	}
-	if err := c.s.c.gov.acquire(ctx, group, false); err != nil {
+	sl, err := c.s.c.gov.acquire(ctx, group, prio)
+	if err != nil {
 		return frame{}, err
 	}
 	id := newMessageID()
@@ -330,8 +331,10 @@ func (c *wsConn) request(ctx context.Context, method, path string, body any) (fr
 	}
 	b, err := json.Marshal(parts)
 	if err != nil {
+		sl.cancel()
 		return frame{}, err
 	}
+	sl.sent()
 	c.send(b)
 	t := time.NewTimer(c.s.opts.ConnectTimeout)
 	defer t.Stop()
@@ -378,7 +381,7 @@ func newSubscriptionBody(filters []string) subscriptionBody {
 
 // postSubscription creates the session's one subscription.
 func (c *wsConn) postSubscription(ctx context.Context, filters []string) (SubscriptionInfo, error) {
-	f, err := c.request(ctx, http.MethodPost, "/restapi/v1.0/subscription", newSubscriptionBody(filters))
+	f, err := c.request(ctx, prioUser, http.MethodPost, "/restapi/v1.0/subscription", newSubscriptionBody(filters))
 	if err != nil {
 		return SubscriptionInfo{}, fmt.Errorf("subscribe: %w", err)
 	}
@@ -391,7 +394,7 @@ func (c *wsConn) postSubscription(ctx context.Context, filters []string) (Subscr
 
 // putSubscription replaces the subscription's filters.
 func (c *wsConn) putSubscription(ctx context.Context, id string, filters []string) error {
-	_, err := c.request(ctx, http.MethodPut, "/restapi/v1.0/subscription/"+id, newSubscriptionBody(filters))
+	_, err := c.request(ctx, prioUser, http.MethodPut, "/restapi/v1.0/subscription/"+id, newSubscriptionBody(filters))
 	return err
 }
 
