@@ -50,21 +50,29 @@ func (e *APIError) permission() string {
 		return ""
 	}
 	name := oneLine(e.PermissionName, 60)
+	if name == "" {
+		// Some answers name it only in the message: "... have [ReadPresence] permission".
+		if _, rest, ok := strings.Cut(e.Message, "["); ok {
+			if n, _, ok := strings.Cut(rest, "]"); ok {
+				name = oneLine(n, 60)
+			}
+		}
+	}
 	switch e.Code {
 	case "CMN-401":
 		if name == "" {
 			name = "required"
 		}
-		return "the app lacks the " + name + " permission (RingCentral CMN-401): add it to the app in the RingCentral developer console"
+		return "the app lacks the " + name + " permission (RingCentral answered 403 CMN-401): add it to the app in the RingCentral developer console"
 	case "SUB-528":
-		return "the app lacks the WebSocket Subscriptions permission (RingCentral SUB-528): add it to the app in the RingCentral developer console"
+		return "the app lacks the WebSocket Subscriptions permission (RingCentral answered 403 SUB-528): add it to the app in the RingCentral developer console"
 	case "CMN-408":
 		if name == "" {
 			name = "required"
 		}
-		return "your user lacks the " + name + " permission (RingCentral CMN-408): ask an account administrator to add it to your role"
+		return "your user lacks the " + name + " permission (RingCentral answered 403 CMN-408): ask an account administrator to add it to your role"
 	case "CMN-402":
-		return "this needs an administrator's permission (RingCentral CMN-402): ask an account administrator"
+		return "this needs an administrator's permission (RingCentral answered 403 CMN-402): ask an account administrator"
 	}
 	return ""
 }

@@ -63,7 +63,8 @@ type StreamEvent struct {
 	// may already be out of date. A Resync follows once a new
 	// subscription is live.
 	Lost *ResyncReason
-	// Disabled lists filters the server did not grant.
+	// Disabled lists filters the server did not grant (after a filter
+	// change, the whole new list: empty, not nil, when none is refused).
 	Disabled []string
 }
 
@@ -479,7 +480,7 @@ func (s *Stream) dial(ctx context.Context, st *sessionState, fresh bool) (*wsCon
 		s.c.log.Info("websocket session recovered")
 		// The filters may have changed while we were away.
 		if want := s.currentFilters(); !slices.Equal(want, st.subFilters) {
-			if err := c.putSubscription(ctx, st.subID, want); err != nil {
+			if _, err := c.putSubscription(ctx, st.subID, want); err != nil {
 				c.close()
 				return nil, err
 			}
@@ -569,7 +570,7 @@ func (s *Stream) serve(ctx context.Context, c *wsConn, st *sessionState) error {
 				cmd.reply <- nil // the new subscription will carry them
 				continue
 			}
-			err := c.putSubscription(ctx, c.subID, cmd.filters)
+			info, err := c.putSubscription(ctx, c.subID, cmd.filters)
 			if subscriptionGone(err) {
 				if err := s.lose(ctx, c, &up, "its update was refused: "+err.Error()); err != nil {
 					cmd.reply <- nil
@@ -578,6 +579,8 @@ func (s *Stream) serve(ctx context.Context, c *wsConn, st *sessionState) error {
 				err = nil
 			} else if err == nil {
 				st.subFilters = cmd.filters
+				// The filters now refused, if any: the old list is void.
+				s.emit(ctx, StreamEvent{Disabled: append([]string{}, disabledOf(info)...)})
 			}
 			cmd.reply <- err
 			lastSent = s.c.opts.Now()

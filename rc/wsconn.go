@@ -393,9 +393,14 @@ func (c *wsConn) postSubscription(ctx context.Context, filters []string) (Subscr
 }
 
 // putSubscription replaces the subscription's filters.
-func (c *wsConn) putSubscription(ctx context.Context, id string, filters []string) error {
-	_, err := c.request(ctx, prioUser, http.MethodPut, "/restapi/v1.0/subscription/"+id, newSubscriptionBody(filters))
-	return err
+func (c *wsConn) putSubscription(ctx context.Context, id string, filters []string) (SubscriptionInfo, error) {
+	f, err := c.request(ctx, prioUser, http.MethodPut, "/restapi/v1.0/subscription/"+id, newSubscriptionBody(filters))
+	if err != nil {
+		return SubscriptionInfo{}, err
+	}
+	var info SubscriptionInfo
+	_ = json.Unmarshal(f.body, &info)
+	return info, nil
 }
 
 // closeReason turns a close error into a readable reason.
