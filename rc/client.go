@@ -238,10 +238,9 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, []byte, e
 		if err != nil {
 			op := r.method + " " + req.URL.Path
 			if ctx.Err() != nil {
-				if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-					return nil, nil, &netError{op: op, err: noAnswer{ctx.Err()}}
-				}
-				return nil, nil, ctx.Err()
+				// Still in flight when the caller gave up: the server had
+				// not answered (errors.Is the context's error too).
+				return nil, nil, &netError{op: op, err: noAnswer{ctx.Err()}}
 			}
 			err = &netError{op: op, err: unwrapURLError(err)}
 			c.log.Debug("rest failed", "method", r.method, "path", req.URL.Path, "err", err)

@@ -65,6 +65,7 @@ type Sync struct {
 	loadErr error
 	// refilter asks for the subscription's filters to follow company.
 	refilter chan struct{}
+	failed   chan struct{} // closed when problem is set
 }
 
 // NewSync makes a sync loop for c into m.
@@ -82,7 +83,7 @@ func NewSync(c *rc.Client, m *Mirror, opts SyncOptions) *Sync {
 		opts.CloseWithin = 1500 * time.Millisecond
 	}
 	return &Sync{c: c, m: m, opts: opts, log: opts.Logger, ready: make(chan struct{}), writerReady: make(chan struct{}),
-		refilter: make(chan struct{}, 1)}
+		refilter: make(chan struct{}, 1), failed: make(chan struct{})}
 }
 
 // Err is why the mirror is not, or may not be, complete and live: a
@@ -104,6 +105,9 @@ func (s *Sync) Err() error {
 	return s.loadErr
 }
 
+// Failed is closed once Err reports a lasting failure.
+func (s *Sync) Failed() <-chan struct{} { return s.failed }
+
 // fail records a lasting failure and shows it.
 func (s *Sync) fail(err error) {
 	s.mu.Lock()
@@ -115,6 +119,7 @@ func (s *Sync) fail(err error) {
 	if first {
 		s.log.Info("giving up", "err", err)
 		s.m.SetProblem(err.Error())
+		close(s.failed)
 	}
 }
 
