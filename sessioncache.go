@@ -46,17 +46,17 @@ type sessionCache struct {
 
 // cacheFile is the file's JSON.
 type cacheFile struct {
-	Version        int                        `json:"version"`
-	Key            string                     `json:"key"`
-	Owner          string                     `json:"owner,omitempty"`
-	SessionID      string                     `json:"sessionId,omitempty"`
-	AccessToken    string                     `json:"accessToken,omitempty"`
-	AccessExpires  time.Time                  `json:"accessExpires"`
-	AccessTTL      int64                      `json:"accessTtlSeconds,omitempty"`
-	RefreshToken   string                     `json:"refreshToken,omitempty"`
-	RefreshExpires time.Time                  `json:"refreshExpires"`
-	Budget         map[string]cacheBudget     `json:"budget,omitempty"`
-	Saved          time.Time                  `json:"saved"`
+	Version        int                    `json:"version"`
+	Key            string                 `json:"key"`
+	Owner          string                 `json:"owner,omitempty"`
+	SessionID      string                 `json:"sessionId,omitempty"`
+	AccessToken    string                 `json:"accessToken,omitempty"`
+	AccessExpires  time.Time              `json:"accessExpires"`
+	AccessTTL      int64                  `json:"accessTtlSeconds,omitempty"`
+	RefreshToken   string                 `json:"refreshToken,omitempty"`
+	RefreshExpires time.Time              `json:"refreshExpires"`
+	Budget         map[string]cacheBudget `json:"budget,omitempty"`
+	Saved          time.Time              `json:"saved"`
 }
 
 // cacheBudget is one rate-limit group's recent spending.
