@@ -116,9 +116,15 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	if problem != nil {
 		return fail(stderr, cmd, problem, exitCode(problem))
 	}
+	// A link down when printing may have missed anything since it went:
+	// every row is then out of date, grace or not.
+	down := *watch > 0 && health.Conn != state.ConnLive
 	stale := 0
-	for _, r := range out {
-		if r.Stale {
+	for i := range out {
+		if down {
+			out[i].Stale = true
+		}
+		if out[i].Stale {
 			stale++
 		}
 	}
@@ -133,7 +139,7 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	if err != nil {
 		return fail(stderr, cmd, err, exitFailure)
 	}
-	if *watch > 0 && (stale > 0 || health.Conn != state.ConnLive) {
+	if stale > 0 {
 		why := "the link to RingCentral was not live"
 		if !health.Down.IsZero() {
 			why += " (down since " + health.Down.Local().Format("15:04:05") + ")"

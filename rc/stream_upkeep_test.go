@@ -116,7 +116,7 @@ func TestStreamGivesUpWithoutTheWebSocketPermission(t *testing.T) {
 		t.Fatalf("the link must name the permission: %v", ev.Link.Err)
 	}
 	wstokens := e.Stats().WSTokens + countPath(e, "/restapi/oauth/wstoken")
-	p.never(time.Second, "another attempt", func(ev StreamEvent) bool { return ev.Link != nil })
+	p.never(500*time.Millisecond, "another attempt", func(ev StreamEvent) bool { return ev.Link != nil })
 	if n := e.Stats().WSTokens + countPath(e, "/restapi/oauth/wstoken"); n != wstokens {
 		t.Fatalf("the stream kept asking for WebSocket tokens")
 	}

@@ -1,7 +1,9 @@
 package state
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -200,4 +202,37 @@ func TestSyncSaysWhenItWillReconnect(t *testing.T) {
 		h := r.m.Health()
 		return h.Conn == ConnLive && h.Retry.IsZero()
 	})
+}
+
+// TestSyncDeletesItsSubscriptionWithTheMediumBudgetSpent (issue 10, item
+// 2): the user's changes spent the Medium budget, and the subscription's
+// DELETE on the way out still goes at once: everything else leaves it a
+// slot.
+func TestSyncDeletesItsSubscriptionWithTheMediumBudgetSpent(t *testing.T) {
+	t.Parallel()
+	limits := emulator.DefaultRateLimits()
+	limits[emulator.Medium] = emulator.RateLimit{Limit: 8, Window: time.Minute, Penalty: time.Minute}
+	e := startEmu(t, emulator.Config{Users: 20, CallsPerMinute: 0, RateLimits: limits})
+	r := startSync(t, e, 0)
+	waitUntil(t, 5*time.Second, "live", func() bool { return r.m.Health().Conn == ConnLive })
+	me, _ := r.m.Me()
+	// Spend what the user's requests may of the Medium budget.
+	for i := 0; ; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		msg := fmt.Sprint("spend ", i)
+		_, err := r.c.PutPresence(ctx, rc.ID(me), rc.PresenceUpdate{Message: &msg})
+		cancel()
+		if err != nil {
+			break
+		}
+	}
+	start := time.Now()
+	r.stop()
+	if n := len(e.Subscriptions()); n != 0 {
+		t.Fatalf("%d subscription(s) left: the DELETE found no Medium budget", n)
+	}
+	if th := e.Stats().Throttled[emulator.Medium]; th != 0 {
+		t.Fatalf("%d Medium requests throttled", th)
+	}
+	t.Logf("stopped in %v with the subscription deleted", time.Since(start).Round(time.Millisecond))
 }
