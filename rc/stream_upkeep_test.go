@@ -198,3 +198,28 @@ func TestStreamReconnectsWhenItSaysItWill(t *testing.T) {
 		}
 	}
 }
+
+// TestReconnectDelaysSpreadOutAndGrowTowardAMinute (issue 10, item 6): a
+// fleet reconnecting after a gateway outage must not come back in waves:
+// each delay is drawn from the whole of [0, cap] (full jitter), and the
+// cap grows toward a minute while the gateway stays down.
+func TestReconnectDelaysSpreadOutAndGrowTowardAMinute(t *testing.T) {
+	var o StreamOptions
+	o.defaults()
+	s := &Stream{opts: o}
+	var longest time.Duration
+	for attempt := 0; attempt < 10; attempt++ {
+		capAt := min(2*time.Second<<attempt, time.Minute)
+		shortest := time.Hour
+		for i := 0; i < 1000; i++ {
+			d := s.backoff(attempt)
+			shortest, longest = min(shortest, d), max(longest, d)
+		}
+		if shortest > capAt/10 {
+			t.Fatalf("attempt %d: no delay below %v of a %v cap: the jitter is not full", attempt+1, shortest, capAt)
+		}
+	}
+	if longest < 50*time.Second || longest > time.Minute {
+		t.Fatalf("the longest delay is %v: the cap must grow to a minute", longest)
+	}
+}
