@@ -223,6 +223,21 @@ func (g *governor) acquire(ctx context.Context, grp Group, prio priority) (*slot
 	}
 }
 
+// tryAcquire takes a slot only if one is free now.
+func (g *governor) tryAcquire(grp Group, prio priority) (*slot, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.waitLocked(grp, prio) > 0 {
+		return nil, false
+	}
+	b := g.budget(grp)
+	b.taken++
+	if b.serverLeft > 0 {
+		b.serverLeft--
+	}
+	return &slot{g: g, grp: grp}, true
+}
+
 // waitLocked is how long a request in grp must still wait (0: go now).
 func (g *governor) waitLocked(grp Group, prio priority) time.Duration {
 	now := g.now()

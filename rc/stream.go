@@ -607,13 +607,18 @@ func (s *Stream) serve(ctx context.Context, c *wsConn, st *sessionState) error {
 				if err := s.recreate(ctx, c, st, &up); err != nil {
 					return err
 				}
-				lastSent = s.c.opts.Now()
+				if !up.lost {
+					lastSent = s.c.opts.Now()
+				}
 			case !up.lost && s.opts.VerifyEvery > 0 && !now.Before(up.next):
-				if err := s.verify(ctx, c, &up); err != nil {
+				up.next = s.c.opts.Now().Add(s.opts.VerifyEvery)
+				sent, err := s.verify(ctx, c, &up)
+				if err != nil {
 					return err
 				}
-				up.next = s.c.opts.Now().Add(s.opts.VerifyEvery)
-				lastSent = s.c.opts.Now()
+				if sent {
+					lastSent = s.c.opts.Now()
+				}
 			}
 		}
 	}
@@ -639,35 +644,41 @@ func subscriptionGone(err error) bool {
 	return ae.Status == http.StatusNotFound || strings.HasPrefix(ae.Code, "SUB-5")
 }
 
-// verify asks the server for the subscription. Only an answer that says it
-// is gone counts: a request that fails otherwise says nothing of it.
-func (s *Stream) verify(ctx context.Context, c *wsConn, up *upkeep) error {
+// verify asks the server for the subscription, and reports whether it
+// sent the request. Only an answer that says it is gone counts: a request
+// that fails otherwise says nothing of it.
+func (s *Stream) verify(ctx context.Context, c *wsConn, up *upkeep) (bool, error) {
 	vctx, cancel := context.WithTimeout(ctx, min(s.opts.ConnectTimeout, 10*time.Second))
 	defer cancel()
-	f, err := c.request(vctx, prioBackground, http.MethodGet, "/restapi/v1.0/subscription/"+url.PathEscape(c.subID), nil)
+	// Only with budget to spare: waiting for it here would stall the
+	// heartbeats. The next tick tries again.
+	f, err := c.requestIf(vctx, prioBackground, true, http.MethodGet, "/restapi/v1.0/subscription/"+url.PathEscape(c.subID), nil)
 	switch {
+	case errors.Is(err, errNoBudget):
+		up.next = s.c.opts.Now().Add(min(s.opts.VerifyEvery, 5*time.Second))
+		return false, nil
 	case subscriptionGone(err):
-		return s.lose(ctx, c, up, err.Error())
+		return true, s.lose(ctx, c, up, err.Error())
 	case err != nil:
 		select {
 		case <-c.closed:
-			return c.err
+			return true, c.err
 		default:
 		}
 		s.c.log.Info("could not check the subscription", "err", err)
-		return nil
+		return true, nil
 	}
 	var info struct {
 		ID     string `json:"id"`
 		Status string `json:"status"`
 	}
 	if json.Unmarshal(f.body, &info) != nil || info.ID != c.subID {
-		return s.lose(ctx, c, up, "the server answered for another subscription")
+		return true, s.lose(ctx, c, up, "the server answered for another subscription")
 	}
 	if info.Status != "" && info.Status != "Active" {
-		return s.lose(ctx, c, up, "its status is "+oneLine(info.Status, 20))
+		return true, s.lose(ctx, c, up, "its status is "+oneLine(info.Status, 20))
 	}
-	return nil
+	return true, nil
 }
 
 // lose reports the subscription gone and schedules its re-creation, held
@@ -700,7 +711,11 @@ func (s *Stream) lose(ctx context.Context, c *wsConn, up *upkeep, why string) er
 // a missing permission ends the stream.
 func (s *Stream) recreate(ctx context.Context, c *wsConn, st *sessionState, up *upkeep) error {
 	filters := s.currentFilters()
-	info, err := c.postSubscription(ctx, filters)
+	info, err := c.postSubscriptionNow(ctx, filters)
+	if errors.Is(err, errNoBudget) {
+		up.retry = s.c.opts.Now().Add(time.Second) // the Medium budget is spent: soon
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -223,3 +223,40 @@ func TestReconnectDelaysSpreadOutAndGrowTowardAMinute(t *testing.T) {
 		t.Fatalf("the longest delay is %v: the cap must grow to a minute", longest)
 	}
 }
+
+// TestStreamCheckDoesNotWaitForBudget: with the Light budget spent, the
+// subscription's check is put off rather than waited for: waiting would
+// stall the heartbeats and the link would die.
+func TestStreamCheckDoesNotWaitForBudget(t *testing.T) {
+	limits := emulator.DefaultRateLimits()
+	limits[emulator.Light] = emulator.RateLimit{Limit: 4, Window: time.Minute, Penalty: time.Minute}
+	e := startEmulator(t, emulator.Config{RateLimits: limits})
+	c := clientFor(e, -1, Options{})
+	if _, err := c.GetExtension(t.Context(), "~"); err != nil { // learns the Light budget
+		t.Fatal(err)
+	}
+	s := c.Stream([]string{accountFilter}, upkeepStream)
+	t.Cleanup(func() { closeStream(t, s) })
+	p := probe(t, s)
+	p.next(5*time.Second, "live", isLive)
+	p.never(1500*time.Millisecond, "the link lost while the budget is spent", func(ev StreamEvent) bool {
+		if ev.Link != nil && ev.Link.State != LinkLive {
+			t.Logf("link %v: %v", ev.Link.State, ev.Link.Err)
+			return true
+		}
+		return false
+	})
+	checks := 0
+	for _, r := range e.Requests() {
+		if r.Via == "ws" && r.Method == "GET" {
+			checks++
+		}
+	}
+	t.Logf("%d checks sent", checks)
+	id, ids := someUser(e, 0)
+	setMessage(t, e, id, "still live")
+	p.next(time.Second, "a notification on the link", withMessage(ids, "still live"))
+	if th := e.Stats().Throttled[emulator.Light]; th != 0 {
+		t.Fatalf("%d checks throttled", th)
+	}
+}

@@ -305,15 +305,32 @@ func (c *wsConn) answer(f frame) {
 	}
 }
 
+// errNoBudget is a request that would have had to wait for budget.
+var errNoBudget = errors.New("no rate-limit budget now")
+
 // request sends a ClientRequest and waits for its answer.
 func (c *wsConn) request(ctx context.Context, prio priority, method, path string, body any) (frame, error) {
+	return c.requestIf(ctx, prio, false, method, path, body)
+}
+
+// requestIf is request; with now, it fails with errNoBudget rather than
+// wait for its group's budget (the serve loop must not stall on it).
+func (c *wsConn) requestIf(ctx context.Context, prio priority, now bool, method, path string, body any) (frame, error) {
 	group := Medium
 	if method == http.MethodGet {
 		group = Light
 	}
-	sl, err := c.s.c.gov.acquire(ctx, group, prio)
-	if err != nil {
-		return frame{}, err
+	var sl *slot
+	if now {
+		var ok bool
+		if sl, ok = c.s.c.gov.tryAcquire(group, prio); !ok {
+			return frame{}, errNoBudget
+		}
+	} else {
+		var err error
+		if sl, err = c.s.c.gov.acquire(ctx, group, prio); err != nil {
+			return frame{}, err
+		}
 	}
 	id := newMessageID()
 	ch := make(chan frame, 1)
@@ -381,7 +398,20 @@ func newSubscriptionBody(filters []string) subscriptionBody {
 
 // postSubscription creates the session's one subscription.
 func (c *wsConn) postSubscription(ctx context.Context, filters []string) (SubscriptionInfo, error) {
-	f, err := c.request(ctx, prioUser, http.MethodPost, "/restapi/v1.0/subscription", newSubscriptionBody(filters))
+	return c.subscribe(ctx, false, filters)
+}
+
+// postSubscriptionNow is postSubscription, failing with errNoBudget
+// rather than wait for the Medium budget.
+func (c *wsConn) postSubscriptionNow(ctx context.Context, filters []string) (SubscriptionInfo, error) {
+	return c.subscribe(ctx, true, filters)
+}
+
+func (c *wsConn) subscribe(ctx context.Context, now bool, filters []string) (SubscriptionInfo, error) {
+	f, err := c.requestIf(ctx, prioUser, now, http.MethodPost, "/restapi/v1.0/subscription", newSubscriptionBody(filters))
+	if errors.Is(err, errNoBudget) {
+		return SubscriptionInfo{}, err
+	}
 	if err != nil {
 		return SubscriptionInfo{}, fmt.Errorf("subscribe: %w", err)
 	}
