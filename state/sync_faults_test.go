@@ -135,6 +135,8 @@ func TestSyncStopsRetryingWhatCannotSucceed(t *testing.T) {
 	if p := r.m.Health().Problem; !strings.Contains(p, "ReadPresence") || !strings.Contains(p, "developer console") {
 		t.Fatalf("the header's problem must say what to do: %q", p)
 	}
+	// The refused subscription may say so before the load has asked.
+	waitUntil(t, 5*time.Second, "company presence asked", func() bool { return companyPresenceRequests(e) > 0 })
 	asked := companyPresenceRequests(e)
 	time.Sleep(2500 * time.Millisecond) // the old loop retried after 2 s
 	if n := companyPresenceRequests(e); n != asked || n != 1 {
