@@ -30,7 +30,7 @@ import (
 // check, once a minute, and drops every 10 to 90 s.
 func TestSoakLostSubscription(t *testing.T) {
 	t.Parallel()
-	d := soakLen(6 * time.Second)
+	d := soakLen(4 * time.Second)
 	stream := upkeepStream
 	stream.RecreateWindow = 3 * time.Second // 3 re-creations per 3 s: the short run meets the limit
 	sc := syncConfig{agent: -1, stream: stream}
@@ -143,7 +143,7 @@ func requestsTo(e *emulator.Emulator, suffix string) int {
 // seconds, for ever.
 func TestSoakPermissionsAreNotRetried(t *testing.T) {
 	t.Parallel()
-	d := soakLen(4 * time.Second)
+	d := soakLen(3 * time.Second)
 	sc := syncConfig{agent: -1}
 	if *soakFor > 0 {
 		sc.realStream = true
@@ -214,7 +214,7 @@ func TestSoakPermissionsAreNotRetried(t *testing.T) {
 // tokens.
 func TestSoakSignInFaults(t *testing.T) {
 	t.Parallel()
-	d := soakLen(8 * time.Second)
+	d := soakLen(5 * time.Second)
 	window, ttl, drop := 2*time.Second, 3*time.Second, 1500*time.Millisecond
 	client := rc.Options{AuthRetryBase: 100 * time.Millisecond, AuthRetryMax: time.Second}
 	sc := syncConfig{agent: -1}
