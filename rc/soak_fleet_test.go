@@ -24,7 +24,7 @@ func TestSoakFleetReconnects(t *testing.T) {
 		n, opts, outage = 50, StreamOptions{}, *soak/3
 		opts.defaults()
 	}
-	e := startEmulator(t, emulator.Config{Users: 30, RateLimitsOff: true, MaxSessions: 10 * n, CallsPerMinute: 0})
+	e := startEmulator(t, emulator.Config{Users: 30, RateLimitsOff: true, MaxSessions: 10 * n, SubscriptionsPerUser: 10 * n, CallsPerMinute: 0})
 	probes := make([]*streamProbe, n)
 	streams := make([]*Stream, n)
 	t.Cleanup(func() {
