@@ -46,9 +46,9 @@ type hudTest struct {
 
 // shutdownWithin bounds the clean exit: the writes in flight, deleting the
 // subscription, handing the session over (state.SyncOptions.CloseWithin,
-// 1.2 s, inside this): q, Ctrl-C, SIGTERM and SIGHUP end the process within
+// 1 s, inside this): q, Ctrl-C, SIGTERM and SIGHUP end the process within
 // 2 s whatever the server does.
-const shutdownWithin = 1500 * time.Millisecond
+const shutdownWithin = 1300 * time.Millisecond
 
 // runHUD implements `rchud [flags]`: the live HUD, until q or Ctrl-C.
 func runHUD(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool), environ []string) int {

@@ -124,7 +124,7 @@ func TestSignalsEndTheProcessPromptly(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT} {
 		hanging := e.Stats().Hanging
 		cmd := exec.Command(os.Args[0], "snapshot", "--env-file", "")
-		cmd.Env = append(os.Environ(), "RCHUD_TEST_MAIN=1", "XDG_CACHE_HOME="+t.TempDir(), "HOME="+t.TempDir())
+		cmd.Env = append(os.Environ(), "RCHUD_TEST_MAIN=1", "XDG_CACHE_HOME="+t.TempDir(), "HOME="+t.TempDir(), "GORACE=atexit_sleep_ms=0")
 		for k, v := range envFor(e) {
 			cmd.Env = append(cmd.Env, k+"="+v)
 		}

@@ -84,7 +84,9 @@ func quitSnapshot(t *testing.T, w quitWait, sig syscall.Signal) time.Duration {
 	}
 	defer e.Close()
 	cmd := exec.Command(os.Args[0], append([]string{"snapshot", "--env-file", ""}, w.args...)...)
-	cmd.Env = append(os.Environ(), "RCHUD_TEST_MAIN=1", "XDG_CACHE_HOME="+t.TempDir(), "HOME="+t.TempDir())
+	// GORACE: under -race a process exiting 0 sleeps a second for late
+	// race reports; that second is the race detector's, not rchud's.
+	cmd.Env = append(os.Environ(), "RCHUD_TEST_MAIN=1", "XDG_CACHE_HOME="+t.TempDir(), "HOME="+t.TempDir(), "GORACE=atexit_sleep_ms=0")
 	for k, v := range envFor(e) {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

@@ -23,7 +23,7 @@ type SyncOptions struct {
 	// subscription (a one-shot snapshot).
 	NoStream bool
 	// CloseWithin bounds the clean-up once Run's context ends: the writes
-	// in flight, the subscription's DELETE, the session's hand-over (1.2 s).
+	// in flight, the subscription's DELETE, the session's hand-over (1 s).
 	CloseWithin time.Duration
 }
 
@@ -80,7 +80,7 @@ func NewSync(c *rc.Client, m *Mirror, opts SyncOptions) *Sync {
 		opts.LiveWait = 5 * time.Second
 	}
 	if opts.CloseWithin == 0 {
-		opts.CloseWithin = 1200 * time.Millisecond
+		opts.CloseWithin = time.Second
 	}
 	return &Sync{c: c, m: m, opts: opts, log: opts.Logger, ready: make(chan struct{}), writerReady: make(chan struct{}),
 		refilter: make(chan struct{}, 1), failed: make(chan struct{})}
