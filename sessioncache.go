@@ -84,6 +84,9 @@ func openSessionCache(cfg rc.Config, log *slog.Logger) (*sessionCache, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no cache directory for the session: %w", err)
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	key := cacheKey(cfg)
 	dir := filepath.Join(base, "rchud")
 	return &sessionCache{dir: dir, path: filepath.Join(dir, "session-"+key[:16]+".json"), key: key, log: log}, nil

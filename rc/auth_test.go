@@ -3,6 +3,7 @@ package rc
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -301,5 +302,69 @@ func TestPermissionErrorsSayWhatIsMissing(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "\n") {
 		t.Fatalf("two lines: %q", err)
+	}
+}
+
+// hookTransport runs before each request goes out.
+type hookTransport struct {
+	before func(*http.Request)
+}
+
+func (h hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if h.before != nil {
+		h.before(r)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestARefusedRefreshTakesUpTheStoreBeforeSigningIn: another process
+// rotated the shared session a moment before our refresh, which is
+// refused; the store holds the new tokens, and they are taken up instead
+// of making a new session with the JWT.
+func TestARefusedRefreshTakesUpTheStoreBeforeSigningIn(t *testing.T) {
+	e := startEmulator(t, emulator.Config{RateLimitsOff: true, AccessTTL: 10 * time.Minute})
+	store := &memStore{}
+	ctx := context.Background()
+	a := clientFor(e, -1, Options{Tokens: store})
+	if _, err := a.Login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	b := clientFor(e, -1, Options{Tokens: store, HTTPClient: &http.Client{Transport: hookTransport{before: func(r *http.Request) {
+		if r.URL.Path != "/restapi/oauth/token" {
+			return
+		}
+		once.Do(func() {
+			// a renews first (and saves), then b's refresh is refused.
+			a.invalidate(a.tokenForTest())
+			if _, err := a.GetExtension(ctx, "~"); err != nil {
+				t.Error(err)
+			}
+			f := e.Faults()
+			f.OAuthRules = []emulator.OAuthFaultRule{{Endpoint: "token", Grant: "refresh", Response: "invalid_grant", Count: 1}}
+			e.SetFaults(f)
+		})
+	}}}})
+	if _, err := b.GetExtension(ctx, "~"); err != nil {
+		t.Fatal(err)
+	}
+	grants := e.Stats().JWTGrants
+	b.invalidate(b.tokenForTest())
+	if _, err := b.GetExtension(ctx, "~"); err != nil {
+		t.Fatalf("b must heal with a's tokens: %v", err)
+	}
+	reqs := tokenRequests(e)
+	refused := 0
+	for _, r := range reqs {
+		if r.Grant == "refresh_token" && r.Status == 400 {
+			refused++
+		}
+	}
+	if refused != 1 {
+		t.Fatalf("the test meant b's refresh to be refused once: %+v", reqs)
+	}
+	if n := e.Stats().JWTGrants - grants; n != 0 || b.SessionID() != a.SessionID() || b.tokenForTest() != a.tokenForTest() {
+		t.Fatalf("b made %d JWT grants (session %s, a's %s); it must take up a's tokens; token requests %+v",
+			n, b.SessionID(), a.SessionID(), reqs)
 	}
 }
