@@ -320,7 +320,7 @@ func startEmulatorProc(tb testing.TB, bin string, args ...string) *emulatorProc 
 		case line, ok := <-lines:
 			if !ok {
 				<-p.done
-				tb.Fatalf("the emulator exited before printing its credentials: %v: %s", p.err, stderr.oneLine())
+				tb.Fatalf("the emulator exited before printing its credentials: %v: %s", p.err, stderr.truncLine())
 			}
 			k, v, _ := strings.Cut(line, "=")
 			switch k {
@@ -334,7 +334,7 @@ func startEmulatorProc(tb testing.TB, bin string, args ...string) *emulatorProc 
 				c.JWT = v
 			}
 		case <-deadline.C:
-			tb.Fatalf("the emulator printed no credentials within 2 minutes: %s", stderr.oneLine())
+			tb.Fatalf("the emulator printed no credentials within 2 minutes: %s", stderr.truncLine())
 		}
 	}
 	go func() { // the agents' lines, and anything after them
@@ -373,7 +373,7 @@ func (e *emulatorProc) control(method, path string, in, out any) error {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s /_emulator/%s: HTTP %d %s", method, path, resp.StatusCode, oneLine(string(b), 200))
+		return fmt.Errorf("%s /_emulator/%s: HTTP %d %s", method, path, resp.StatusCode, truncLine(string(b), 200))
 	}
 	if out != nil {
 		return json.Unmarshal(b, out)
@@ -427,7 +427,7 @@ func newRESTSession(c credentials) (*restSession, error) {
 	}
 	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&tok)
 	if resp.StatusCode != http.StatusOK || tok.AccessToken == "" {
-		return nil, fmt.Errorf("sign in: HTTP %d %s", resp.StatusCode, oneLine(tok.Error, 80))
+		return nil, fmt.Errorf("sign in: HTTP %d %s", resp.StatusCode, truncLine(tok.Error, 80))
 	}
 	s.access = tok.AccessToken
 	return s, nil
@@ -749,9 +749,9 @@ func (j *jsPeer) waitReady(d time.Duration) error {
 	case <-j.ready:
 		return nil
 	case <-j.done:
-		return fmt.Errorf("the JS peer exited (%v): %s", j.err, j.stderr.oneLine())
+		return fmt.Errorf("the JS peer exited (%v): %s", j.err, j.stderr.truncLine())
 	case <-t.C:
-		return fmt.Errorf("the JS peer did not subscribe within %v: %s", d, j.stderr.oneLine())
+		return fmt.Errorf("the JS peer did not subscribe within %v: %s", d, j.stderr.truncLine())
 	}
 }
 
@@ -832,14 +832,14 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (t *tailBuffer) oneLine() string {
+func (t *tailBuffer) truncLine() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return oneLine(string(t.b), 300)
+	return truncLine(string(t.b), 300)
 }
 
 // oneLine makes untrusted text one printable line of at most n runes.
-func oneLine(s string, n int) string {
+func truncLine(s string, n int) string {
 	s = strings.Join(strings.Fields(ansi.Strip(s)), " ")
 	if r := []rune(s); len(r) > n {
 		s = string(r[:n]) + "…"

@@ -58,9 +58,11 @@ type hudTest struct {
 // ago (the mirror publishes at most every 8 ms).
 const frameEvery = 8 * time.Millisecond
 
-// shutdownWithin bounds the clean exit: deleting the subscription, the
-// writes in flight, revoking the session.
-const shutdownWithin = 8 * time.Second
+// shutdownWithin bounds the clean exit: the writes in flight, deleting the
+// subscription, handing the session over (state.SyncOptions.CloseWithin,
+// 1 s, inside this): q, Ctrl-C, SIGTERM and SIGHUP end the process within
+// 2 s whatever the server does.
+const shutdownWithin = 1300 * time.Millisecond
 
 // runHUD implements `rchud [flags]`: the live HUD, until q or Ctrl-C.
 func runHUD(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool), environ []string) int {
@@ -101,7 +103,7 @@ func runHUD(ctx context.Context, args []string, stdout, stderr io.Writer, lookup
 		t.demo(sess.emu)
 	}
 
-	acct := sess.account(lookupOr(lookup, "LANG"), hf.device)
+	acct := sess.account(lookupOr(lookup, "LANG"), false, hf.device)
 	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go acct.mirror.Run(runCtx) // publishes the view's frames

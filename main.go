@@ -18,12 +18,16 @@ const (
 	exitOK          = 0
 	exitFailure     = 1
 	exitUsage       = 2
-	exitAuth        = 3
-	exitUnreachable = 4
+	exitAuth        = 3 // the credentials were refused
+	exitUnreachable = 4 // RingCentral could not be reached, or did not answer
+	exitPermission  = 5 // the app or the user lacks a permission (the line says which)
+	exitRateLimited = 6 // RingCentral's rate limit left no room within --timeout
+	exitStale       = 7 // snapshot: printed, but some rows may be out of date
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (the terminal went away) is a quit like SIGTERM.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	startProfiling()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
@@ -41,6 +45,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return runSnapshot(ctx, args[1:], stdout, stderr, environment)
 		case "serve":
 			return runServe(ctx, args[1:], stdout, stderr, environment)
+		case "logout":
+			return runLogout(ctx, args[1:], stdout, stderr, environment)
 		case "help", "-h", "--help", "-help":
 			printUsage(stdout)
 			return exitOK
@@ -65,6 +71,7 @@ const usage = `rchud: a live presence console for RingCentral accounts
 Usage:
   rchud [flags]            the live HUD (try rchud --demo); ? in it lists the keys
   rchud snapshot [flags]   print every extension's presence once (or after --watch)
+  rchud logout [flags]     end the saved session (revoke it, remove the cache)
   rchud emulator [flags]   serve an emulated RingCentral platform on loopback
   rchud serve [flags]      serve the HUD over SSH to a whole office on one connection
 

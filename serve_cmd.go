@@ -111,7 +111,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, look
 		}
 	}
 
-	acct := sess.account(lookupOr(lookup, "LANG"), "")
+	// The hub keeps no session for its next start: it revokes its session
+	// when it stops, so none outlives the server that used it.
+	sess.cache = nil
+	acct := sess.account(lookupOr(lookup, "LANG"), false, "")
 	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go acct.mirror.Run(runCtx)

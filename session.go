@@ -37,6 +37,9 @@ type session struct {
 	log   *slog.Logger
 	emu   *emulator.Emulator
 	close func()
+	// cache keeps the OAuth session between runs (nil for the demo, whose
+	// emulator lives only as long as the process).
+	cache *sessionCache
 }
 
 // demoConfig is the embedded demo: a lively small call centre.
@@ -66,6 +69,9 @@ func (f *sessionFlags) open(lookup func(string) (string, bool)) (*session, error
 			closeLog()
 			return nil, err
 		}
+		if s.cache, err = openSessionCache(s.cfg, log.With("component", "cache")); err != nil {
+			log.Info("signing in without a session cache", "err", err)
+		}
 		return s, nil
 	}
 	if f.as != "receptionist" && f.as != "agent" {
@@ -92,8 +98,12 @@ func (f *sessionFlags) open(lookup func(string) (string, bool)) (*session, error
 // exitCode maps an error to the documented exit codes.
 func exitCode(err error) int {
 	switch {
+	case errors.Is(err, rc.ErrPermission):
+		return exitPermission
 	case errors.Is(err, rc.ErrAuth):
 		return exitAuth
+	case errors.Is(err, rc.ErrRateLimited):
+		return exitRateLimited
 	case errors.Is(err, rc.ErrUnreachable):
 		return exitUnreachable
 	}
@@ -127,11 +137,17 @@ type account struct {
 }
 
 // account wires a client, a mirror (sorting names in the language of
-// locale, LANG's value) and the sync that keeps it live.
-func (s *session) account(locale, device string) *account {
+// locale, LANG's value) and the sync that keeps it live (or, with
+// oneShot, loads it once over REST). device names the phone calls are
+// answered on ("": the first desk phone).
+func (s *session) account(locale string, oneShot bool, device string) *account {
 	a := &account{mirror: state.NewMirrorIn(locale, nil)}
-	a.client = rc.New(s.cfg, rc.Options{Logger: s.log.With("component", "rc")})
-	a.sync = state.NewSync(a.client, a.mirror, state.SyncOptions{Logger: s.log.With("component", "sync"), Device: device})
+	opts := rc.Options{Logger: s.log.With("component", "rc")}
+	if s.cache != nil {
+		opts.Tokens = s.cache
+	}
+	a.client = rc.New(s.cfg, opts)
+	a.sync = state.NewSync(a.client, a.mirror, state.SyncOptions{Logger: s.log.With("component", "sync"), NoStream: oneShot, Device: device})
 	return a
 }
 

@@ -13,11 +13,16 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/rchud/rchud/rc"
 	"github.com/rchud/rchud/state"
 )
 
 // runSnapshot implements `rchud snapshot`: connect like the HUD, load
-// everything, optionally stay live a while, then print the mirror.
+// everything, optionally stay live a while, then print the mirror. Without
+// --watch it is REST only: no WebSocket, no subscription. --timeout bounds
+// everything before printing (sign-in, rate-limit waits, loading), and the
+// exit code and line name what held it up. It never exits 0 with rows it
+// knows may be out of date.
 func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
 	const cmd = "rchud snapshot"
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
@@ -27,7 +32,7 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	watch := fs.Duration("watch", 0, "stay live this long after loading (e.g. 30s) before printing")
 	asJSON := fs.Bool("json", false, "print JSON: an array with one object per extension")
 	asCSV := fs.Bool("csv", false, "print CSV")
-	timeout := fs.Duration("timeout", 2*time.Minute, "give up loading after this long")
+	timeout := fs.Duration("timeout", 2*time.Minute, "give up if signing in and loading take longer than this")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(stdout)
@@ -52,7 +57,7 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	}
 	defer sess.close()
 
-	acct := sess.account(lookupOr(lookup, "LANG"), "")
+	acct := sess.account(lookupOr(lookup, "LANG"), *watch == 0, "")
 	m, sync := acct.mirror, acct.sync
 	runCtx, cancel := context.WithCancel(ctx)
 	done := acct.run(runCtx)
@@ -71,9 +76,21 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer, l
 			err = errors.New("stopped before loading")
 		}
 		return fail(stderr, cmd, err, exitCode(err))
-	case <-deadline.C:
+	case <-sync.Failed():
+		err := sync.Err()
 		stop()
-		return fail(stderr, cmd, fmt.Errorf("presence did not load within %v", *timeout), exitUnreachable)
+		return fail(stderr, cmd, err, exitCode(err))
+	case <-deadline.C:
+		// What the load was waiting for when time ran out: a rate limit, a
+		// server that does not answer, a failure being retried.
+		cause := stop()
+		if !telling(cause) {
+			cause = sync.Err()
+		}
+		if !telling(cause) {
+			return fail(stderr, cmd, fmt.Errorf("presence did not load within %v", *timeout), exitFailure)
+		}
+		return fail(stderr, cmd, fmt.Errorf("presence did not load within %v: %w", *timeout, cause), exitCode(cause))
 	case <-ctx.Done():
 		stop()
 		return fail(stderr, cmd, errors.New("interrupted"), exitFailure)
@@ -82,6 +99,7 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer, l
 		t := time.NewTimer(*watch)
 		select {
 		case <-t.C:
+		case <-sync.Failed():
 		case <-ctx.Done():
 		}
 		t.Stop()
@@ -92,7 +110,24 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer, l
 		ids = append(ids, g.IDs...)
 	}
 	out := m.Rows(ids)
+	health := m.Health()
+	problem := sync.Err()
 	_ = stop()
+	if problem != nil {
+		return fail(stderr, cmd, problem, exitCode(problem))
+	}
+	// A link down when printing may have missed anything since it went:
+	// every row is then out of date, grace or not.
+	down := *watch > 0 && health.Conn != state.ConnLive
+	stale := 0
+	for i := range out {
+		if down {
+			out[i].Stale = true
+		}
+		if out[i].Stale {
+			stale++
+		}
+	}
 	switch {
 	case *asJSON:
 		err = writeSnapshotJSON(stdout, out)
@@ -104,7 +139,23 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	if err != nil {
 		return fail(stderr, cmd, err, exitFailure)
 	}
+	if stale > 0 {
+		why := "the link to RingCentral was not live"
+		if !health.Down.IsZero() {
+			why += " (down since " + health.Down.Local().Format("15:04:05") + ")"
+		}
+		if health.Err != "" {
+			why += ": " + health.Err
+		}
+		return fail(stderr, cmd, fmt.Errorf("%d of %d rows may be out of date: %s", stale, len(out), why), exitStale)
+	}
 	return exitOK
+}
+
+// telling reports an error that says why the load was held up: not the
+// bare end of its context.
+func telling(err error) bool {
+	return err != nil && (!errors.Is(err, context.Canceled) || errors.Is(err, rc.ErrRateLimited) || errors.Is(err, rc.ErrUnreachable))
 }
 
 // snapshotCall is one active call in the JSON output.

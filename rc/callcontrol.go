@@ -183,15 +183,18 @@ func (c *Client) callAction(ctx context.Context, method, path string, body any) 
 			return nil, &APIError{Status: http.StatusTooManyRequests, Code: "CMN-301",
 				Message: "Request rate exceeded (not sent)", RetryAfter: wait}
 		}
-		if err := c.gov.acquire(ctx, Light, false); err != nil {
+		sl, err := c.gov.acquire(ctx, Light, prioUser)
+		if err != nil {
 			return nil, err
 		}
 		used, err := c.accessToken(ctx)
 		if err != nil {
+			sl.cancel()
 			return nil, err
 		}
 		req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(payload))
 		if err != nil {
+			sl.cancel()
 			return nil, err
 		}
 		if body != nil {
@@ -200,6 +203,7 @@ func (c *Client) callAction(ctx context.Context, method, path string, body any) 
 		req.Header.Set("Accept", "application/json")
 		req.Header.Set("X-User-Agent", c.opts.UserAgent)
 		req.Header.Set("Authorization", "Bearer "+used)
+		sl.sent()
 		start := c.opts.Now()
 		resp, err := c.http.Do(req)
 		if err != nil {
@@ -256,7 +260,7 @@ func (c *Client) callAction(ctx context.Context, method, path string, body any) 
 func (g *governor) wait(grp Group) time.Duration {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return max(0, g.waitLocked(grp, false))
+	return max(0, g.waitLocked(grp, prioUser))
 }
 
 // neverSent reports a transport error from before the request could leave:
@@ -345,6 +349,7 @@ func CallControlError(err error) string {
 		return ""
 	}
 	var ae *APIError
+	answered := errors.As(err, &ae) // a 5xx is ErrUnreachable too: its status says more
 	switch {
 	case errors.Is(err, ErrTarget):
 		return "choose one target to send the call to"
@@ -356,9 +361,9 @@ func CallControlError(err error) string {
 		return "cancelled"
 	case errors.Is(err, ErrAuth):
 		return "signed out: sign in again"
-	case errors.Is(err, ErrUnreachable):
+	case errors.Is(err, ErrUnreachable) && !answered:
 		return "RingCentral could not be reached: the call may not have changed"
-	case !errors.As(err, &ae):
+	case !answered:
 		return "failed: " + cleanText(err.Error(), 80)
 	}
 	switch ae.Status {

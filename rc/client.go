@@ -32,7 +32,20 @@ type Options struct {
 	// FirstSignInRetries bounds the first sign-in's retries: someone is
 	// waiting at the prompt to hear the server is down.
 	FirstSignInRetries int
-	UserAgent          string
+	// SignInWithin bounds a sign-in someone waits for (Login), however the
+	// server behaves: 30 s by default.
+	SignInWithin time.Duration
+	// AuthRetryBase and AuthRetryMax shape the backoff after a failed token
+	// request: exponential from AuthRetryBase (2 s) up to AuthRetryMax
+	// (60 s), with full jitter, and never sooner than a Retry-After.
+	AuthRetryBase time.Duration
+	AuthRetryMax  time.Duration
+	// Tokens, when set, keeps the session between processes: a restart
+	// takes up the saved tokens (and the budget already spent), rotated
+	// tokens are saved at once, and Close keeps the session instead of
+	// revoking it.
+	Tokens    TokenStore
+	UserAgent string
 }
 
 // Client talks to one RingCentral server as one user through one app.
@@ -48,8 +61,21 @@ type Client struct {
 	tok        *token
 	renewSent  bool // the renewal in flight has left for the server
 	ws         wsTokenCache
-	refreshing chan struct{} // closed when the refresh in flight ends
-	retryAt    time.Time     // after a failed refresh, when to try again
+	refreshing *renewal  // the renewal in flight
+	retryAt    time.Time // after a failed renewal, when to try again
+	// authFailures counts renewals failed in a row; lastAuthErr is the
+	// last one's error.
+	authFailures int
+	lastAuthErr  error
+	// refusedRefresh are refresh tokens the server refused: never sent again.
+	refusedRefresh []string
+	// life bounds renewals (which outlive their callers); Close ends it.
+	life       context.Context
+	cancelLife context.CancelFunc
+	renewals   sync.WaitGroup
+
+	storeOnce sync.Once
+	saveMu    sync.Mutex
 }
 
 // wsTokenCache is the WebSocket token kept for reconnects.
@@ -95,11 +121,20 @@ func New(cfg Config, opts Options) *Client {
 	if opts.FirstSignInRetries == 0 {
 		opts.FirstSignInRetries = 2
 	}
+	if opts.SignInWithin == 0 {
+		opts.SignInWithin = 30 * time.Second
+	}
+	if opts.AuthRetryBase == 0 {
+		opts.AuthRetryBase = 2 * time.Second
+	}
+	if opts.AuthRetryMax == 0 {
+		opts.AuthRetryMax = time.Minute
+	}
 	if opts.UserAgent == "" {
 		opts.UserAgent = "rchud/1.0"
 	}
 	u, _ := url.Parse(cfg.ServerURL)
-	return &Client{
+	c := &Client{
 		cfg:  cfg,
 		opts: opts,
 		http: opts.HTTPClient,
@@ -107,6 +142,8 @@ func New(cfg Config, opts Options) *Client {
 		log:  opts.Logger,
 		host: u.Host,
 	}
+	c.life, c.cancelLife = context.WithCancel(context.Background())
+	return c
 }
 
 // request describes one REST or OAuth call.
@@ -117,8 +154,10 @@ type request struct {
 	body   any        // JSON body
 	form   url.Values // OAuth form body (with Basic client auth)
 	group  Group
-	// background requests leave budget to the user's own actions.
+	// background requests leave budget to the user's own actions; final
+	// ones (the clean-up on the way out) use the room the others leave.
 	background bool
+	final      bool
 	accept     string
 	// retries overrides Options.Retries when set.
 	retries int
@@ -128,7 +167,10 @@ type request struct {
 
 // send performs r with the governor, the bearer token, one refresh-and-
 // retry on a 401, the 429 penalty, and backoff on 5xx and connection errors.
+// Auth requests (token, wstoken, revoke) are sent once: their callers pace
+// their own retries (rc-api.md §1.7: never re-login in a tight loop).
 func (c *Client) send(ctx context.Context, r request) (*http.Response, []byte, error) {
+	c.loadStore()
 	target, err := c.resolve(r.path, r.query)
 	if err != nil {
 		return nil, nil, err
@@ -149,12 +191,24 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, []byte, e
 	if r.retries > 0 {
 		maxRetries = r.retries
 	}
+	if r.group == Auth {
+		maxRetries = 0
+	}
+	prio := prioUser
+	switch {
+	case r.final:
+		prio = prioFinal
+	case r.background:
+		prio = prioBackground
+	}
 	for attempt := 0; ; attempt++ {
-		if err := c.gov.acquire(ctx, r.group, r.background); err != nil {
+		sl, err := c.gov.acquire(ctx, r.group, prio)
+		if err != nil {
 			return nil, nil, err
 		}
 		req, err := http.NewRequestWithContext(ctx, r.method, target, bytes.NewReader(payload))
 		if err != nil {
+			sl.cancel()
 			return nil, nil, err
 		}
 		if contentType != "" {
@@ -170,6 +224,7 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, []byte, e
 			req.SetBasicAuth(c.cfg.ClientID, c.cfg.ClientSecret)
 		} else {
 			if used, err = c.accessToken(ctx); err != nil {
+				sl.cancel()
 				return nil, nil, err
 			}
 			req.Header.Set("Authorization", "Bearer "+used)
@@ -177,13 +232,17 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, []byte, e
 		if r.sending != nil {
 			r.sending()
 		}
+		sl.sent()
 		start := c.opts.Now()
 		resp, err := c.http.Do(req)
 		if err != nil {
+			op := r.method + " " + req.URL.Path
 			if ctx.Err() != nil {
-				return nil, nil, ctx.Err()
+				// Still in flight when the caller gave up: the server had
+				// not answered (errors.Is the context's error too).
+				return nil, nil, &netError{op: op, err: noAnswer{ctx.Err()}}
 			}
-			err = &netError{op: r.method + " " + req.URL.Path, err: unwrapURLError(err)}
+			err = &netError{op: op, err: unwrapURLError(err)}
 			c.log.Debug("rest failed", "method", r.method, "path", req.URL.Path, "err", err)
 			if attempt >= maxRetries {
 				return nil, nil, err
@@ -242,6 +301,12 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, []byte, e
 	}
 }
 
+// noAnswer is a request that got no answer before its deadline.
+type noAnswer struct{ ctx error }
+
+func (e noAnswer) Error() string { return "no answer in time" }
+func (e noAnswer) Unwrap() error { return e.ctx }
+
 // resolve builds the request URL. Absolute URLs (navigation links) must
 // point at our server: the bearer token never goes anywhere else.
 func (c *Client) resolve(path string, query url.Values) (string, error) {
@@ -259,11 +324,20 @@ func (c *Client) resolve(path string, query url.Values) (string, error) {
 	return u, nil
 }
 
-// backoff sleeps a jittered exponential delay.
+// fullJitter is an exponential backoff with full jitter: a delay drawn
+// evenly from [0, min(max, base·2^attempt)], so that many clients retrying
+// at once spread out instead of arriving in waves.
+func fullJitter(base, max time.Duration, attempt int) time.Duration {
+	d := min(base<<min(attempt, 20), max)
+	if d <= 0 {
+		return 0
+	}
+	return time.Duration(rand.Int64N(int64(d) + 1))
+}
+
+// backoff sleeps a REST retry's delay.
 func (c *Client) backoff(ctx context.Context, attempt int) error {
-	d := c.opts.RetryBase << min(attempt, 10)
-	d = min(d, c.opts.RetryMax)
-	d = d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	d := fullJitter(c.opts.RetryBase, c.opts.RetryMax, attempt)
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

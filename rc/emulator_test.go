@@ -414,7 +414,7 @@ func TestSignInErrorsAreClassified(t *testing.T) {
 	if _, err := wrongSecret.Login(context.Background()); !errors.Is(err, ErrAuth) || strings.Contains(err.Error(), cr.UserJWT) {
 		t.Fatalf("a wrong secret must be ErrAuth: %v", err)
 	}
-	down := New(Config{ServerURL: "http://127.0.0.1:1", ClientID: "a", ClientSecret: "b", JWT: "c"}, Options{RetryBase: time.Millisecond, Retries: 2})
+	down := New(Config{ServerURL: "http://127.0.0.1:1", ClientID: "a", ClientSecret: "b", JWT: "c"}, Options{RetryBase: time.Millisecond, AuthRetryBase: time.Millisecond, Retries: 2})
 	if _, err := down.Login(context.Background()); !errors.Is(err, ErrUnreachable) {
 		t.Fatalf("a closed port must be ErrUnreachable: %v", err)
 	}

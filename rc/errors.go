@@ -25,6 +25,9 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
+	if hint := e.permission(); hint != "" {
+		return hint
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "RingCentral answered %d", e.Status)
 	if e.Code != "" {
@@ -37,6 +40,54 @@ func (e *APIError) Error() string {
 		b.WriteString(": " + oneLine(e.Message, 200))
 	}
 	return b.String()
+}
+
+// permission says, in one line, which permission a 403 lacks and what to
+// do about it ("" when the error is not about a permission). Codes from
+// rc-api.md §5.2; SUB-528 from §2.1.
+func (e *APIError) permission() string {
+	if e.Status != http.StatusForbidden {
+		return ""
+	}
+	name := oneLine(e.PermissionName, 60)
+	if name == "" {
+		// Some answers name it only in the message: "... have [ReadPresence] permission".
+		if _, rest, ok := strings.Cut(e.Message, "["); ok {
+			if n, _, ok := strings.Cut(rest, "]"); ok {
+				name = oneLine(n, 60)
+			}
+		}
+	}
+	switch e.Code {
+	case "CMN-401":
+		if name == "" {
+			name = "required"
+		}
+		return "the app lacks the " + name + " permission (RingCentral answered 403 CMN-401): add it to the app in the RingCentral developer console"
+	case "SUB-528":
+		return "the app lacks the WebSocket Subscriptions permission (RingCentral answered 403 SUB-528): add it to the app in the RingCentral developer console"
+	case "CMN-408":
+		if name == "" {
+			name = "required"
+		}
+		return "your user lacks the " + name + " permission (RingCentral answered 403 CMN-408): ask an account administrator to add it to your role"
+	case "CMN-402":
+		return "this needs an administrator's permission (RingCentral answered 403 CMN-402): ask an account administrator"
+	}
+	return ""
+}
+
+// Is makes errors.Is(err, ErrPermission) hold for a missing permission,
+// and errors.Is(err, ErrUnreachable) for a server error (5xx): the server
+// is there but cannot serve.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrPermission:
+		return e.permission() != ""
+	case ErrUnreachable:
+		return e.Status >= 500
+	}
+	return false
 }
 
 // oneLine keeps server text to one bounded line.
@@ -89,8 +140,18 @@ func decodeAPIError(resp *http.Response, body []byte) *APIError {
 // ErrAuth marks a refused sign-in: bad app credentials or JWT.
 var ErrAuth = errors.New("authentication refused")
 
-// ErrUnreachable marks a server that could not be reached.
+// ErrUnreachable marks a server that could not be reached, or did not
+// answer in time.
 var ErrUnreachable = errors.New("server unreachable")
+
+// ErrPermission marks a request refused because the app or the user lacks
+// a permission (403 CMN-401, CMN-402, CMN-408, SUB-528): retrying cannot
+// help, and the error text says what is missing and what to do.
+var ErrPermission = errors.New("permission missing")
+
+// ErrRateLimited marks a request still waiting for RingCentral's rate
+// limit when its context ended (a *RateLimitError).
+var ErrRateLimited = errors.New("rate limited")
 
 // authError wraps an OAuth refusal so errors.Is(err, ErrAuth) holds.
 type authError struct{ api *APIError }

@@ -2,7 +2,9 @@ package rc
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,18 +22,68 @@ const (
 	Auth   Group = "Auth"
 )
 
+// Groups lists the rate-limit groups.
+var Groups = []Group{Light, Medium, Heavy, Auth}
+
 // defaultBudgets are RingCentral's documented per-user limits, used until
 // the first response tells the real ones.
 var defaultBudgets = map[Group]int{Light: 50, Medium: 40, Heavy: 10, Auth: 5}
 
+// priority says whom a request serves, and so how much of its group's
+// budget it may use.
+type priority int
+
+const (
+	// prioBackground: loads, fetches, reconnects. They leave a few slots a
+	// window to the user's own actions.
+	prioBackground priority = iota
+	// prioUser: the user's own actions and token renewals.
+	prioUser
+	// prioFinal: the clean-up on the way out (the subscription's DELETE,
+	// a revoke), which the others leave room for.
+	prioFinal
+)
+
 // backgroundReserve is how many requests per window background work leaves
-// to the user's own actions: a fifth of the budget, at most 3. Heavy
+// to the user's actions: a fifth of the budget, at most 3. Heavy
 // (company presence) only ever serves background loads.
 func backgroundReserve(grp Group, limit int) int {
 	if grp == Heavy {
 		return 0
 	}
 	return min(3, limit/5)
+}
+
+// finalReserve is how many requests per window everything but the
+// clean-up on the way out leaves: the subscription's DELETE always finds a
+// Medium slot, however busy the session was (rc-api.md §5.3).
+func finalReserve(grp Group) int {
+	if grp == Medium {
+		return 1
+	}
+	return 0
+}
+
+// userRoom is how many requests per window rchud never uses at all: one
+// Auth request of the five a minute, so that the user's own sign-in
+// elsewhere (another rchud, another app of theirs) always has room.
+func userRoom(grp Group) int {
+	if grp == Auth {
+		return 1
+	}
+	return 0
+}
+
+// capFor is how many requests of grp a window may hold for prio.
+func capFor(grp Group, limit int, prio priority) int {
+	n := limit - userRoom(grp)
+	if prio < prioFinal {
+		n -= finalReserve(grp)
+	}
+	if prio == prioBackground {
+		n -= backgroundReserve(grp, limit)
+	}
+	return max(1, n)
 }
 
 // windowGuard keeps a slot until a little after it leaves our window: the
@@ -42,7 +94,9 @@ const windowGuard = 250 * time.Millisecond
 // governor keeps each group inside its budget so that requests wait
 // instead of tripping a 429, and honours a 429's penalty: nothing is sent in
 // that group until it has fully passed, since every request during the
-// penalty restarts it.
+// penalty restarts it. A slot is taken when a request may go and stamped
+// when it actually leaves, so a request held up in between (by a token
+// renewal) still counts from the moment the server sees it.
 type governor struct {
 	mu     sync.Mutex
 	now    func() time.Time
@@ -52,10 +106,16 @@ type governor struct {
 }
 
 type budget struct {
-	limit        int
-	window       time.Duration
-	sent         []time.Time // our requests inside the window, oldest first
-	serverLeft   int         // X-Rate-Limit-Remaining of the latest response
+	limit  int
+	window time.Duration
+	// learned says limit and window came from the server (headers, or a
+	// previous process that had them).
+	learned bool
+	// sent are our requests inside the window, oldest first; taken those
+	// that may go but have not left yet, which count until they do.
+	sent         []time.Time
+	taken        int
+	serverLeft   int // X-Rate-Limit-Remaining of the latest response
 	serverAt     time.Time
 	penaltyUntil time.Time
 }
@@ -77,28 +137,85 @@ func (g *governor) budget(grp Group) *budget {
 	return b
 }
 
-// acquire waits until a request in grp may be sent and counts it.
-// Background requests leave a few slots per window for the user's actions.
-func (g *governor) acquire(ctx context.Context, grp Group, background bool) error {
+// slot is a request allowed to go: it counts against its group from the
+// moment it is taken, and is stamped when it leaves (sent) or freed if it
+// never does (cancel). Exactly one of the two must be called; later calls
+// do nothing.
+type slot struct {
+	g    *governor
+	grp  Group
+	done bool
+}
+
+// sent stamps the slot: the request is leaving now.
+func (s *slot) sent() {
+	if s == nil || s.done {
+		return
+	}
+	s.done = true
+	g := s.g
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	b := g.budget(s.grp)
+	b.taken--
+	now := g.now()
+	i, _ := slices.BinarySearchFunc(b.sent, now, func(a, t time.Time) int { return a.Compare(t) })
+	b.sent = slices.Insert(b.sent, i, now)
+}
+
+// cancel frees a slot whose request never left.
+func (s *slot) cancel() {
+	if s == nil || s.done {
+		return
+	}
+	s.done = true
+	g := s.g
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.budget(s.grp).taken--
+	g.signalLocked()
+}
+
+// RateLimitError says a request was still waiting for its group's budget
+// (or a 429's penalty) when its context ended. errors.Is it ErrRateLimited
+// and the context's error.
+type RateLimitError struct {
+	Group Group
+	// Until is when the budget would have allowed the request.
+	Until time.Time
+	ctx   error
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("waiting for RingCentral's %s rate limit (the next request could go at %s)", e.Group, e.Until.Local().Format("15:04:05"))
+}
+
+func (e *RateLimitError) Unwrap() []error { return []error{ErrRateLimited, e.ctx} }
+
+// acquire waits until a request in grp may be sent and takes a slot for
+// it. Background requests leave a few slots per window for the user's
+// actions, and everything leaves the clean-up its room.
+func (g *governor) acquire(ctx context.Context, grp Group, prio priority) (*slot, error) {
 	for {
 		g.mu.Lock()
-		wait := g.waitLocked(grp, background)
+		wait := g.waitLocked(grp, prio)
 		if wait <= 0 {
 			b := g.budget(grp)
-			b.sent = append(b.sent, g.now())
+			b.taken++
 			if b.serverLeft > 0 {
 				b.serverLeft--
 			}
 			g.mu.Unlock()
-			return nil
+			return &slot{g: g, grp: grp}, nil
 		}
 		wake := g.wake
+		until := g.now().Add(wait)
 		g.mu.Unlock()
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return nil, &RateLimitError{Group: grp, Until: until, ctx: ctx.Err()}
 		case <-t.C:
 		case <-wake:
 			t.Stop()
@@ -106,8 +223,23 @@ func (g *governor) acquire(ctx context.Context, grp Group, background bool) erro
 	}
 }
 
+// tryAcquire takes a slot only if one is free now.
+func (g *governor) tryAcquire(grp Group, prio priority) (*slot, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.waitLocked(grp, prio) > 0 {
+		return nil, false
+	}
+	b := g.budget(grp)
+	b.taken++
+	if b.serverLeft > 0 {
+		b.serverLeft--
+	}
+	return &slot{g: g, grp: grp}, true
+}
+
 // waitLocked is how long a request in grp must still wait (0: go now).
-func (g *governor) waitLocked(grp Group, background bool) time.Duration {
+func (g *governor) waitLocked(grp Group, prio priority) time.Duration {
 	now := g.now()
 	b := g.budget(grp)
 	if now.Before(b.penaltyUntil) {
@@ -118,19 +250,33 @@ func (g *governor) waitLocked(grp Group, background bool) time.Duration {
 		cut++
 	}
 	b.sent = b.sent[cut:]
-	limit := b.limit
-	if background {
-		limit = max(1, limit-backgroundReserve(grp, limit))
-	}
+	limit := capFor(grp, b.limit, prio)
+	used := len(b.sent) + b.taken
 	// The server's count includes other clients of the same user and app.
 	serverFull := b.serverLeft == 0 && now.Sub(b.serverAt) < b.window
 	switch {
-	case len(b.sent) >= limit || (serverFull && len(b.sent) > 0):
+	case used >= limit || (serverFull && used > 0):
+		if len(b.sent) == 0 {
+			// Every slot is taken by a request about to leave: its
+			// stamp (or its cancel) wakes us.
+			return b.window
+		}
 		return b.sent[0].Add(b.window+windowGuard).Sub(now) + time.Millisecond
 	case serverFull:
 		return b.serverAt.Add(b.window).Sub(now) + time.Millisecond
 	}
 	return 0
+}
+
+// blockedUntil is when a user's request in grp could go, if it must wait
+// now (zero when it could go at once).
+func (g *governor) blockedUntil(grp Group) time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if w := g.waitLocked(grp, prioUser); w > 0 {
+		return g.now().Add(w)
+	}
+	return time.Time{}
 }
 
 // observe learns the group's budget from a response's X-Rate-Limit-*
@@ -147,6 +293,7 @@ func (g *governor) observe(grp Group, h http.Header) {
 	b := g.budget(grp)
 	if limit > 0 {
 		b.limit = limit
+		b.learned = true
 	}
 	if err3 == nil && window > 0 {
 		b.window = time.Duration(window) * time.Second
@@ -180,6 +327,79 @@ func (g *governor) penalized(grp Group) time.Time {
 func (g *governor) signalLocked() {
 	close(g.wake)
 	g.wake = make(chan struct{})
+}
+
+// GroupBudget is what one rate-limit group has spent lately: what a
+// process hands the next so that its governor knows the budget already
+// used (the server counts per user and app, not per process).
+type GroupBudget struct {
+	// Limit and Window are the group's budget as the server told it (zero
+	// when it never did).
+	Limit  int
+	Window time.Duration
+	// Sent are when requests left, inside the last window, oldest first.
+	Sent []time.Time
+	// PenaltyUntil is when a 429's penalty ends (zero: none).
+	PenaltyUntil time.Time
+}
+
+// Budget is every group's recent spending.
+type Budget map[Group]GroupBudget
+
+// export returns what each group has spent inside its window.
+func (g *governor) export() Budget {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	out := Budget{}
+	for grp, b := range g.groups {
+		var gb GroupBudget
+		if b.learned {
+			gb.Limit, gb.Window = b.limit, b.window
+		}
+		for _, t := range b.sent {
+			if now.Sub(t) < b.window+windowGuard {
+				gb.Sent = append(gb.Sent, t)
+			}
+		}
+		if now.Before(b.penaltyUntil) {
+			gb.PenaltyUntil = b.penaltyUntil
+		}
+		if gb.Limit > 0 || len(gb.Sent) > 0 || !gb.PenaltyUntil.IsZero() {
+			out[grp] = gb
+		}
+	}
+	return out
+}
+
+// absorb adds another process's recent spending to ours: the same
+// request (the same instant) counts once.
+func (g *governor) absorb(in Budget) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	for grp, gb := range in {
+		if !slices.Contains(Groups, grp) {
+			continue
+		}
+		b := g.budget(grp)
+		if gb.Limit > 0 && gb.Window > 0 && !b.learned {
+			b.limit, b.window, b.learned = gb.Limit, gb.Window, true
+		}
+		for _, t := range gb.Sent {
+			if now.Sub(t) >= b.window+windowGuard || t.After(now.Add(b.window)) {
+				continue // gone, or from a clock far off ours
+			}
+			i, found := slices.BinarySearchFunc(b.sent, t, func(a, t time.Time) int { return a.Compare(t) })
+			if !found {
+				b.sent = slices.Insert(b.sent, i, t)
+			}
+		}
+		if gb.PenaltyUntil.After(b.penaltyUntil) && gb.PenaltyUntil.Sub(now) <= 10*time.Minute {
+			b.penaltyUntil = gb.PenaltyUntil
+		}
+	}
+	g.signalLocked()
 }
 
 // parseRetryAfter reads Retry-After as seconds or an HTTP date; without a

@@ -26,10 +26,14 @@ const (
 	LinkLive                        // subscribed; notifications flow
 	LinkRecovering                  // lost; reconnecting
 	LinkClosed                      // Close was called
+	// LinkFailed: the stream has given up, because retrying cannot help (a
+	// permission is missing: Err says which and what to do). Nothing will
+	// arrive until the stream is made again.
+	LinkFailed
 )
 
 func (s LinkState) String() string {
-	return [...]string{"connecting", "live", "recovering", "closed"}[s]
+	return [...]string{"connecting", "live", "recovering", "closed", "failed"}[s]
 }
 
 // Link describes a change of the link.
@@ -41,6 +45,9 @@ type Link struct {
 	Err error
 	// Attempt counts reconnect attempts since the link was lost.
 	Attempt int
+	// Retry is when the next attempt is due (zero when none is planned):
+	// a reconnect, or the re-creation of a lost subscription.
+	Retry time.Time
 }
 
 // StreamEvent is what a Stream delivers: exactly one field is set.
@@ -51,7 +58,13 @@ type StreamEvent struct {
 	// must reload state from REST. It comes after the new subscription is
 	// live, so nothing after it is missed.
 	Resync *ResyncReason
-	// Disabled lists filters the server did not grant.
+	// Lost reports that the subscription is gone on the server while the
+	// socket is up: nothing arrives from now on, so what the caller holds
+	// may already be out of date. A Resync follows once a new
+	// subscription is live.
+	Lost *ResyncReason
+	// Disabled lists filters the server did not grant (after a filter
+	// change, the whole new list: empty, not nil, when none is refused).
 	Disabled []string
 }
 
@@ -68,9 +81,22 @@ type StreamOptions struct {
 	// ConnectTimeout bounds the dial and the wait for ConnectionDetails
 	// and for subscription answers.
 	ConnectTimeout time.Duration
-	// BackoffBase and BackoffMax shape reconnect delays (jittered).
+	// BackoffBase and BackoffMax shape reconnect delays: the n-th attempt
+	// waits a time drawn evenly from [0, min(BackoffMax, BackoffBase·2^n)]
+	// (full jitter), so a fleet of clients reconnecting after an outage
+	// spreads out, and the cap grows toward BackoffMax (a minute) while
+	// the gateway stays down.
 	BackoffBase time.Duration
 	BackoffMax  time.Duration
+	// VerifyEvery is how often the subscription is checked on the server
+	// (a GET over the socket, from the Light group's budget); 0: a minute,
+	// negative: never.
+	VerifyEvery time.Duration
+	// RecreateLimit bounds how many times a lost subscription is
+	// re-created within RecreateWindow (3 a minute); beyond it the
+	// re-creation is held back, and the link says so.
+	RecreateLimit  int
+	RecreateWindow time.Duration
 	// GapTimeout is how long a hole in the wsc sequence may last before
 	// it is treated as lost notifications.
 	GapTimeout time.Duration
@@ -91,9 +117,18 @@ func (o *StreamOptions) defaults() {
 		o.BackoffBase = 2 * time.Second
 	}
 	if o.BackoffMax == 0 {
-		// RCEX-WS stops at 8 s; 5 s heals sooner, and a reused token makes
-		// a reconnect cost no Auth budget.
-		o.BackoffMax = 5 * time.Second
+		o.BackoffMax = time.Minute
+	}
+	if o.VerifyEvery == 0 {
+		// One Light request a minute: 2% of the budget, and a lost
+		// subscription goes unnoticed for a minute at most.
+		o.VerifyEvery = time.Minute
+	}
+	if o.RecreateLimit == 0 {
+		o.RecreateLimit = 3
+	}
+	if o.RecreateWindow == 0 {
+		o.RecreateWindow = time.Minute
 	}
 	if o.GapTimeout == 0 {
 		o.GapTimeout = 5 * time.Second
@@ -223,6 +258,7 @@ type sessionState struct {
 	subID       string
 	subFilters  []string
 	subscribed  bool // a subscription existed before: a fresh one means a resync
+	recovered   bool // the current connection recovered the session
 	idle        time.Duration
 }
 
@@ -263,17 +299,27 @@ func (s *Stream) run(ctx context.Context) {
 			if ge := (*gatewayError)(nil); errors.As(err, &ge) && ge.ErrorCode == "WSG-903" {
 				st.recovery = nil // the session is over: reconnect afresh at once
 			}
+			if errors.Is(err, ErrPermission) {
+				link = s.giveUp(ctx, link, err)
+				break
+			}
 			st.downAt = s.c.opts.Now()
-			link = Link{State: LinkRecovering, Down: st.downAt, Err: err}
+			// The first retry is quick: most drops are one-offs.
+			wait := time.Duration(rand.Int64N(int64(s.opts.BackoffBase/4) + 1))
+			link = Link{State: LinkRecovering, Down: st.downAt, Err: err, Retry: st.downAt.Add(wait)}
 			s.c.log.Info("websocket lost", "err", err)
 			s.emitLink(ctx, link)
-			// The first retry is quick: most drops are one-offs.
-			if !s.sleep(ctx, time.Duration(rand.Int64N(int64(s.opts.BackoffBase/4)+1))) {
+			if !s.sleep(ctx, wait) {
 				break
 			}
 			continue
 		}
 		s.c.log.Info("websocket connect failed", "attempt", attempt+1, "err", err)
+		if errors.Is(err, ErrPermission) {
+			link = s.giveUp(ctx, link, err)
+			break
+		}
+		wait := s.backoff(attempt)
 		if errors.Is(err, ErrAuth) {
 			link = Link{State: link.State, Down: link.Down, Err: err, Attempt: attempt + 1}
 		} else {
@@ -282,22 +328,38 @@ func (s *Stream) run(ctx context.Context) {
 				link.State = LinkRecovering
 			}
 		}
+		link.Retry = s.c.opts.Now().Add(wait)
 		s.emitLink(ctx, link)
-		if !s.sleep(ctx, s.backoff(attempt)) {
+		if !s.sleep(ctx, wait) {
 			break
 		}
 	}
 	s.emitLast(StreamEvent{Link: &Link{State: LinkClosed}})
 }
 
+// giveUp reports a failure retrying cannot mend (a missing permission) and
+// waits for Close: the stream makes no more attempts.
+func (s *Stream) giveUp(ctx context.Context, link Link, err error) Link {
+	s.c.log.Info("websocket: giving up", "err", err)
+	down := link.Down
+	if down.IsZero() {
+		down = s.c.opts.Now()
+	}
+	link = Link{State: LinkFailed, Down: down, Err: err, Attempt: link.Attempt}
+	s.emitLink(ctx, link)
+	<-ctx.Done()
+	return link
+}
+
 // testHookDialing, when set, is called by run before each connection
 // attempt with the previous live connection (nil before the first).
 var testHookDialing func(last *wsConn)
 
-// backoff is the RCEX-WS schedule (2, 4, 6, 8 s…; rc-api.md §2.9) with jitter.
+// backoff is a reconnect's delay: exponential from BackoffBase up to
+// BackoffMax, with full jitter (rc-api.md §5.3's back-off; RCEX-WS's fixed
+// 2, 4, 6, 8 s schedule would bring a fleet back in waves).
 func (s *Stream) backoff(attempt int) time.Duration {
-	d := min(s.opts.BackoffBase*time.Duration(attempt+1), s.opts.BackoffMax)
-	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+	return fullJitter(s.opts.BackoffBase, s.opts.BackoffMax, attempt)
 }
 
 func (s *Stream) sleep(ctx context.Context, d time.Duration) bool {
@@ -398,6 +460,7 @@ func (s *Stream) dial(ctx context.Context, st *sessionState, fresh bool) (*wsCon
 	st.recoveryTTL = time.Duration(cd.RecoveryTimeout) * time.Second
 	st.idle = time.Duration(cd.IdleTimeout) * time.Second
 	recovered := recovering && cd.RecoveryState == "Successful"
+	st.recovered = recovered
 	if first.header.WSC != nil {
 		c.track.reset(*first.header.WSC, recovered)
 		st.recovery = first.header.WSC
@@ -417,7 +480,7 @@ func (s *Stream) dial(ctx context.Context, st *sessionState, fresh bool) (*wsCon
 		s.c.log.Info("websocket session recovered")
 		// The filters may have changed while we were away.
 		if want := s.currentFilters(); !slices.Equal(want, st.subFilters) {
-			if err := c.putSubscription(ctx, st.subID, want); err != nil {
+			if _, err := c.putSubscription(ctx, st.subID, want); err != nil {
 				c.close()
 				return nil, err
 			}
@@ -448,11 +511,7 @@ func (s *Stream) dial(ctx context.Context, st *sessionState, fresh bool) (*wsCon
 		})
 	}
 	if len(info.DisabledFilters) > 0 {
-		var dis []string
-		for _, d := range info.DisabledFilters {
-			dis = append(dis, d.Filter+" ("+d.Reason+")")
-		}
-		s.emit(ctx, StreamEvent{Disabled: dis})
+		s.emit(ctx, StreamEvent{Disabled: disabledOf(info)})
 	}
 	if st.subscribed {
 		why := "new WebSocket session"
@@ -476,8 +535,12 @@ func (s *Stream) currentFilters() []string {
 }
 
 // serve runs a live connection until it fails or ctx ends: heartbeats on
-// inbound silence and for the idle timeout, filter updates, and the
-// reader's notifications.
+// inbound silence and for the idle timeout, filter updates, the reader's
+// notifications, and the subscription's upkeep: it is checked on the
+// server every VerifyEvery, and when it is found gone (404 or SUB-5xx on
+// any request about it, or missing) the consumer hears at once (Lost), a
+// new one is made on the same socket, no more than RecreateLimit times a
+// RecreateWindow, and a Resync follows.
 func (s *Stream) serve(ctx context.Context, c *wsConn, st *sessionState) error {
 	keepAlive := 5 * time.Minute
 	if st.idle > 0 {
@@ -487,6 +550,12 @@ func (s *Stream) serve(ctx context.Context, c *wsConn, st *sessionState) error {
 	tick := time.NewTicker(min(s.opts.HeartbeatAfter/4, keepAlive/4, time.Second))
 	defer tick.Stop()
 	lastSent := s.c.opts.Now()
+	up := upkeep{next: s.c.opts.Now().Add(s.opts.VerifyEvery)}
+	if st.recovered {
+		// A recovered session says nothing of a subscription purged while
+		// we were away: check it at once.
+		up.next = s.c.opts.Now()
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -497,15 +566,21 @@ func (s *Stream) serve(ctx context.Context, c *wsConn, st *sessionState) error {
 			s.mu.Lock()
 			s.filters = cmd.filters
 			s.mu.Unlock()
-			err := c.putSubscription(ctx, c.subID, cmd.filters)
-			if IsStatus(err, 404) {
-				var info SubscriptionInfo
-				if info, err = c.postSubscription(ctx, cmd.filters); err == nil {
-					c.subID, st.subID = info.ID, info.ID
-				}
+			if up.lost {
+				cmd.reply <- nil // the new subscription will carry them
+				continue
 			}
-			if err == nil {
+			info, err := c.putSubscription(ctx, c.subID, cmd.filters)
+			if subscriptionGone(err) {
+				if err := s.lose(ctx, c, &up, "its update was refused: "+err.Error()); err != nil {
+					cmd.reply <- nil
+					return err
+				}
+				err = nil
+			} else if err == nil {
 				st.subFilters = cmd.filters
+				// The filters now refused, if any: the old list is void.
+				s.emit(ctx, StreamEvent{Disabled: append([]string{}, disabledOf(info)...)})
 			}
 			cmd.reply <- err
 			lastSent = s.c.opts.Now()
@@ -527,8 +602,146 @@ func (s *Stream) serve(ctx context.Context, c *wsConn, st *sessionState) error {
 			if w := c.track.recovery(); w != nil {
 				st.recovery = w
 			}
+			switch {
+			case up.lost && !now.Before(up.retry):
+				if err := s.recreate(ctx, c, st, &up); err != nil {
+					return err
+				}
+				if !up.lost {
+					lastSent = s.c.opts.Now()
+				}
+			case !up.lost && s.opts.VerifyEvery > 0 && !now.Before(up.next):
+				up.next = s.c.opts.Now().Add(s.opts.VerifyEvery)
+				sent, err := s.verify(ctx, c, &up)
+				if err != nil {
+					return err
+				}
+				if sent {
+					lastSent = s.c.opts.Now()
+				}
+			}
 		}
 	}
+}
+
+// upkeep is serve's record of the subscription's health.
+type upkeep struct {
+	next  time.Time // the next check
+	lost  bool      // gone on the server; not yet re-created
+	retry time.Time // when it may be re-created
+	held  bool      // the re-creation was held back (the link said so)
+	// recreated are when lost subscriptions were re-created lately.
+	recreated []time.Time
+}
+
+// subscriptionGone reports an answer saying the subscription no longer
+// exists: 404, or a SUB-5xx code (SUB-507 expired, ...).
+func subscriptionGone(err error) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	return ae.Status == http.StatusNotFound || strings.HasPrefix(ae.Code, "SUB-5")
+}
+
+// verify asks the server for the subscription, and reports whether it
+// sent the request. Only an answer that says it is gone counts: a request
+// that fails otherwise says nothing of it.
+func (s *Stream) verify(ctx context.Context, c *wsConn, up *upkeep) (bool, error) {
+	vctx, cancel := context.WithTimeout(ctx, min(s.opts.ConnectTimeout, 10*time.Second))
+	defer cancel()
+	// Only with budget to spare: waiting for it here would stall the
+	// heartbeats. The next tick tries again.
+	f, err := c.requestIf(vctx, prioBackground, true, http.MethodGet, "/restapi/v1.0/subscription/"+url.PathEscape(c.subID), nil)
+	switch {
+	case errors.Is(err, errNoBudget):
+		up.next = s.c.opts.Now().Add(min(s.opts.VerifyEvery, 5*time.Second))
+		return false, nil
+	case subscriptionGone(err):
+		return true, s.lose(ctx, c, up, err.Error())
+	case err != nil:
+		select {
+		case <-c.closed:
+			return true, c.err
+		default:
+		}
+		s.c.log.Info("could not check the subscription", "err", err)
+		return true, nil
+	}
+	var info struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	}
+	if json.Unmarshal(f.body, &info) != nil || info.ID != c.subID {
+		return true, s.lose(ctx, c, up, "the server answered for another subscription")
+	}
+	if info.Status != "" && info.Status != "Active" {
+		return true, s.lose(ctx, c, up, "its status is "+oneLine(info.Status, 20))
+	}
+	return true, nil
+}
+
+// lose reports the subscription gone and schedules its re-creation, held
+// back when it has been re-created too often lately.
+func (s *Stream) lose(ctx context.Context, c *wsConn, up *upkeep, why string) error {
+	now := s.c.opts.Now()
+	s.c.log.Info("the subscription is gone on the server", "why", why)
+	up.lost = true
+	c.sub.Store("") // nothing of it may be applied any more
+	s.emit(ctx, StreamEvent{Lost: &ResyncReason{Why: "the subscription disappeared on the server"}})
+	cut := 0
+	for cut < len(up.recreated) && now.Sub(up.recreated[cut]) >= s.opts.RecreateWindow {
+		cut++
+	}
+	up.recreated = up.recreated[cut:]
+	up.retry, up.held = now, false
+	if len(up.recreated) >= s.opts.RecreateLimit {
+		up.held = true
+		up.retry = up.recreated[0].Add(s.opts.RecreateWindow)
+		err := fmt.Errorf("the subscription keeps disappearing on the server (%d times in %v); making a new one at %s",
+			len(up.recreated)+1, s.opts.RecreateWindow, up.retry.Local().Format("15:04:05"))
+		s.c.log.Info("re-creating the subscription held back", "until", up.retry)
+		s.emitLink(ctx, Link{State: LinkRecovering, Down: now, Err: err, Retry: up.retry})
+	}
+	return nil
+}
+
+// recreate makes a new subscription on the live socket and asks for a
+// resync. A failure ends the connection (the reconnect makes one anyway);
+// a missing permission ends the stream.
+func (s *Stream) recreate(ctx context.Context, c *wsConn, st *sessionState, up *upkeep) error {
+	filters := s.currentFilters()
+	info, err := c.postSubscriptionNow(ctx, filters)
+	if errors.Is(err, errNoBudget) {
+		up.retry = s.c.opts.Now().Add(time.Second) // the Medium budget is spent: soon
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	up.lost = false
+	up.recreated = append(up.recreated, s.c.opts.Now())
+	up.next = s.c.opts.Now().Add(s.opts.VerifyEvery)
+	st.subID, st.subFilters = info.ID, filters
+	c.subID = info.ID
+	s.c.log.Info("subscription re-created")
+	if len(info.DisabledFilters) > 0 {
+		s.emit(ctx, StreamEvent{Disabled: disabledOf(info)})
+	}
+	if up.held {
+		s.emitLink(ctx, Link{State: LinkLive})
+	}
+	s.emit(ctx, StreamEvent{Resync: &ResyncReason{Why: "the subscription was re-created after it disappeared"}})
+	return nil
+}
+
+// disabledOf lists a subscription's refused filters with their reasons.
+func disabledOf(info SubscriptionInfo) []string {
+	var dis []string
+	for _, d := range info.DisabledFilters {
+		dis = append(dis, d.Filter+" ("+d.Reason+")")
+	}
+	return dis
 }
 
 var messageCounter struct {

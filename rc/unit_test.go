@@ -235,29 +235,31 @@ func TestGovernorWaitsForBudgetAndPenalty(t *testing.T) {
 	ctx := context.Background()
 	// The server said 2 remain: 2 go now, the third waits for the window.
 	for i := 0; i < 2; i++ {
-		if d := g.waitLocked(Heavy, false); d != 0 {
+		if d := g.waitLocked(Heavy, prioBackground); d != 0 {
 			t.Fatalf("request %d should go now, wait %v", i, d)
 		}
-		if err := g.acquire(ctx, Heavy, false); err != nil {
+		sl, err := g.acquire(ctx, Heavy, prioBackground)
+		if err != nil {
 			t.Fatal(err)
 		}
+		sl.sent()
 		clock.Advance(time.Second)
 	}
-	if d := g.waitLocked(Heavy, false); d < 7*time.Second || d > 9*time.Second+windowGuard {
+	if d := g.waitLocked(Heavy, prioBackground); d < 7*time.Second || d > 9*time.Second+windowGuard {
 		t.Fatalf("the 3rd request must wait for the first to leave the window, got %v", d)
 	}
 	clock.Advance(9 * time.Second)
-	if d := g.waitLocked(Heavy, false); d != 0 {
+	if d := g.waitLocked(Heavy, prioBackground); d != 0 {
 		t.Fatalf("after the window the request goes, wait %v", d)
 	}
 	g.penalize(Medium, 60*time.Second)
-	if d := g.waitLocked(Medium, false); d != 60*time.Second {
+	if d := g.waitLocked(Medium, prioUser); d != 60*time.Second {
 		t.Fatalf("penalty wait %v", d)
 	}
 	if !g.penalized(Medium).Equal(clock.Now().Add(60 * time.Second)) {
 		t.Fatalf("penalized() wrong")
 	}
-	if d := g.waitLocked(Light, false); d != 0 {
+	if d := g.waitLocked(Light, prioUser); d != 0 {
 		t.Fatalf("a penalty in Medium must not hold Light, wait %v", d)
 	}
 	// Background work leaves slots for the user's actions.
@@ -265,15 +267,132 @@ func TestGovernorWaitsForBudgetAndPenalty(t *testing.T) {
 	h.Set("X-Rate-Limit-Remaining", "5")
 	g.observe(Light, h)
 	for i := 0; i < 4; i++ {
-		_ = g.acquire(ctx, Light, true)
+		sl, _ := g.acquire(ctx, Light, prioBackground)
+		sl.sent()
 	}
-	if g.waitLocked(Light, true) == 0 || g.waitLocked(Light, false) != 0 {
+	if g.waitLocked(Light, prioBackground) == 0 || g.waitLocked(Light, prioUser) != 0 {
 		t.Fatalf("background must stop at limit-%d while foreground still goes", backgroundReserve(Light, 5))
 	}
-	cctx, cancel := context.WithCancel(ctx)
-	cancel()
-	if err := g.acquire(cctx, Medium, false); !errors.Is(err, context.Canceled) {
-		t.Fatalf("a cancelled wait must return the context error, got %v", err)
+	cctx, cancel := context.WithTimeout(ctx, time.Millisecond)
+	defer cancel()
+	_, err := g.acquire(cctx, Medium, prioUser)
+	var rl *RateLimitError
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrRateLimited) || !errors.As(err, &rl) || rl.Group != Medium {
+		t.Fatalf("a wait cut short must say it was the Medium rate limit and keep the context error, got %v", err)
+	}
+}
+
+// TestGovernorStampsASlotWhenTheRequestLeaves: a request that takes its
+// slot, then waits 30 s (for a token renewal) before it leaves, is counted
+// by the server from when it leaves; the governor must count it from then
+// too, or it frees the slot 30 s early and the next request trips a 429.
+func TestGovernorStampsASlotWhenTheRequestLeaves(t *testing.T) {
+	clock := &testClock{t: time.Unix(1000, 0)}
+	g := newGovernor(clock.Now)
+	h := http.Header{}
+	h.Set("X-Rate-Limit-Limit", "1")
+	h.Set("X-Rate-Limit-Remaining", "1")
+	h.Set("X-Rate-Limit-Window", "60")
+	g.observe(Heavy, h)
+	sl, err := g.acquire(context.Background(), Heavy, prioBackground)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.waitLocked(Heavy, prioBackground) == 0 {
+		t.Fatalf("a slot taken and not yet sent must count")
+	}
+	clock.Advance(30 * time.Second) // held up before it leaves
+	sl.sent()
+	clock.Advance(40 * time.Second) // 70 s after taking, 40 s after leaving
+	if d := g.waitLocked(Heavy, prioBackground); d < 20*time.Second {
+		t.Fatalf("the request left 40 s ago, inside the server's 60 s window: the next must wait about 20 s, not %v", d)
+	}
+	// A slot freed unsent counts for nothing.
+	clock.Advance(21 * time.Second)
+	sl2, _ := g.acquire(context.Background(), Heavy, prioBackground)
+	sl2.cancel()
+	if d := g.waitLocked(Heavy, prioBackground); d != 0 {
+		t.Fatalf("a cancelled slot still counts: wait %v", d)
+	}
+}
+
+// TestGovernorKeepsRoomForSignInAndCleanUp: of RingCentral's 5 Auth
+// requests a minute rchud uses at most 4 (the user's own sign-in elsewhere
+// always has room), and of 40 Medium ones everything but the exit's
+// subscription DELETE leaves one.
+func TestGovernorKeepsRoomForSignInAndCleanUp(t *testing.T) {
+	clock := &testClock{t: time.Unix(1000, 0)}
+	g := newGovernor(clock.Now)
+	ctx := context.Background()
+	take := func(grp Group, prio priority) int {
+		n := 0
+		for g.waitLocked(grp, prio) == 0 {
+			sl, _ := g.acquire(ctx, grp, prio)
+			sl.sent()
+			n++
+		}
+		return n
+	}
+	if n := take(Auth, prioBackground); n != 3 {
+		t.Fatalf("WebSocket tokens may take 3 of the 5 Auth slots, took %d", n)
+	}
+	if n := take(Auth, prioUser); n != 1 {
+		t.Fatalf("a token renewal finds the 4th, took %d", n)
+	}
+	if n := take(Auth, prioFinal); n != 0 {
+		t.Fatalf("the 5th Auth slot is never used, took %d", n)
+	}
+	if n := take(Medium, prioUser); n != 39 {
+		t.Fatalf("the user's writes may take 39 of 40 Medium slots, took %d", n)
+	}
+	if n := take(Medium, prioFinal); n != 1 {
+		t.Fatalf("the exit's DELETE finds the last Medium slot, took %d", n)
+	}
+}
+
+// TestGovernorHandsItsBudgetOn: what one process spent is what the next
+// process's governor starts from.
+func TestGovernorHandsItsBudgetOn(t *testing.T) {
+	clock := &testClock{t: time.Unix(1000, 0)}
+	first := newGovernor(clock.Now)
+	for i := 0; i < 10; i++ {
+		sl, _ := first.acquire(context.Background(), Heavy, prioBackground)
+		sl.sent()
+		clock.Advance(time.Second)
+	}
+	first.penalize(Medium, 30*time.Second)
+	saved := first.export()
+	next := newGovernor(clock.Now)
+	next.absorb(saved)
+	next.absorb(saved) // the same requests, read twice, count once
+	if d := next.waitLocked(Heavy, prioBackground); d < 49*time.Second || d > 51*time.Second+windowGuard {
+		t.Fatalf("the 11th Heavy request of the minute must wait for the first to leave the window: %v", d)
+	}
+	if d := next.waitLocked(Medium, prioUser); d != 30*time.Second {
+		t.Fatalf("the penalty must carry over: %v", d)
+	}
+	clock.Advance(52 * time.Second)
+	if d := next.waitLocked(Heavy, prioBackground); d != 0 {
+		t.Fatalf("once the first has left the window, one more goes: %v", d)
+	}
+}
+
+// TestBackoffHasFullJitter: delays are spread over [0, cap], not bunched
+// in its upper half, and the cap doubles up to the maximum.
+func TestBackoffHasFullJitter(t *testing.T) {
+	base, most := time.Second, 60*time.Second
+	for attempt, cap := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 32 * time.Second, 60 * time.Second, 60 * time.Second} {
+		low, high := cap, time.Duration(0)
+		for i := 0; i < 2000; i++ {
+			d := fullJitter(base, most, attempt)
+			if d < 0 || d > cap {
+				t.Fatalf("attempt %d: %v outside [0, %v]", attempt, d, cap)
+			}
+			low, high = min(low, d), max(high, d)
+		}
+		if low > cap/10 || high < cap*9/10 {
+			t.Fatalf("attempt %d: delays span only [%v, %v] of [0, %v]: not full jitter", attempt, low, high, cap)
+		}
 	}
 }
 

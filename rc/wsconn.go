@@ -161,7 +161,7 @@ func (c *wsConn) close() {
 func (c *wsConn) shutdown(ctx context.Context) {
 	if c.started {
 		if id := c.sub.Load().(string); id != "" {
-			f, err := c.request(ctx, http.MethodDelete, "/restapi/v1.0/subscription/"+id, nil)
+			f, err := c.request(ctx, prioFinal, http.MethodDelete, "/restapi/v1.0/subscription/"+id, nil)
 			if err != nil {
 				c.s.c.log.Info("could not delete the subscription", "err", err)
 			} else {
@@ -305,14 +305,32 @@ func (c *wsConn) answer(f frame) {
 	}
 }
 
+// errNoBudget is a request that would have had to wait for budget.
+var errNoBudget = errors.New("no rate-limit budget now")
+
 // request sends a ClientRequest and waits for its answer.
-func (c *wsConn) request(ctx context.Context, method, path string, body any) (frame, error) {
+func (c *wsConn) request(ctx context.Context, prio priority, method, path string, body any) (frame, error) {
+	return c.requestIf(ctx, prio, false, method, path, body)
+}
+
+// requestIf is request; with now, it fails with errNoBudget rather than
+// wait for its group's budget (the serve loop must not stall on it).
+func (c *wsConn) requestIf(ctx context.Context, prio priority, now bool, method, path string, body any) (frame, error) {
 	group := Medium
 	if method == http.MethodGet {
 		group = Light
 	}
-	if err := c.s.c.gov.acquire(ctx, group, false); err != nil {
-		return frame{}, err
+	var sl *slot
+	if now {
+		var ok bool
+		if sl, ok = c.s.c.gov.tryAcquire(group, prio); !ok {
+			return frame{}, errNoBudget
+		}
+	} else {
+		var err error
+		if sl, err = c.s.c.gov.acquire(ctx, group, prio); err != nil {
+			return frame{}, err
+		}
 	}
 	id := newMessageID()
 	ch := make(chan frame, 1)
@@ -330,8 +348,10 @@ func (c *wsConn) request(ctx context.Context, method, path string, body any) (fr
 	}
 	b, err := json.Marshal(parts)
 	if err != nil {
+		sl.cancel()
 		return frame{}, err
 	}
+	sl.sent()
 	c.send(b)
 	t := time.NewTimer(c.s.opts.ConnectTimeout)
 	defer t.Stop()
@@ -378,7 +398,20 @@ func newSubscriptionBody(filters []string) subscriptionBody {
 
 // postSubscription creates the session's one subscription.
 func (c *wsConn) postSubscription(ctx context.Context, filters []string) (SubscriptionInfo, error) {
-	f, err := c.request(ctx, http.MethodPost, "/restapi/v1.0/subscription", newSubscriptionBody(filters))
+	return c.subscribe(ctx, false, filters)
+}
+
+// postSubscriptionNow is postSubscription, failing with errNoBudget
+// rather than wait for the Medium budget.
+func (c *wsConn) postSubscriptionNow(ctx context.Context, filters []string) (SubscriptionInfo, error) {
+	return c.subscribe(ctx, true, filters)
+}
+
+func (c *wsConn) subscribe(ctx context.Context, now bool, filters []string) (SubscriptionInfo, error) {
+	f, err := c.requestIf(ctx, prioUser, now, http.MethodPost, "/restapi/v1.0/subscription", newSubscriptionBody(filters))
+	if errors.Is(err, errNoBudget) {
+		return SubscriptionInfo{}, err
+	}
 	if err != nil {
 		return SubscriptionInfo{}, fmt.Errorf("subscribe: %w", err)
 	}
@@ -390,9 +423,14 @@ func (c *wsConn) postSubscription(ctx context.Context, filters []string) (Subscr
 }
 
 // putSubscription replaces the subscription's filters.
-func (c *wsConn) putSubscription(ctx context.Context, id string, filters []string) error {
-	_, err := c.request(ctx, http.MethodPut, "/restapi/v1.0/subscription/"+id, newSubscriptionBody(filters))
-	return err
+func (c *wsConn) putSubscription(ctx context.Context, id string, filters []string) (SubscriptionInfo, error) {
+	f, err := c.request(ctx, prioUser, http.MethodPut, "/restapi/v1.0/subscription/"+id, newSubscriptionBody(filters))
+	if err != nil {
+		return SubscriptionInfo{}, err
+	}
+	var info SubscriptionInfo
+	_ = json.Unmarshal(f.body, &info)
+	return info, nil
 }
 
 // closeReason turns a close error into a readable reason.

@@ -48,6 +48,13 @@ type Health struct {
 	Loaded bool
 	// Disabled lists filters the server would not grant.
 	Disabled []string
+	// Retry is when the next attempt to bring the link back is due: a
+	// reconnect, or the re-creation of a lost subscription (zero when none
+	// is planned). The header counts down to it.
+	Retry time.Time
+	// Problem is a lasting condition retrying cannot mend, one line saying
+	// what to do (a missing permission); "" when there is none.
+	Problem string
 }
 
 // linkHealth follows the WebSocket link and the consistency of what the
@@ -59,12 +66,17 @@ type linkHealth struct {
 	gapStart time.Time // events may be missing since; zero when consistent
 	// epoch counts changes that may turn rows stale or fresh all at once.
 	epoch uint64
+	// failed: the link has given up (rc.LinkFailed); nothing is live, so
+	// every row is stale, whenever it was loaded.
+	failed bool
 }
 
 // setLink records a change of the link; reloading reports a resync running.
 func (l *linkHealth) setLink(link rc.Link, now time.Time, reloading bool) {
+	l.h.Retry = link.Retry
 	switch link.State {
 	case rc.LinkLive:
+		l.failed = false
 		l.linkDown = time.Time{}
 		l.h.Conn = ConnLive
 		l.h.Err = ""
@@ -87,6 +99,16 @@ func (l *linkHealth) setLink(link rc.Link, now time.Time, reloading bool) {
 		l.h.Down = l.linkDown
 	case rc.LinkClosed:
 		l.h.Conn = ConnClosed
+	case rc.LinkFailed:
+		l.failed = true
+		if l.linkDown.IsZero() {
+			l.linkDown = now
+		}
+		if l.gapStart.IsZero() {
+			l.gapStart = now
+		}
+		l.h.Conn = ConnOffline
+		l.h.Down = l.linkDown
 	}
 	if link.Err != nil {
 		l.h.Err = oneLine(link.Err.Error())
@@ -133,6 +155,9 @@ func (l *linkHealth) health(now time.Time, reloading bool) Health {
 // stale reports whether e may be out of date: events were lost or the
 // link has been down past the grace, and nothing has confirmed e since.
 func (l *linkHealth) stale(e *Entry, now time.Time, reloading bool) bool {
+	if l.failed {
+		return true
+	}
 	if l.gapStart.IsZero() || !e.Confirmed.Before(l.gapStart) {
 		return false
 	}
@@ -157,6 +182,16 @@ func (l *linkHealth) nextChange(now time.Time) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// SetProblem records a lasting condition retrying cannot mend (a missing
+// permission), one line saying what to do; "" clears it.
+func (m *Mirror) SetProblem(p string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.link.h.Problem = oneLine(p)
+	m.link.epoch++
+	m.signal()
 }
 
 func oneLine(s string) string {

@@ -23,6 +23,12 @@ type SyncOptions struct {
 	// Device names the phone calls are answered on (an id, or part of a
 	// name); empty: the first desk phone.
 	Device string
+	// NoStream loads once over REST and stays put: no WebSocket, no
+	// subscription (a one-shot snapshot).
+	NoStream bool
+	// CloseWithin bounds the clean-up once Run's context ends: the writes
+	// in flight, the subscription's DELETE, the session's hand-over (1 s).
+	CloseWithin time.Duration
 }
 
 // Sync keeps a Mirror equal to the server: bootstrap (directory, then
@@ -37,6 +43,7 @@ type Sync struct {
 	// Writer sends the user's changes; set once Run has signed in.
 	writerReady chan struct{}
 	writer      *Writer
+	queues      []Queue       // the queues whose availability is followed
 	ready       chan struct{} // closed after the first full presence load
 	readyOnce   sync.Once
 	stream      *rc.Stream
@@ -56,6 +63,20 @@ type Sync struct {
 	// callsOff: the server refused the telephony filter (no CallControl);
 	// deviceSet: the phone to answer on is chosen.
 	callsOff, deviceSet atomic.Bool
+	// admin: the signed-in user is an administrator (follows each call
+	// queue's calls); set once Run has signed in.
+	admin bool
+	// company: presence comes from the company-wide read and filter; it
+	// starts as the user is an admin, and falls back to per extension
+	// when the user may not read company presence.
+	company bool
+	// problem is a lasting failure retrying cannot mend; loadErr the last
+	// error a load met.
+	problem error
+	loadErr error
+	// refilter asks for the subscription's filters to follow company.
+	refilter chan struct{}
+	failed   chan struct{} // closed when problem is set
 }
 
 // NewSync makes a sync loop for c into m.
@@ -69,7 +90,54 @@ func NewSync(c *rc.Client, m *Mirror, opts SyncOptions) *Sync {
 	if opts.LiveWait == 0 {
 		opts.LiveWait = 5 * time.Second
 	}
-	return &Sync{c: c, m: m, opts: opts, log: opts.Logger, ready: make(chan struct{}), writerReady: make(chan struct{})}
+	if opts.CloseWithin == 0 {
+		opts.CloseWithin = time.Second
+	}
+	return &Sync{c: c, m: m, opts: opts, log: opts.Logger, ready: make(chan struct{}), writerReady: make(chan struct{}),
+		refilter: make(chan struct{}, 1), failed: make(chan struct{})}
+}
+
+// Err is why the mirror is not, or may not be, complete and live: a
+// lasting failure retrying cannot mend (errors.Is rc.ErrPermission: the
+// text says which permission and what to do), or, while the first load
+// has not completed, the last error it met (a rate limit, an unreachable
+// server). nil when there is none.
+func (s *Sync) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.problem != nil {
+		return s.problem
+	}
+	select {
+	case <-s.ready:
+		return nil
+	default:
+	}
+	return s.loadErr
+}
+
+// Failed is closed once Err reports a lasting failure.
+func (s *Sync) Failed() <-chan struct{} { return s.failed }
+
+// fail records a lasting failure and shows it.
+func (s *Sync) fail(err error) {
+	s.mu.Lock()
+	first := s.problem == nil
+	if first {
+		s.problem = err
+	}
+	s.mu.Unlock()
+	if first {
+		s.log.Info("giving up", "err", err)
+		s.m.SetProblem(err.Error())
+		close(s.failed)
+	}
+}
+
+func (s *Sync) companyPresence() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.company
 }
 
 // Ready is closed once every extension's presence has been loaded.
@@ -99,6 +167,12 @@ func (s *Sync) Resyncs() int {
 func (s *Sync) Run(ctx context.Context) error {
 	me, err := s.c.Login(ctx)
 	if err != nil {
+		s.mu.Lock()
+		s.loadErr = err
+		s.mu.Unlock()
+		cctx, cancel := context.WithTimeout(context.Background(), s.opts.CloseWithin)
+		defer cancel()
+		s.c.Close(cctx) // abandons a sign-in still in flight
 		return err
 	}
 	defer s.shutdown()
@@ -111,6 +185,9 @@ func (s *Sync) Run(ctx context.Context) error {
 		return err
 	}
 	admin := self.Permissions.Admin.Enabled
+	s.mu.Lock()
+	s.company, s.admin = admin, admin
+	s.mu.Unlock()
 	s.m.SetMe(ID(me), admin)
 	s.writer = NewWriter(ctx, s.m, s.c, s.log)
 	close(s.writerReady)
@@ -128,11 +205,18 @@ func (s *Sync) Run(ctx context.Context) error {
 		return err
 	}
 
-	s.stream = s.c.Stream(s.filters(ID(me), admin, queues), s.opts.Stream)
+	s.queues = queues
+	if s.opts.NoStream {
+		s.startResync(ctx, "first load", admin)
+		<-ctx.Done()
+		return nil
+	}
+	s.stream = s.c.Stream(s.filters(ID(me)), s.opts.Stream)
 	s.goRun(func() { s.fetcher(ctx) })
+	s.goRun(func() { s.refilterer(ctx, ID(me), admin) })
 	s.goRun(func() {
 		<-ctx.Done()
-		cctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		cctx, cancel := context.WithTimeout(context.Background(), s.opts.CloseWithin)
 		defer cancel()
 		s.stream.Close(cctx) // deletes the subscription; Events then closes
 	})
@@ -164,6 +248,10 @@ func (s *Sync) Run(ctx context.Context) error {
 		switch {
 		case ev.Link != nil:
 			s.m.SetLink(*ev.Link)
+			if ev.Link.State == rc.LinkFailed {
+				s.fail(ev.Link.Err)
+				firstOnce.Do(func() { close(first) }) // load what REST gives
+			}
 			if ev.Link.State == rc.LinkLive {
 				firstOnce.Do(func() {
 					late = s.Resyncs() > 0
@@ -177,6 +265,11 @@ func (s *Sync) Run(ctx context.Context) error {
 			if ev.Link.State == rc.LinkClosed {
 				return nil
 			}
+		case ev.Lost != nil:
+			// Nothing arrives from now on: rows turn stale at once; the
+			// reload waits for the new subscription (a Resync follows).
+			s.log.Info("subscription lost", "why", ev.Lost.Why)
+			s.m.StartResync(ev.Lost.Why)
 		case ev.Resync != nil:
 			s.log.Info("resync", "why", ev.Resync.Why)
 			s.startResync(ctx, ev.Resync.Why, admin)
@@ -234,9 +327,9 @@ func (s *Sync) apply(ctx context.Context, n *rc.Notification) {
 // detailed account filter for admins, who may read company presence;
 // otherwise a detailed filter per user, mine included. Queue filters for
 // the queues whose availability is shown.
-func (s *Sync) filters(me ID, admin bool, queues []Queue) []string {
+func (s *Sync) filters(me ID) []string {
 	var f []string
-	if admin {
+	if s.companyPresence() {
 		f = append(f, "/restapi/v1.0/account/~/presence?detailedTelephonyState=true")
 	} else {
 		for _, r := range s.m.All() {
@@ -245,10 +338,72 @@ func (s *Sync) filters(me ID, admin bool, queues []Queue) []string {
 			}
 		}
 	}
-	for _, q := range queues {
+	for _, q := range s.queues {
 		f = append(f, "/restapi/v1.0/account/~/call-queues/"+string(q.ID)+"/presence")
 	}
-	return append(f, callFilters(me, admin, queues)...)
+	return append(f, callFilters(me, s.admin, s.queues)...)
+}
+
+// noCompanyPresence falls back to presence per extension, as an agent
+// loads it, when the user may not read company presence (CMN-408, or an
+// administrator's permission, CMN-402). It reports whether it did: an app
+// without ReadPresence (CMN-401) has no fallback.
+func (s *Sync) noCompanyPresence(err error) bool {
+	var ae *rc.APIError
+	if !errors.As(err, &ae) || (ae.Code != "CMN-408" && ae.Code != "CMN-402") {
+		return false
+	}
+	s.mu.Lock()
+	was := s.company
+	s.company = false
+	s.mu.Unlock()
+	if was {
+		s.log.Info("no company presence for this user; loading presence per extension", "err", err)
+		select {
+		case s.refilter <- struct{}{}:
+		default:
+		}
+	}
+	return true
+}
+
+// refilterer changes the subscription's filters when the presence source
+// changes, then reloads: notifications between the first load and the new
+// filters may have been missed.
+func (s *Sync) refilterer(ctx context.Context, me ID, admin bool) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.refilter:
+		}
+		for attempt := 0; ; attempt++ {
+			err := s.stream.SetFilters(ctx, s.filters(me))
+			if err == nil {
+				s.startResync(ctx, "presence is now followed per extension", admin)
+				break
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			s.log.Info("could not change the subscription's filters", "err", err)
+			if !sleepCtx(ctx, min(time.Duration(attempt+1)*2*time.Second, 30*time.Second)) {
+				return
+			}
+		}
+	}
+}
+
+// sleepCtx sleeps d unless ctx ends first (false then).
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // loadQueues reads the call queues, their members, and my availability in
@@ -339,6 +494,8 @@ func (s *Sync) goRun(f func()) {
 
 // resync reloads every extension's presence and the followed queues'
 // availability, retrying with backoff until it completes or is cancelled.
+// A missing permission is not retried: it is reported (Err, the mirror's
+// Problem) and the reload ends incomplete.
 func (s *Sync) resync(ctx context.Context, admin bool) {
 	for attempt := 0; ; attempt++ {
 		err := s.reload(ctx, admin)
@@ -347,30 +504,41 @@ func (s *Sync) resync(ctx context.Context, admin bool) {
 			s.readyOnce.Do(func() { close(s.ready) })
 			return
 		}
+		s.mu.Lock()
+		s.loadErr = err
+		s.mu.Unlock()
+		if errors.Is(err, rc.ErrPermission) {
+			s.fail(err)
+			s.m.FinishResync(false)
+			return
+		}
 		if ctx.Err() != nil {
 			return
 		}
 		s.log.Info("resync failed", "attempt", attempt+1, "err", err)
-		t := time.NewTimer(min(time.Duration(attempt+1)*2*time.Second, 30*time.Second))
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleepCtx(ctx, min(time.Duration(attempt+1)*2*time.Second, 30*time.Second)) {
 			return
-		case <-t.C:
 		}
 	}
 }
 
 func (s *Sync) reload(ctx context.Context, admin bool) error {
 	me, _ := s.m.Me()
-	if admin {
-		if err := s.c.AccountPresence(ctx, true, func(page []rc.Presence) error {
+	company := s.companyPresence()
+	if company {
+		err := s.c.AccountPresence(ctx, true, func(page []rc.Presence) error {
 			s.m.ApplySnapshot(page, true)
 			return nil
-		}); err != nil {
+		})
+		switch {
+		case err == nil:
+		case s.noCompanyPresence(err):
+			company = false
+		default:
 			return err
 		}
-	} else {
+	}
+	if !company {
 		// Me first, then everyone, 30 a call, paced within the Light budget.
 		ids := []ID{me}
 		for _, r := range s.m.All() {
@@ -471,14 +639,16 @@ func (s *Sync) fetcher(ctx context.Context) {
 	}
 }
 
-// shutdown deletes the subscription, closes the socket and revokes the
-// session, each bounded in time.
+// shutdown lets the writes in flight finish, deletes the subscription,
+// closes the socket and hands the session over (kept in the client's
+// store for the next start, or revoked without one), all within
+// CloseWithin: what cannot be sent by then is skipped.
 func (s *Sync) shutdown() {
-	if s.writer != nil {
-		s.writer.Close(2 * time.Second)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.CloseWithin)
 	defer cancel()
+	if s.writer != nil {
+		s.writer.Close(s.opts.CloseWithin / 3)
+	}
 	if s.stream != nil {
 		s.stream.Close(ctx)
 	}
@@ -488,7 +658,5 @@ func (s *Sync) shutdown() {
 	}
 	s.mu.Unlock()
 	s.wg.Wait()
-	rctx, rcancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer rcancel()
-	s.c.Revoke(rctx)
+	s.c.Close(ctx)
 }

@@ -48,6 +48,7 @@ type running struct {
 	s    *Sync
 	c    *rc.Client
 	stop func()
+	done <-chan error // Run's result
 }
 
 // syncConfig tunes startSyncWith.
@@ -61,6 +62,10 @@ type syncConfig struct {
 	client     rc.Options
 	// setup runs before the sync starts (hooks).
 	setup func(*Sync, *Mirror)
+	// sync tunes the sync (its Stream is set from stream).
+	sync SyncOptions
+	// noWait returns at once instead of waiting for the first full load.
+	noWait bool
 }
 
 // startSync signs in as the receptionist (agent < 0) or an agent and waits
@@ -97,7 +102,9 @@ func startSyncWith(t testing.TB, e *emulator.Emulator, sc syncConfig) *running {
 	}
 	c := rc.New(rc.Config{ServerURL: cr.ServerURL, ClientID: cr.ClientID, ClientSecret: cr.ClientSecret, JWT: jwt}, sc.client)
 	m := NewMirror(nil)
-	s := NewSync(c, m, SyncOptions{Stream: sc.stream, FetchEvery: 100 * time.Millisecond, Logger: sc.logger.With("component", "sync")})
+	so := sc.sync
+	so.Stream, so.FetchEvery, so.Logger = sc.stream, 100*time.Millisecond, sc.logger.With("component", "sync")
+	s := NewSync(c, m, so)
 	if sc.setup != nil {
 		sc.setup(s, m)
 	}
@@ -119,6 +126,10 @@ func startSyncWith(t testing.TB, e *emulator.Emulator, sc syncConfig) *running {
 		}
 	}
 	t.Cleanup(r.stop)
+	r.done = done
+	if sc.noWait {
+		return r
+	}
 	select {
 	case <-s.Ready():
 	case err := <-done:

@@ -62,7 +62,10 @@ func connText(h state.Health, signedIn bool, now time.Time) string {
 	case h.Conn == state.ConnClosed:
 		s = "closed"
 	}
-	if h.Err != "" && h.Conn != state.ConnLive && h.Conn != state.ConnResyncing {
+	switch {
+	case h.Problem != "": // what retrying cannot mend, and what to do
+		s += ": " + h.Problem
+	case h.Err != "" && h.Conn != state.ConnLive && h.Conn != state.ConnResyncing:
 		s += ": " + h.Err
 	}
 	return s
