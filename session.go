@@ -142,7 +142,7 @@ type account struct {
 // answered on ("": the first desk phone).
 func (s *session) account(locale string, oneShot bool, device string) *account {
 	a := &account{mirror: state.NewMirrorIn(locale, nil)}
-	opts := rc.Options{Logger: s.log.With("component", "rc")}
+	opts := rc.Options{Logger: s.log.With("component", "rc"), SignInWait: a.mirror.SetSignInWait}
 	if s.cache != nil {
 		opts.Tokens = s.cache
 	}

@@ -246,7 +246,16 @@ func (c *Client) renew(life context.Context, r *renewal, old *token) {
 	} else {
 		c.tok, c.authFailures, c.retryAt, c.lastAuthErr = fresh, 0, time.Time{}, nil
 	}
+	retryAt := c.retryAt
 	c.tokMu.Unlock()
+	if c.opts.SignInWait != nil {
+		switch {
+		case err == nil:
+			c.opts.SignInWait("", time.Time{})
+		case !errors.Is(err, ErrAuth) && !errors.Is(err, ErrPermission):
+			c.opts.SignInWait(signInTrouble(err), retryAt)
+		}
+	}
 	if err == nil {
 		c.persist() // at once: another process may share the session
 	}
@@ -529,4 +538,18 @@ func (c *Client) forgetWSToken() {
 	c.tokMu.Lock()
 	c.ws = wsTokenCache{}
 	c.tokMu.Unlock()
+}
+
+// signInTrouble says in a few words why a sign-in must be tried again.
+func signInTrouble(err error) string {
+	var ae *APIError
+	switch {
+	case errors.As(err, &ae) && ae.Status == 429:
+		return "rate-limited by RingCentral"
+	case errors.As(err, &ae) && ae.Status >= 500:
+		return "RingCentral is unavailable"
+	case errors.Is(err, ErrUnreachable):
+		return "RingCentral does not answer"
+	}
+	return "the sign-in failed"
 }

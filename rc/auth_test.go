@@ -3,6 +3,7 @@ package rc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -366,5 +367,30 @@ func TestARefusedRefreshTakesUpTheStoreBeforeSigningIn(t *testing.T) {
 	if n := e.Stats().JWTGrants - grants; n != 0 || b.SessionID() != a.SessionID() || b.tokenForTest() != a.tokenForTest() {
 		t.Fatalf("b made %d JWT grants (session %s, a's %s); it must take up a's tokens; token requests %+v",
 			n, b.SessionID(), a.SessionID(), reqs)
+	}
+}
+
+// TestASignInThatWaitsSaysWhy: the screen hears why signing in waits and
+// until when, and that it no longer does once signed in.
+func TestASignInThatWaitsSaysWhy(t *testing.T) {
+	e := startEmulator(t, emulator.Config{})
+	faults := e.Faults()
+	faults.OAuthRules = []emulator.OAuthFaultRule{{Endpoint: "token", Grant: "jwt", Response: "429", Count: 1, RetryAfter: 1}}
+	e.SetFaults(faults)
+	var mu sync.Mutex
+	var heard []string
+	c := clientFor(e, -1, Options{AuthRetryBase: 20 * time.Millisecond, AuthRetryMax: 200 * time.Millisecond,
+		SignInWait: func(why string, until time.Time) {
+			mu.Lock()
+			defer mu.Unlock()
+			heard = append(heard, fmt.Sprintf("%s/%v", why, !until.IsZero()))
+		}})
+	if _, err := c.Login(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(heard) < 2 || heard[0] != "rate-limited by RingCentral/true" || heard[len(heard)-1] != "/false" {
+		t.Fatalf("heard %q; want the rate limit with its time, then nothing", heard)
 	}
 }

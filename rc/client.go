@@ -46,6 +46,10 @@ type Options struct {
 	// revoking it.
 	Tokens    TokenStore
 	UserAgent string
+	// SignInWait, when set, is told why signing in waits and until when
+	// ("rate-limited by RingCentral", a minute), and "" once it no longer
+	// does, so that a screen can say it instead of a bare "signing in…".
+	SignInWait func(why string, until time.Time)
 }
 
 // Client talks to one RingCentral server as one user through one app.
@@ -138,7 +142,7 @@ func New(cfg Config, opts Options) *Client {
 		cfg:  cfg,
 		opts: opts,
 		http: opts.HTTPClient,
-		gov:  newGovernor(opts.Now),
+		gov:  newGovernor(opts.Now, opts.SignInWait),
 		log:  opts.Logger,
 		host: u.Host,
 	}

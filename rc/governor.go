@@ -103,6 +103,8 @@ type governor struct {
 	groups map[Group]*budget
 	// wake is closed and replaced whenever a budget may have freed up.
 	wake chan struct{}
+	// signInWait hears of a sign-in waiting for the Auth budget.
+	signInWait func(string, time.Time)
 }
 
 type budget struct {
@@ -120,8 +122,8 @@ type budget struct {
 	penaltyUntil time.Time
 }
 
-func newGovernor(now func() time.Time) *governor {
-	g := &governor{now: now, groups: map[Group]*budget{}, wake: make(chan struct{})}
+func newGovernor(now func() time.Time, signInWait func(string, time.Time)) *governor {
+	g := &governor{now: now, groups: map[Group]*budget{}, wake: make(chan struct{}), signInWait: signInWait}
 	for grp, n := range defaultBudgets {
 		g.groups[grp] = &budget{limit: n, window: time.Minute, serverLeft: -1}
 	}
@@ -211,6 +213,9 @@ func (g *governor) acquire(ctx context.Context, grp Group, prio priority) (*slot
 		wake := g.wake
 		until := g.now().Add(wait)
 		g.mu.Unlock()
+		if grp == Auth && prio != prioBackground && wait > time.Second && g.signInWait != nil {
+			g.signInWait("waiting for RingCentral's sign-in limit", until)
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():

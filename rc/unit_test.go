@@ -226,7 +226,7 @@ func TestSeqTrackerKeepsTheLastContiguousFrame(t *testing.T) {
 
 func TestGovernorWaitsForBudgetAndPenalty(t *testing.T) {
 	clock := &testClock{t: time.Unix(1000, 0)}
-	g := newGovernor(clock.Now)
+	g := newGovernor(clock.Now, nil)
 	h := http.Header{}
 	h.Set("X-Rate-Limit-Limit", "3")
 	h.Set("X-Rate-Limit-Remaining", "2")
@@ -288,7 +288,7 @@ func TestGovernorWaitsForBudgetAndPenalty(t *testing.T) {
 // too, or it frees the slot 30 s early and the next request trips a 429.
 func TestGovernorStampsASlotWhenTheRequestLeaves(t *testing.T) {
 	clock := &testClock{t: time.Unix(1000, 0)}
-	g := newGovernor(clock.Now)
+	g := newGovernor(clock.Now, nil)
 	h := http.Header{}
 	h.Set("X-Rate-Limit-Limit", "1")
 	h.Set("X-Rate-Limit-Remaining", "1")
@@ -322,7 +322,7 @@ func TestGovernorStampsASlotWhenTheRequestLeaves(t *testing.T) {
 // subscription DELETE leaves one.
 func TestGovernorKeepsRoomForSignInAndCleanUp(t *testing.T) {
 	clock := &testClock{t: time.Unix(1000, 0)}
-	g := newGovernor(clock.Now)
+	g := newGovernor(clock.Now, nil)
 	ctx := context.Background()
 	take := func(grp Group, prio priority) int {
 		n := 0
@@ -354,7 +354,7 @@ func TestGovernorKeepsRoomForSignInAndCleanUp(t *testing.T) {
 // process's governor starts from.
 func TestGovernorHandsItsBudgetOn(t *testing.T) {
 	clock := &testClock{t: time.Unix(1000, 0)}
-	first := newGovernor(clock.Now)
+	first := newGovernor(clock.Now, nil)
 	for i := 0; i < 10; i++ {
 		sl, _ := first.acquire(context.Background(), Heavy, prioBackground)
 		sl.sent()
@@ -362,7 +362,7 @@ func TestGovernorHandsItsBudgetOn(t *testing.T) {
 	}
 	first.penalize(Medium, 30*time.Second)
 	saved := first.export()
-	next := newGovernor(clock.Now)
+	next := newGovernor(clock.Now, nil)
 	next.absorb(saved)
 	next.absorb(saved) // the same requests, read twice, count once
 	if d := next.waitLocked(Heavy, prioBackground); d < 49*time.Second || d > 51*time.Second+windowGuard {

@@ -55,6 +55,10 @@ type Health struct {
 	// Problem is a lasting condition retrying cannot mend, one line saying
 	// what to do (a missing permission); "" when there is none.
 	Problem string
+	// Wait says why signing in waits ("rate-limited by RingCentral") and
+	// WaitUntil until when; "" when it does not.
+	Wait      string
+	WaitUntil time.Time
 }
 
 // linkHealth follows the WebSocket link and the consistency of what the
@@ -182,6 +186,15 @@ func (l *linkHealth) nextChange(now time.Time) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// SetSignInWait records why signing in waits, and until when ("" when it
+// no longer does): rc.Options.SignInWait.
+func (m *Mirror) SetSignInWait(why string, until time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.link.h.Wait, m.link.h.WaitUntil = oneLine(why), until
+	m.signal()
 }
 
 // SetProblem records a lasting condition retrying cannot mend (a missing

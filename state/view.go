@@ -605,6 +605,8 @@ func (f *Frame) same(g *Frame) bool {
 	// LastEvent is left out: it changes with every event, and the header
 	// tells only long silences (publishLocked refreshes it now and then).
 	if f.Health.Conn != g.Health.Conn || f.Health.Err != g.Health.Err || f.Health.Resync != g.Health.Resync ||
+		f.Health.Problem != g.Health.Problem || f.Health.Wait != g.Health.Wait || !f.Health.WaitUntil.Equal(g.Health.WaitUntil) ||
+		!f.Health.Retry.Equal(g.Health.Retry) ||
 		f.Health.Loaded != g.Health.Loaded ||
 		!f.Health.Down.Equal(g.Health.Down) || !slices.Equal(f.Health.Disabled, g.Health.Disabled) {
 		return false

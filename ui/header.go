@@ -65,10 +65,27 @@ func connText(h state.Health, signedIn bool, now time.Time) string {
 	switch {
 	case h.Problem != "": // what retrying cannot mend, and what to do
 		s += ": " + h.Problem
+	case h.Wait != "" && h.Conn == state.ConnConnecting:
+		s += " " + h.Wait + retryIn(h.WaitUntil, now)
 	case h.Err != "" && h.Conn != state.ConnLive && h.Conn != state.ConnResyncing:
-		s += ": " + h.Err
+		s += ": " + h.Err + retryIn(h.Retry, now)
+	case h.Conn == state.ConnRecovering || h.Conn == state.ConnOffline:
+		s += retryIn(h.Retry, now)
 	}
 	return s
+}
+
+// retryIn counts down to the next attempt (", retrying in 42 s"); "" when
+// none is due.
+func retryIn(at, now time.Time) string {
+	if at.IsZero() || !at.After(now) {
+		return ""
+	}
+	d := at.Sub(now)
+	if d < time.Minute {
+		return fmt.Sprintf(", retrying in %d s", int((d+time.Second-1)/time.Second))
+	}
+	return fmt.Sprintf(", retrying in %d min", int((d+time.Minute-1)/time.Minute))
 }
 
 // quietText tells a long silence ("quiet 5m"), or "" while events flow.

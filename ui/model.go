@@ -470,6 +470,9 @@ func (m *Model) schedule() tea.Cmd {
 	if d := m.frame.Desk; d != nil && (len(d.Calls) > 0 || len(d.Others) > 0) {
 		at(second)
 	}
+	if h := m.frame.Health; h.Retry.After(now) || h.WaitUntil.After(now) {
+		at(second) // the header counts down
+	}
 	if last := m.frame.Health.LastEvent; !last.IsZero() {
 		if quiet := now.Sub(last); quiet < quietAfter {
 			at(last.Add(quietAfter))

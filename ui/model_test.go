@@ -918,3 +918,20 @@ func TestTheHeaderNamesTheCompany(t *testing.T) {
 	h.changed()
 	h.wantScreen("rchud · Bluebird Logistics · Omar Khan (ext 101)")
 }
+
+func TestTheHeaderSaysWhySigningInWaitsAndCountsDown(t *testing.T) {
+	f := newFixture(t, testPeople, false)
+	h := newHUD(t, f, false, 120, 24)
+	f.m.SetLink(rc.Link{State: rc.LinkConnecting})
+	f.m.SetSignInWait("rate-limited by RingCentral", epoch.Add(42*time.Second))
+	h.changed()
+	h.wantScreen("rate-limited by RingCentral, retrying in 42 s")
+	f.clock.Advance(2 * time.Second)
+	h.changed()
+	h.wantScreen("retrying in 40 s")
+	f.m.SetSignInWait("", time.Time{})
+	f.m.SetLink(rc.Link{State: rc.LinkRecovering, Retry: epoch.Add(20 * time.Second)})
+	h.changed()
+	h.wantScreen("recovering…")
+	h.wantScreen("retrying in 18 s")
+}
