@@ -195,6 +195,10 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, []byte, e
 	if r.retries > 0 {
 		maxRetries = r.retries
 	}
+	notice, _ := ctx.Value(retryKey{}).(*retryNotice)
+	if notice != nil && notice.retries >= 0 {
+		maxRetries = notice.retries
+	}
 	if r.group == Auth {
 		maxRetries = 0
 	}
@@ -251,6 +255,7 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, []byte, e
 			if attempt >= maxRetries {
 				return nil, nil, err
 			}
+			notice.retrying(err)
 			if err := c.backoff(ctx, attempt); err != nil {
 				return nil, nil, err
 			}
@@ -266,6 +271,7 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, []byte, e
 			if attempt >= maxRetries {
 				return nil, nil, err
 			}
+			notice.retrying(err)
 			if err := c.backoff(ctx, attempt); err != nil {
 				return nil, nil, err
 			}
@@ -290,11 +296,13 @@ func (c *Client) send(ctx context.Context, r request) (*http.Response, []byte, e
 			if attempt >= maxRetries {
 				return nil, nil, ae
 			}
+			notice.retrying(ae)
 			continue // acquire waits out the penalty
 		case code == 500 || code == 502 || code == 503 || code == 504:
 			if attempt >= maxRetries {
 				return nil, nil, decodeAPIError(resp, body)
 			}
+			notice.retrying(decodeAPIError(resp, body))
 			if err := c.backoff(ctx, attempt); err != nil {
 				return nil, nil, err
 			}
@@ -387,4 +395,28 @@ func decodeBody(body []byte, out any) error {
 		return fmt.Errorf("decode response: %w", err)
 	}
 	return nil
+}
+
+// retryKey carries a retryNotice in a request's context.
+type retryKey struct{}
+
+// retryNotice is how a caller hears of retries: retries bounds them (< 0:
+// the client's own), and notify hears each failure that is retried.
+type retryNotice struct {
+	retries int
+	notify  func(error)
+}
+
+func (n *retryNotice) retrying(err error) {
+	if n != nil && n.notify != nil && err != nil {
+		n.notify(err)
+	}
+}
+
+// WithRetryNotice bounds the retries of the requests made with the
+// returned context to retries (a user's own change should fail fast), and
+// has notify hear each failure about to be retried, so that the screen
+// can say "retrying" instead of waiting in silence.
+func WithRetryNotice(ctx context.Context, retries int, notify func(error)) context.Context {
+	return context.WithValue(ctx, retryKey{}, &retryNotice{retries: retries, notify: notify})
 }

@@ -529,3 +529,47 @@ func TestSyncCHSAccount(t *testing.T) {
 	}
 	converge(t, e, r.m, false, 10*time.Second)
 }
+
+// TestSyncAFailingChangeSaysRetryingThenFailsFast: a user's change that
+// meets a 5xx shows "retrying" at the first failure and gives up after a
+// couple of tries, not six.
+func TestSyncAFailingChangeSaysRetryingThenFailsFast(t *testing.T) {
+	t.Parallel()
+	e := startEmu(t, emulator.Config{Users: 40, RateLimitsOff: true})
+	r := startSync(t, e, 0)
+	wr, err := r.s.Writer(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, _ := r.m.Me()
+	target := Target{Kind: WriteStatus, Ext: me}
+	puts := func() int {
+		n := 0
+		for _, q := range e.Requests() {
+			if q.Method == "PUT" && strings.HasSuffix(q.Path, "/presence") {
+				n++
+			}
+		}
+		return n
+	}
+	before := puts()
+	e.SetFaults(emulator.Faults{REST5xxRate: 1})
+	if err := wr.Me().SetStatus(StatusBusy); err != nil {
+		t.Fatal(err)
+	}
+	sawRetrying := false
+	waitUntil(t, 10*time.Second, "the change failed", func() bool {
+		w, ok := r.m.Write(target)
+		if ok && w.Retrying != "" && !w.Failed {
+			sawRetrying = true
+		}
+		return ok && w.Failed
+	})
+	e.SetFaults(emulator.Faults{})
+	if !sawRetrying {
+		t.Errorf("the change never said it was being retried")
+	}
+	if n := puts() - before; n != 1+userRetries {
+		t.Errorf("%d PUTs for one change; want %d", n, 1+userRetries)
+	}
+}

@@ -72,6 +72,8 @@ type Write struct {
 	Since  time.Time
 	Failed bool
 	Err    string // one line, sanitised
+	// Retrying is why the request is being sent again ("" when it is not).
+	Retrying string
 
 	gen     uint64 // bumped by every new choice
 	sentGen uint64 // the gen last sent successfully
@@ -133,7 +135,7 @@ func (b *writeBook) record(choice Write, s *store, now time.Time) bool {
 	b.gen++
 	w.Status, w.Message, w.Accept = choice.Status, choice.Message, choice.Accept
 	w.gen = b.gen
-	w.Since, w.Failed, w.Err = now, false, ""
+	w.Since, w.Failed, w.Err, w.Retrying = now, false, "", ""
 	if fresh && w.confirmed(s) && w.inGen == 0 {
 		delete(b.writes, choice.Target)
 		return false
@@ -161,7 +163,7 @@ func (b *writeBook) sent(batch []Write, err error, s *store, now time.Time) {
 		if w == nil || w.inGen != sb.gen {
 			continue
 		}
-		w.inGen = 0
+		w.inGen, w.Retrying = 0, ""
 		if w.gen != sb.gen {
 			continue // a newer choice follows; this one's fate no longer matters
 		}

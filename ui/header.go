@@ -217,6 +217,9 @@ func writeText(st *Styles, w *state.Write, choice string) string {
 	if w.Failed {
 		return st.Error.wrap("✗ " + choice + " failed: " + w.Err)
 	}
+	if w.Retrying != "" {
+		return st.Pending.wrap("→ " + choice + " (retrying: " + w.Retrying + ")")
+	}
 	return st.Pending.wrap("→ " + choice + " (saving…)")
 }
 

@@ -935,3 +935,11 @@ func TestTheHeaderSaysWhySigningInWaitsAndCountsDown(t *testing.T) {
 	h.wantScreen("recovering…")
 	h.wantScreen("retrying in 18 s")
 }
+
+func TestAChangeBeingRetriedSaysSo(t *testing.T) {
+	st := NewStyles(colorprofile.TrueColor, true)
+	w := &state.Write{Retrying: "RingCentral answered 503"}
+	if got := ansi.Strip(writeText(st, w, "Busy")); got != "→ Busy (retrying: RingCentral answered 503)" {
+		t.Fatalf("%q", got)
+	}
+}
