@@ -136,17 +136,20 @@ func TestSoakHUD429PendingThenConfirmed(t *testing.T) {
 		}
 	})
 	tm.Type("d")
-	waitFor(t, 5*time.Second, "DND pending", func() bool { return strings.Contains(youLine(o.last()), "→ DND (saving…)") })
+	waitFor(t, 5*time.Second, "DND pending", func() bool {
+		y := youLine(o.last())
+		return strings.Contains(y, "→ DND (saving…)") || strings.Contains(y, "→ DND (retrying: ")
+	})
 	start := time.Now()
 	waitFor(t, time.Duration(retry+15)*time.Second, "DND confirmed", func() bool {
 		y := youLine(o.last())
-		return !strings.Contains(y, "saving") && shownStatus(o.last()) == "DND"
+		return !strings.Contains(y, "saving") && !strings.Contains(y, "retrying") && shownStatus(o.last()) == "DND"
 	})
 	if waited := time.Since(start); waited < time.Duration(retry)*time.Second-time.Second {
 		t.Fatalf("confirmed after %v, inside the %d s penalty", waited, retry)
 	}
-	if !o.seen("→ DND (saving…)") || o.seen("✗ DND failed") {
-		t.Fatalf("the change must show pending and never failed")
+	if !o.seen("→ DND (retrying: ") || o.seen("✗ DND failed") {
+		t.Fatalf("the change must show retrying through the penalty, and never failed")
 	}
 	t.Logf("429 with Retry-After %d s: pending on screen through the penalty, then confirmed", retry)
 }
