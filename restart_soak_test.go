@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -69,8 +68,8 @@ func TestSoakRestartsReuseTheSession(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("start %d: exit %d: %s", i+1, code, errOut.String())
 		}
-		var rows []map[string]any
-		if err := json.Unmarshal([]byte(out.String()), &rows); err != nil || len(rows) == 0 {
+		rows, err := snapshotRows(out.String())
+		if err != nil || len(rows) == 0 {
 			t.Fatalf("start %d printed no rows (%v)", i+1, err)
 		}
 	}

@@ -30,7 +30,7 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	var sf sessionFlags
 	sf.bind(fs)
 	watch := fs.Duration("watch", 0, "stay live this long after loading (e.g. 30s) before printing")
-	asJSON := fs.Bool("json", false, "print JSON: an array with one object per extension")
+	asJSON := fs.Bool("json", false, "print JSON: the extensions, every call queue's backlog and the parked calls")
 	asCSV := fs.Bool("csv", false, "print CSV")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up if signing in and loading take longer than this")
 	if err := fs.Parse(args); err != nil {
@@ -95,6 +95,16 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer, l
 		stop()
 		return fail(stderr, cmd, errors.New("interrupted"), exitFailure)
 	}
+	if *asJSON && *watch == 0 {
+		// The calls live now, for the queues and parked calls (a watching
+		// sync reads them itself). Not reading them is said, not fatal.
+		cctx, done := context.WithTimeout(ctx, min(*timeout, 30*time.Second))
+		if err := sync.LoadCalls(cctx); err != nil {
+			sess.log.Info("calls not read", "err", err)
+			m.SetCallsAccountWide(false, "the calls could not be read: "+err.Error())
+		}
+		done()
+	}
 	if *watch > 0 {
 		t := time.NewTimer(*watch)
 		select {
@@ -130,7 +140,8 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	}
 	switch {
 	case *asJSON:
-		err = writeSnapshotJSON(stdout, out)
+		parked, backlogs, why := m.CallsNow()
+		err = writeSnapshotJSON(stdout, out, parked, backlogs, why)
 	case *asCSV:
 		err = writeSnapshotCSV(stdout, out)
 	default:
@@ -167,8 +178,14 @@ type snapshotCall struct {
 	To        string `json:"to,omitempty"`
 	ToName    string `json:"toName,omitempty"`
 	Status    string `json:"telephonyStatus"`
+	State     string `json:"state"`
 	StartTime string `json:"startTime,omitempty"`
 	QueueCall bool   `json:"queueCall"`
+	QueueName string `json:"queueName,omitempty"`
+	// The call's telephony session and this person's party in it: what
+	// Call Control acts on.
+	TelephonySessionID string `json:"telephonySessionId,omitempty"`
+	PartyID            string `json:"partyId,omitempty"`
 }
 
 // snapshotRow is one extension in the JSON output.
@@ -202,7 +219,8 @@ func toSnapshotRow(r state.Row) snapshotRow {
 	}
 	for _, c := range r.Calls {
 		sc := snapshotCall{ID: c.ID, Direction: c.Direction, From: c.From, FromName: c.FromName, To: c.To, ToName: c.ToName,
-			Status: c.Status, QueueCall: c.Queue}
+			Status: c.Status, State: c.State(), QueueCall: c.Queue, QueueName: c.QueueName,
+			TelephonySessionID: c.SessionID, PartyID: c.PartyID}
 		if !c.Start.IsZero() {
 			sc.StartTime = c.Start.UTC().Format(time.RFC3339)
 		}
@@ -211,12 +229,89 @@ func toSnapshotRow(r state.Row) snapshotRow {
 	return out
 }
 
-// writeSnapshotJSON prints the array. encoding/json escapes every control
-// character, so network strings go out as data, not terminal commands.
-func writeSnapshotJSON(w io.Writer, rows []state.Row) error {
-	out := make([]snapshotRow, len(rows))
+// snapshotJSON is what --json prints.
+type snapshotJSON struct {
+	Extensions []snapshotRow    `json:"extensions"`
+	Queues     []snapshotQueue  `json:"queues"`
+	Parked     []snapshotParked `json:"parked"`
+	// QueuesUnknown says why the queues' backlogs are not known (an agent
+	// sees only their own calls); absent when they are.
+	QueuesUnknown string `json:"queuesUnknown,omitempty"`
+}
+
+type snapshotQueue struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// WaitingNow counts the callers waiting; Waiting lists them, longest
+	// waiting first.
+	WaitingNow       int             `json:"waitingNow"`
+	LongestWaitSince string          `json:"longestWaitSince,omitempty"`
+	Waiting          []snapshotWaits `json:"waiting"`
+	// Answered and Abandoned count since CountingSince (a snapshot's own
+	// start without --watch: zero, not the day's totals).
+	Answered      int    `json:"answered"`
+	Abandoned     int    `json:"abandoned"`
+	CountingSince string `json:"countingSince,omitempty"`
+	LowerBound    bool   `json:"lowerBound"`
+}
+
+type snapshotWaits struct {
+	TelephonySessionID string `json:"telephonySessionId"`
+	PartyID            string `json:"partyId"`
+	Caller             string `json:"caller,omitempty"`
+	CallerNumber       string `json:"callerNumber,omitempty"`
+	Since              string `json:"since"`
+}
+
+type snapshotParked struct {
+	Orbit              string `json:"orbit,omitempty"`
+	TelephonySessionID string `json:"telephonySessionId"`
+	PartyID            string `json:"partyId"`
+	Caller             string `json:"caller,omitempty"`
+	CallerNumber       string `json:"callerNumber,omitempty"`
+	ParkedBy           string `json:"parkedBy"`
+	ParkedByName       string `json:"parkedByName,omitempty"`
+	Since              string `json:"since,omitempty"`
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// writeSnapshotJSON prints the extensions, the queues' backlogs and the
+// parked calls. encoding/json escapes every control character, so network
+// strings go out as data, not terminal commands.
+func writeSnapshotJSON(w io.Writer, rows []state.Row, parked []state.ParkedCall, backlogs []state.Backlog, why string) error {
+	out := snapshotJSON{Extensions: make([]snapshotRow, len(rows)), Queues: []snapshotQueue{}, Parked: []snapshotParked{}}
 	for i, r := range rows {
-		out[i] = toSnapshotRow(r)
+		out.Extensions[i] = toSnapshotRow(r)
+	}
+	known := len(backlogs) > 0 && backlogs[0].Known
+	if !known {
+		out.QueuesUnknown = why
+	}
+	for _, b := range backlogs {
+		if !b.Known {
+			continue
+		}
+		q := snapshotQueue{ID: string(b.Queue), Name: b.Name, WaitingNow: len(b.Waiting), Waiting: []snapshotWaits{},
+			Answered: b.Answered, Abandoned: b.Abandoned, CountingSince: rfc3339(b.CountingSince), LowerBound: b.LowerBound}
+		for i, wt := range b.Waiting {
+			if i == 0 {
+				q.LongestWaitSince = rfc3339(wt.Since)
+			}
+			q.Waiting = append(q.Waiting, snapshotWaits{TelephonySessionID: wt.Session, PartyID: wt.Party, Caller: wt.Caller,
+				CallerNumber: wt.CallerNumber, Since: rfc3339(wt.Since)})
+		}
+		out.Queues = append(out.Queues, q)
+	}
+	for _, p := range parked {
+		out.Parked = append(out.Parked, snapshotParked{Orbit: p.Orbit, TelephonySessionID: p.Session, PartyID: p.Party,
+			Caller: p.Caller, CallerNumber: p.CallerNumber, ParkedBy: string(p.ParkedBy), ParkedByName: p.ParkedByName,
+			Since: rfc3339(p.Since)})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -226,17 +321,23 @@ func writeSnapshotJSON(w io.Writer, rows []state.Row) error {
 // writeSnapshotCSV prints one line per extension, text sanitised.
 func writeSnapshotCSV(w io.Writer, rows []state.Row) error {
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"id", "extensionNumber", "name", "type", "availability", "presenceStatus", "userStatus",
-		"dndStatus", "telephonyStatus", "message", "since", "stale", "activeCalls"})
+	_ = cw.Write([]string{"id", "extensionNumber", "name", "type", "department", "availability", "presenceStatus", "userStatus",
+		"dndStatus", "telephonyStatus", "message", "since", "stale", "activeCalls", "callState", "callWith", "callQueue", "callStart"})
 	for _, r := range rows {
 		s := toSnapshotRow(r)
 		since := ""
 		if s.Since != nil {
 			since = *s.Since
 		}
-		_ = cw.Write([]string{s.ID, state.Sanitize(s.ExtensionNumber), state.Sanitize(s.Name), s.Type, s.Availability,
-			s.PresenceStatus, s.UserStatus, s.DNDStatus, s.TelephonyStatus, state.Sanitize(s.Message), since,
-			fmt.Sprint(s.Stale), fmt.Sprint(len(s.ActiveCalls))})
+		// The call columns are the call the badge shows, when there is one.
+		var callState, callWith, callQueue, callStart string
+		if c := r.PrimaryCall(); c != nil {
+			callState, callWith, callQueue = c.State(), state.Sanitize(c.Who()), state.Sanitize(c.QueueName)
+			callStart = rfc3339(c.Start)
+		}
+		_ = cw.Write([]string{s.ID, state.Sanitize(s.ExtensionNumber), state.Sanitize(s.Name), s.Type, state.Sanitize(s.Department),
+			s.Availability, s.PresenceStatus, s.UserStatus, s.DNDStatus, s.TelephonyStatus, state.Sanitize(s.Message), since,
+			fmt.Sprint(s.Stale), fmt.Sprint(len(s.ActiveCalls)), callState, callWith, callQueue, callStart})
 	}
 	cw.Flush()
 	return cw.Error()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -23,6 +24,17 @@ func TestSnapshotPrintsEveryExtension(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
+	queue := e.Truth().Queues[0].ID
+	qid, _ := strconv.ParseInt(queue, 10, 64)
+	waiting, err := e.QueueCall(qid, emulator.CallerInfo{Number: "+14155550100", Name: "Acme Supply"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := strconv.ParseInt(e.Credentials().Receptionist.ExtensionID, 10, 64)
+	parked, err := e.ParkedCall("*801", emulator.CallerInfo{Number: "+14155550111", Name: "Globex"}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
 	cr := e.Credentials()
 	env := envOf(map[string]string{"RC_SERVER_URL": cr.ServerURL, "RC_APP_CLIENT_ID": cr.ClientID,
 		"RC_APP_CLIENT_SECRET": cr.ClientSecret, "RC_USER_JWT": cr.UserJWT})
@@ -31,9 +43,31 @@ func TestSnapshotPrintsEveryExtension(t *testing.T) {
 	if code := runSnapshot(context.Background(), []string{"--json", "--env-file", ""}, &out, &errOut, env); code != exitOK {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}
-	var rows []map[string]any
-	if err := json.Unmarshal([]byte(out.String()), &rows); err != nil {
-		t.Fatalf("not a JSON array: %v", err)
+	var doc struct {
+		Extensions []map[string]any `json:"extensions"`
+		Queues     []struct {
+			ID               string           `json:"id"`
+			WaitingNow       int              `json:"waitingNow"`
+			LongestWaitSince string           `json:"longestWaitSince"`
+			Waiting          []map[string]any `json:"waiting"`
+		} `json:"queues"`
+		Parked []map[string]any `json:"parked"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &doc); err != nil {
+		t.Fatalf("not the snapshot's JSON: %v", err)
+	}
+	rows := doc.Extensions
+	// The queue caller and the parked call made before the snapshot.
+	if len(doc.Queues) != 2 {
+		t.Fatalf("queues %+v", doc.Queues)
+	}
+	for _, q := range doc.Queues {
+		if q.ID == queue && (q.WaitingNow != 1 || len(q.Waiting) != 1 || q.Waiting[0]["telephonySessionId"] != waiting.TelephonySessionID || q.LongestWaitSince == "") {
+			t.Fatalf("the waiting caller is not in its queue: %+v", q)
+		}
+	}
+	if len(doc.Parked) != 1 || doc.Parked[0]["orbit"] != "*801" || doc.Parked[0]["partyId"] != parked.PartyID {
+		t.Fatalf("parked %+v", doc.Parked)
 	}
 	truth := e.Truth()
 	if len(rows) != len(truth.Extensions) {
@@ -66,6 +100,21 @@ func TestSnapshotPrintsEveryExtension(t *testing.T) {
 	recs, err := csv.NewReader(strings.NewReader(out.String())).ReadAll()
 	if err != nil || len(recs) != len(truth.Extensions)+1 {
 		t.Fatalf("csv: %d records (%v)", len(recs), err)
+	}
+	// The CSV carries what the JSON does: the department, and the call.
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	for _, h := range []string{"department", "callState", "callWith", "callQueue", "callStart"} {
+		if _, ok := col[h]; !ok {
+			t.Fatalf("csv lacks the %s column: %v", h, recs[0])
+		}
+	}
+	for _, r := range recs[1:] {
+		if r[col["id"]] == e.Credentials().Receptionist.ExtensionID && (r[col["callState"]] != "Parked" || r[col["callWith"]] != "Globex") {
+			t.Fatalf("the receptionist's parked call is not in the csv: %v", r)
+		}
 	}
 }
 
@@ -112,4 +161,13 @@ func TestSnapshotExitCodes(t *testing.T) {
 			t.Errorf("%s: printed %q", c.name, out.String())
 		}
 	}
+}
+
+// snapshotRows reads the extensions of --json's output.
+func snapshotRows(out string) ([]map[string]any, error) {
+	var doc struct {
+		Extensions []map[string]any `json:"extensions"`
+	}
+	err := json.Unmarshal([]byte(out), &doc)
+	return doc.Extensions, err
 }

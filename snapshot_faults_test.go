@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -101,7 +100,7 @@ func TestSnapshotSaysWhichPermissionIsMissing(t *testing.T) {
 		t.Fatalf("exit %d: %q", code, msg)
 	}
 	// A one-shot needs no WebSocket.
-	if code, out, msg, _ = snapshotIn(t, e, "--json"); code != exitOK || !strings.HasPrefix(out, "[") {
+	if code, out, msg, _ = snapshotIn(t, e, "--json"); code != exitOK || !strings.HasPrefix(out, "{") {
 		t.Fatalf("a one-shot without the WebSocket permission: exit %d %q", code, msg)
 	}
 }
@@ -126,8 +125,8 @@ func TestWatchedSnapshotWithStaleRowsIsNotASuccess(t *testing.T) {
 	code, out, msg, _ := snapshotIn(t, e, "--json", "--watch", "1s")
 	t.Logf("exit %d: %s", code, strings.TrimSpace(msg))
 	oneLine(t, e, msg)
-	var rows []map[string]any
-	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) == 0 {
+	rows, err := snapshotRows(out)
+	if err != nil || len(rows) == 0 {
 		t.Fatalf("the rows must be printed: %v", err)
 	}
 	stale := 0

@@ -223,3 +223,11 @@ func (m *Mirror) SetOrbits(s rc.TelephonySession) {
 		}
 	}
 }
+
+// CallsNow is the parked calls and every queue's backlog as they stand
+// (for a snapshot; frames carry them to a screen).
+func (m *Mirror) CallsNow() (parked []ParkedCall, backlogs []Backlog, why string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.parkedLocked(), m.calls.Backlogs(), m.desk.backlogWhy
+}

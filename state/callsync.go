@@ -240,3 +240,37 @@ func (s *Sync) readOrbits(ctx context.Context) {
 		}
 	}
 }
+
+// LoadCalls reads the calls live now once, for a one-shot snapshot (a
+// sync that streams reads them itself after its first load): the active
+// calls, then the sessions they leave unsure (a few).
+func (s *Sync) LoadCalls(ctx context.Context) error {
+	me, _ := s.m.Me()
+	ext := rc.ID(me)
+	if s.admin {
+		ext = ""
+		s.m.SetCallsAccountWide(true, "")
+	} else {
+		s.m.SetCallsAccountWide(false, "waiting callers are seen by admins only")
+	}
+	var records []rc.CallLogRecord
+	at := s.m.now()
+	if err := s.c.ActiveCalls(ctx, ext, func(page []rc.CallLogRecord) error {
+		records = append(records, page...)
+		return nil
+	}); err != nil {
+		return err
+	}
+	need := s.m.BootstrapCalls(records, at)
+	for _, id := range need[:min(len(need), maxSessionReads)] {
+		ts, err := s.c.TelephonySession(ctx, id)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			continue
+		}
+		s.m.AddCallSession(ts, s.m.now())
+	}
+	return nil
+}

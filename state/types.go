@@ -191,6 +191,24 @@ func callRank(c *Call) int {
 // Dialling reports a call the person placed that is not answered yet.
 func (c Call) Dialling() bool { return c.Status == "Ringing" && !c.Inbound() }
 
+// State names the call's state in a receptionist's words: Ringing,
+// Dialling, On call, On hold, Parked.
+func (c Call) State() string {
+	switch {
+	case c.Dialling():
+		return "Dialling"
+	case c.Status == "Ringing":
+		return "Ringing"
+	case c.Status == "CallConnected":
+		return "On call"
+	case c.Status == "OnHold":
+		return "On hold"
+	case c.Status == "ParkedCall":
+		return "Parked"
+	}
+	return c.Status
+}
+
 // Entry is one extension as the mirror knows it. Entries are immutable
 // once published: the mirror replaces an entry instead of editing it, so
 // a frame can hand the same *Entry to every viewer. Every string in it has
