@@ -216,7 +216,10 @@ func BenchmarkBadgeChangeBytes(b *testing.B) {
 			mirror := bigMirrorWith(b, 1000, c.Now, false) // nothing else moves on screen
 			out := &frameWriter{frames: make(chan frame, 1024)}
 			m := newModel(b, mirror, Options{Account: "bench", Profile: profile, Now: c.Now})
-			p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(out), tea.WithWindowSize(120, 40),
+			// As the HUD draws: on a Screen, which writes each frame at once.
+			screen := NewScreen(out, []string{"TERM=xterm-256color"}, profile, false, 0)
+			defer screen.Close()
+			p := Program(m, screen, tea.WithInput(nil), tea.WithOutput(screen.Output()), tea.WithWindowSize(120, 40),
 				tea.WithColorProfile(profile), tea.WithoutSignals())
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})
