@@ -27,7 +27,7 @@ type callsView struct {
 // callsViewEvery is the most often the parked calls and backlogs are
 // built again: under a storm of telephony events each build carries a
 // batch, and what the board shows is at most this late.
-const callsViewEvery = 250 * time.Millisecond
+const callsViewEvery = 500 * time.Millisecond
 
 // maxWaitersShown is how many of a queue's waiting callers a frame
 // carries (the longest waiting); Backlog.WaitingNow counts them all.

@@ -102,6 +102,7 @@ func (s *Sync) runCalls(ctx context.Context, me ID, admin bool) {
 		return
 	}
 	need := s.m.BootstrapCalls(records, at)
+	records = nil // thousands of records: not kept alive through the slow reads below
 	if len(need) > maxSessionReads {
 		s.log.Info("too many calls to read at once; the rest settle from events", "sessions", len(need))
 		need = need[:maxSessionReads]
@@ -262,6 +263,7 @@ func (s *Sync) LoadCalls(ctx context.Context) error {
 		return err
 	}
 	need := s.m.BootstrapCalls(records, at)
+	records = nil
 	for _, id := range need[:min(len(need), maxSessionReads)] {
 		ts, err := s.c.TelephonySession(ctx, id)
 		if err != nil {

@@ -189,7 +189,7 @@ func TestQueueBacklogOnTheBoardInHeadersAndInMyQueues(t *testing.T) {
 	h.wantScreen("Queues no one waiting")
 	// A caller has waited 70 s: past the wait alarm.
 	f.m.ApplyTelephony(queueEvent("s1", "p-q", 1, "q1", "Proceeding", "", epoch.Add(-70*time.Second)), epoch)
-	f.clock.Advance(300 * time.Millisecond) // the board is built again at most 4 times a second
+	f.clock.Advance(600 * time.Millisecond) // the board is built again at most twice a second
 	h.changed()
 	h.wantScreen("Queues Support 1 waiting 1:10")
 	if !strings.Contains(h.m.Render(), h.m.c.Styles.alarm[1].wrap("1 waiting 1:10")) {
@@ -204,7 +204,7 @@ func TestQueueBacklogOnTheBoardInHeadersAndInMyQueues(t *testing.T) {
 	h.press("p")
 	// An agent answers: no one waits, one answered.
 	f.m.ApplyTelephony(queueEvent("s1", "p-q", 2, "q1", "Disconnected", "AgentAnswered", epoch), epoch)
-	f.clock.Advance(300 * time.Millisecond)
+	f.clock.Advance(600 * time.Millisecond)
 	h.changed()
 	h.wantScreen("Queues no one waiting")
 	h.wantScreen("1 answered · 0 abandoned")

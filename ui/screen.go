@@ -53,7 +53,10 @@ func NewScreen(out io.Writer, env []string, p colorprofile.Profile, mapNewline b
 	s.scr = uv.NewTerminalRenderer(lockedWriter{s}, env)
 	s.scr.SetColorProfile(p)
 	s.scr.SetMapNewline(mapNewline)
-	s.scr.SetScrollOptim(true)
+	// No scroll optimisation: it hashes every line on every frame (a fifth
+	// of the HUD's CPU under load), for a grid whose rows re-sort rather
+	// than scroll.
+	s.scr.SetScrollOptim(false)
 	go s.loop()
 	return s
 }
