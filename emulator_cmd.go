@@ -10,6 +10,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rchud/rchud/emulator"
@@ -98,6 +99,9 @@ func runEmulator(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	emu, err := emulator.Start(cfg, log)
 	if err != nil {
 		fmt.Fprintf(stderr, "rchud emulator: %v\n", err)
+		if errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, syscall.EACCES) {
+			return exitFailure // the flags were right; the address is taken
+		}
 		return exitUsage
 	}
 	defer emu.Close()

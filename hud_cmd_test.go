@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -42,13 +44,15 @@ func subscriptionsLeft(t *testing.T, e *emulator.Emulator) int {
 }
 
 func TestHUDRejectsBadFlagsWithOneLine(t *testing.T) {
+	empty := emptyEnvFile(t)
 	cases := [][]string{
 		{"--color", "purple"},
 		{"--bogus"},
 		{"--demo", "extra"},
 		{"--demo", "--as", "boss"},
-		{"--as", "agent", "--env-file", "/nonexistent"},
-		{"--env-file", "/nonexistent"}, // no credentials anywhere
+		{"--as", "agent", "--env-file", empty},
+		{"--env-file", "/nonexistent"}, // a named .env that is not there
+		{"--env-file", empty},          // no credentials anywhere
 	}
 	fakeTerminal(t, 80, 24, nil)
 	for _, args := range cases {
@@ -146,7 +150,7 @@ func TestHUDExitsThreeWhenTheCredentialsAreRefused(t *testing.T) {
 	fakeTerminal(t, 80, 24, nil)
 	var out, errOut syncBuffer
 	done := make(chan int, 1)
-	go func() { done <- run(context.Background(), []string{"--env-file", "/nonexistent"}, &out, &errOut) }()
+	go func() { done <- run(context.Background(), []string{"--env-file", emptyEnvFile(t)}, &out, &errOut) }()
 	select {
 	case code := <-done:
 		msg := errOut.String()
@@ -160,4 +164,15 @@ func TestHUDExitsThreeWhenTheCredentialsAreRefused(t *testing.T) {
 	if !strings.Contains(out.String(), "\x1b[?1049l") {
 		t.Fatalf("the alternate screen was not left")
 	}
+}
+
+// emptyEnvFile is a .env with nothing in it, so a test sees only the
+// environment it set and never a developer's own .env.
+func emptyEnvFile(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "empty.env")
+	if err := os.WriteFile(p, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -64,7 +64,7 @@ func (f *sessionFlags) open(lookup func(string) (string, bool)) (*session, error
 			closeLog()
 			return nil, errors.New("--as only applies with --demo")
 		}
-		s.cfg, err = rc.LoadConfig(lookup, f.envFile)
+		s.cfg, err = rc.LoadConfigFrom(lookup, f.envFile, f.envFile != ".env")
 		if err != nil {
 			closeLog()
 			return nil, err

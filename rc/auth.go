@@ -60,7 +60,7 @@ func (c *Client) Login(ctx context.Context) (ID, error) {
 			return "", err
 		case lctx.Err() != nil:
 			return "", &signInTimeout{within: c.opts.SignInWithin, last: err}
-		case errors.Is(err, ErrAuth) || errors.Is(err, ErrPermission) || attempt >= c.opts.FirstSignInRetries:
+		case errors.Is(err, ErrAuth) || errors.Is(err, ErrPermission) || notRingCentral(err) || attempt >= c.opts.FirstSignInRetries:
 			return "", err
 		}
 	}
@@ -552,4 +552,12 @@ func signInTrouble(err error) string {
 		return "RingCentral does not answer"
 	}
 	return "the sign-in failed"
+}
+
+// notRingCentral reports an answer no RingCentral server gives (no
+// RingCentral error body, a status that does not pass): asking again will
+// not make it one.
+func notRingCentral(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Foreign && (ae.Status < 500 && ae.Status != 429 || ae.Status == 501)
 }

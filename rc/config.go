@@ -47,11 +47,20 @@ const (
 // back to a .env file at envFile for names the environment lacks. A
 // missing .env file is not an error; a malformed one is.
 func LoadConfig(lookup func(string) (string, bool), envFile string) (Config, error) {
+	return LoadConfigFrom(lookup, envFile, false)
+}
+
+// LoadConfigFrom is LoadConfig; required makes a missing envFile an error
+// (one the user named, not the default .env).
+func LoadConfigFrom(lookup func(string) (string, bool), envFile string, required bool) (Config, error) {
 	file := map[string]string{}
 	if envFile != "" {
 		var err error
 		file, err = readDotEnv(envFile)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && required:
+			return Config{}, fmt.Errorf("--env-file %s: no such file", envFile)
+		case err != nil && !errors.Is(err, fs.ErrNotExist):
 			return Config{}, err
 		}
 	}
@@ -105,6 +114,9 @@ func ServerURL(s string) (string, error) {
 // readDotEnv parses KEY=value lines; blank lines and # comments are
 // skipped, an optional "export " prefix and surrounding quotes are allowed.
 func readDotEnv(path string) (map[string]string, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory, not a .env file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -114,7 +126,11 @@ func readDotEnv(path string) (map[string]string, error) {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
+		text := sc.Text()
+		if n == 1 {
+			text = strings.TrimPrefix(text, "\ufeff") // a byte order mark, as some editors on Windows write
+		}
+		line := strings.TrimSpace(text)
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
@@ -138,6 +154,10 @@ func readDotEnv(path string) (map[string]string, error) {
 		out[k] = v
 	}
 	if err := sc.Err(); err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is said once
+		}
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	return out, nil

@@ -22,6 +22,9 @@ type APIError struct {
 	ParameterName  string
 	PermissionName string
 	RetryAfter     time.Duration
+	// Foreign marks an answer without RingCentral's error body: a server
+	// that is not RingCentral (or a proxy in between).
+	Foreign bool
 }
 
 func (e *APIError) Error() string {
@@ -38,6 +41,9 @@ func (e *APIError) Error() string {
 	}
 	if e.Message != "" {
 		b.WriteString(": " + oneLine(e.Message, 200))
+	}
+	if notRingCentral(e) {
+		b.WriteString(" (not a RingCentral answer: is " + EnvServerURL + " a RingCentral server?)")
 	}
 	return b.String()
 }
@@ -114,7 +120,10 @@ func decodeAPIError(resp *http.Response, body []byte) *APIError {
 			PermissionName string `json:"permissionName"`
 		} `json:"errors"`
 	}
-	if json.Unmarshal(body, &raw) == nil {
+	if json.Unmarshal(body, &raw) != nil || raw.ErrorCode == "" && raw.Error == "" && len(raw.Errors) == 0 && raw.Message == "" {
+		// Not RingCentral's error body: most likely not RingCentral.
+		e.Foreign = true
+	} else {
 		e.Code, e.Message, e.OAuth = raw.ErrorCode, raw.Message, raw.Error
 		if e.Message == "" {
 			e.Message = raw.ErrorDescription

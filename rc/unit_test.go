@@ -436,3 +436,36 @@ func TestLoadConfig(t *testing.T) {
 		t.Fatalf("an ftp server URL must be refused")
 	}
 }
+
+func TestEnvFileNiggles(t *testing.T) {
+	dir := t.TempDir()
+	none := func(string) (string, bool) { return "", false }
+	// A byte order mark before the first key (Notepad's UTF-8).
+	bom := filepath.Join(dir, "bom.env")
+	os.WriteFile(bom, []byte("\ufeffRC_SERVER_URL=sandbox\nRC_APP_CLIENT_ID=a\nRC_APP_CLIENT_SECRET=b\nRC_USER_JWT=c\n"), 0o600)
+	if c, err := LoadConfigFrom(none, bom, true); err != nil || c.ServerURL != SandboxURL {
+		t.Fatalf("a .env with a BOM: %+v %v", c, err)
+	}
+	// A file named and missing is said; the default .env missing is not.
+	if _, err := LoadConfigFrom(none, filepath.Join(dir, "nope.env"), true); err == nil || err.Error() != "--env-file "+filepath.Join(dir, "nope.env")+": no such file" {
+		t.Fatalf("a missing --env-file: %v", err)
+	}
+	if _, err := LoadConfigFrom(none, filepath.Join(dir, "nope.env"), false); err == nil || !strings.Contains(err.Error(), "missing RC_APP_CLIENT_ID") {
+		t.Fatalf("a missing default .env: %v", err)
+	}
+	// A directory is said once, plainly.
+	if _, err := LoadConfigFrom(none, dir, true); err == nil || err.Error() != dir+" is a directory, not a .env file" {
+		t.Fatalf("a directory: %v", err)
+	}
+}
+
+func TestAnAnswerThatIsNotRingCentralSaysSo(t *testing.T) {
+	e := decodeAPIError(&http.Response{StatusCode: 501, Header: http.Header{}}, []byte("<html>Not Implemented</html>"))
+	if !strings.Contains(e.Error(), "is RC_SERVER_URL a RingCentral server?") {
+		t.Fatalf("%q", e.Error())
+	}
+	rcErr := decodeAPIError(&http.Response{StatusCode: 404, Header: http.Header{}}, []byte(`{"errorCode":"CMN-102","message":"Resource not found","errors":[{"errorCode":"CMN-102","message":"Resource not found"}]}`))
+	if strings.Contains(rcErr.Error(), "RingCentral server?") {
+		t.Fatalf("a RingCentral 404 is RingCentral's: %q", rcErr.Error())
+	}
+}
