@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -149,9 +150,19 @@ func (m *Model) footerKeys() []key.Binding {
 	return enabled(k.Answer, k.Transfer, k.Pickup, k.Help, k.Quit, k.Filter, k.Quick, k.Sort, k.Group, k.Detail, k.Focus, k.Queues, k.Toggle)
 }
 
-// footer is one line of live keys, cut with "…" when too long.
+// footer is one line of live keys, cut with "…" when too long. It is
+// drawn again only when the width or the keys change.
 func (m *Model) footer(w int) string {
-	st := m.c.Styles
+	keys := m.footerKeys()
+	var id strings.Builder
+	id.WriteString(strconv.Itoa(w))
+	for _, k := range keys {
+		h := k.Help()
+		id.WriteString("\x00" + h.Key + "\x01" + h.Desc)
+	}
+	if id.String() == m.footerFor {
+		return m.footerLine
+	}
 	h := help.New()
 	h.Styles = help.Styles{
 		ShortKey:       lipgloss.NewStyle().Bold(true),
@@ -161,10 +172,10 @@ func (m *Model) footer(w int) string {
 	}
 	h.ShortSeparator = "  "
 	h.SetWidth(w - 1)
-	line := " " + h.ShortHelpView(m.footerKeys())
+	line := " " + h.ShortHelpView(keys)
 	if ansi.StringWidth(line) > w {
 		line = ansi.Truncate(line, w, "…")
 	}
-	_ = st
-	return fitLine(line, w)
+	m.footerFor, m.footerLine = id.String(), fitLine(line, w)
+	return m.footerLine
 }

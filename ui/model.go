@@ -162,6 +162,9 @@ type Model struct {
 	listH  int // the list's lines on screen, as last told to the view
 	// rowCache holds the rows drawn last, to draw again only what changed.
 	rowCache map[rowKey]string
+	// footerFor is what the footer line was drawn for (the width and its
+	// keys); footerLine the line. The keys change with a mode, not a frame.
+	footerFor, footerLine string
 
 	// watched are the people the user waits for; alertSeen the last
 	// alert told; notify how the terminal shows a notification.
