@@ -172,7 +172,13 @@ func BenchmarkServe200Viewers(b *testing.B) {
 
 	cr := e.Credentials()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "RCHUD_BENCH_HUB=1", "RC_SERVER_URL="+cr.ServerURL, "RC_APP_CLIENT_ID="+cr.ClientID,
+	// GOGC=50 is what main.go sets for every rchud command (unless GOGC is
+	// set): the hub runs here as rchud serve runs it.
+	gogc := "GOGC=50"
+	if v := os.Getenv("GOGC"); v != "" {
+		gogc = "GOGC=" + v
+	}
+	cmd.Env = append(os.Environ(), gogc, "RCHUD_BENCH_HUB=1", "RC_SERVER_URL="+cr.ServerURL, "RC_APP_CLIENT_ID="+cr.ClientID,
 		"RC_APP_CLIENT_SECRET="+cr.ClientSecret, "RC_USER_JWT="+cr.UserJWT, "USERS="+usersPath, "HOST_KEY="+filepath.Join(dir, "hk"))
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()

@@ -7,7 +7,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/rchud/rchud/state"
 )
@@ -421,9 +420,9 @@ func (m *Model) numberPrompt(w int) string {
 	if m.flash != "" && m.flashErr {
 		tail = "  " + st.Error.wrap(m.flash) + " "
 	}
-	room := w - ansi.StringWidth(label) - ansi.StringWidth(tail)
+	room := w - textWidth(label) - textWidth(tail)
 	if room < 12 {
-		tail, room = "", w-ansi.StringWidth(label)
+		tail, room = "", w-textWidth(label)
 	}
 	return fitLine(st.Bold.wrap(label)+m.number.view(max(1, room), st.Cursor)+tail, w)
 }

@@ -44,7 +44,7 @@ func spaces(n int) string {
 
 // padRight pads plain text to w cells (never truncates).
 func padRight(s string, w int) string {
-	if n := w - ansi.StringWidth(s); n > 0 {
+	if n := w - textWidth(s); n > 0 {
 		return s + spaces(n)
 	}
 	return s
@@ -53,10 +53,10 @@ func padRight(s string, w int) string {
 // fitLine makes a styled line exactly w cells wide, cutting it with "…"
 // when it is too long.
 func fitLine(s string, w int) string {
-	sw := ansi.StringWidth(s)
+	sw := textWidth(s)
 	if sw > w {
 		s = ansi.Truncate(s, w, "…")
-		sw = ansi.StringWidth(s)
+		sw = textWidth(s)
 	}
 	if sw < w {
 		s += spaces(w - sw)
@@ -70,7 +70,7 @@ func spread(left, right string, w int) string {
 	if right == "" {
 		return fitLine(left, w)
 	}
-	rw := ansi.StringWidth(right)
+	rw := textWidth(right)
 	if rw+1 >= w {
 		return fitLine(right, w)
 	}
@@ -79,7 +79,7 @@ func spread(left, right string, w int) string {
 
 // fits reports whether left and right fit on a line of w cells together.
 func fits(left, right string, w int) bool {
-	return ansi.StringWidth(left)+ansi.StringWidth(right)+1 <= w
+	return textWidth(left)+textWidth(right)+1 <= w
 }
 
 // TelephonyLabel names a telephonyStatus in a word or two.

@@ -217,7 +217,7 @@ func renderGroupHeader(st *Styles, g *state.Heading, w int, hint, backlog string
 	if c := countsText(&g.Counts); c != "" {
 		text += " · " + c
 	}
-	return spread(st.Group.wrap(fit(text, max(0, w-ansi.StringWidth(hint)))), hint, w)
+	return spread(st.Group.wrap(fit(text, max(0, w-textWidth(hint)))), hint, w)
 }
 
 // renderRow draws one extension on one line of exactly lay.width cells.
@@ -434,11 +434,11 @@ func onOff(b bool) string {
 
 // fitWithSuffix keeps a suffix visible by cutting the text before it.
 func fitWithSuffix(s, suffix string, w int) string {
-	sw := ansi.StringWidth(suffix)
+	sw := textWidth(suffix)
 	if w <= sw+1 {
 		return fit(s+suffix, w)
 	}
-	if ansi.StringWidth(s)+sw > w {
+	if textWidth(s)+sw > w {
 		s = ansi.Truncate(s, w-sw, "…")
 	}
 	return fit(s+suffix, w)
@@ -483,7 +483,7 @@ func callCell(e *state.Entry, now time.Time, w int) string {
 		right = fmt.Sprintf("+%d%s %s", more, calls, right)
 	}
 	left := callArrow(c) + " " + c.Who()
-	rw := ansi.StringWidth(right)
+	rw := textWidth(right)
 	if rw+2 > w {
 		return fit(left, w)
 	}

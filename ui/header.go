@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/rchud/rchud/state"
 )
 
@@ -135,7 +133,7 @@ func (m *Model) titleLine(w int) string {
 		right += " · " + q
 	}
 	right += " "
-	if ansi.StringWidth(right) > w*2/3 {
+	if textWidth(right) > w*2/3 {
 		right = fit(right, w*2/3)
 	}
 	account := state.Sanitize(m.opts.Account)
@@ -313,10 +311,10 @@ func (m *Model) viewLine(w int) string {
 	case modeFilter:
 		label := " Filter: "
 		tail := fmt.Sprintf("  %s  %s keep · %s clear ", plural(m.frame.Shown, "match", "matches"), st.Key.wrap("enter"), st.Key.wrap("esc"))
-		room := w - ansi.StringWidth(label) - ansi.StringWidth(tail)
+		room := w - textWidth(label) - textWidth(tail)
 		if room < 10 {
 			tail = ""
-			room = w - ansi.StringWidth(label)
+			room = w - textWidth(label)
 		}
 		return fitLine(st.Bold.wrap(label)+m.filter.view(room, st.Cursor)+tail, w)
 	case modeMessage:
@@ -327,10 +325,10 @@ func (m *Model) viewLine(w int) string {
 			count = st.Error.wrap(count + " max")
 		}
 		tail := "  " + count + "  " + st.Key.wrap("enter") + " save · " + st.Key.wrap("esc") + " cancel "
-		room := w - ansi.StringWidth(label) - ansi.StringWidth(tail)
+		room := w - textWidth(label) - textWidth(tail)
 		if room < 10 {
 			tail = "  " + count + " "
-			room = w - ansi.StringWidth(label) - ansi.StringWidth(tail)
+			room = w - textWidth(label) - textWidth(tail)
 		}
 		return fitLine(st.Bold.wrap(label)+m.msgEdit.view(room, st.Cursor)+tail, w)
 	case modeSort:
@@ -381,7 +379,7 @@ func (m *Model) viewLine(w int) string {
 	}
 	if right != "" {
 		right = "  " + right + " "
-		if ansi.StringWidth(right) > w-10 {
+		if textWidth(right) > w-10 {
 			right = fitLine(right, w-10)
 		}
 	}

@@ -173,7 +173,7 @@ func (m *Model) footer(w int) string {
 	h.ShortSeparator = "  "
 	h.SetWidth(w - 1)
 	line := " " + h.ShortHelpView(keys)
-	if ansi.StringWidth(line) > w {
+	if textWidth(line) > w {
 		line = ansi.Truncate(line, w, "…")
 	}
 	m.footerFor, m.footerLine = id.String(), fitLine(line, w)

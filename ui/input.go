@@ -108,15 +108,15 @@ func (in *lineInput) view(w int, cursor paint) string {
 		at, after = string(in.text[in.pos]), string(in.text[in.pos+1:])
 	}
 	// Keep the cursor in view: drop from the left while too wide.
-	for ansi.StringWidth(before)+ansi.StringWidth(at) > w && before != "" {
+	for textWidth(before)+textWidth(at) > w && before != "" {
 		_, n := utf8.DecodeRuneInString(before)
 		before = before[n:]
 	}
-	room := w - ansi.StringWidth(before) - ansi.StringWidth(at)
+	room := w - textWidth(before) - textWidth(at)
 	if room < 0 {
 		return fit("", w)
 	}
 	after = ansi.Truncate(after, room, "")
 	s := before + cursor.wrap(at) + after
-	return s + strings.Repeat(" ", max(0, room-ansi.StringWidth(after)))
+	return s + strings.Repeat(" ", max(0, room-textWidth(after)))
 }
