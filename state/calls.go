@@ -106,10 +106,41 @@ type callEnd struct {
 	ext          ID
 }
 
-// endedSession remembers a forgotten session's parties' last sequences.
+// endedSession remembers a forgotten session's parties' last sequences:
+// a slice, not a map, as tens of thousands are kept on a busy account.
 type endedSession struct {
 	at   time.Time
-	seqs map[string]int64
+	seqs []partySeq
+}
+
+type partySeq struct {
+	party string
+	seq   int64
+}
+
+// last is party's last sequence, and whether it was seen to leave (a nil
+// e knows none).
+func (e *endedSession) last(party string) (int64, bool) {
+	if e == nil {
+		return 0, false
+	}
+	for _, p := range e.seqs {
+		if p.party == party {
+			return p.seq, true
+		}
+	}
+	return 0, false
+}
+
+// note records party's last sequence.
+func (e *endedSession) note(party string, seq int64) {
+	for i := range e.seqs {
+		if e.seqs[i].party == party {
+			e.seqs[i].seq = max(e.seqs[i].seq, seq)
+			return
+		}
+	}
+	e.seqs = append(e.seqs, partySeq{party, seq})
 }
 
 // endedRetention is how long a forgotten session's sequences are kept:
@@ -460,11 +491,11 @@ func (c *Calls) bury(p *callParty, at time.Time) {
 	c.unindex(p)
 	e := c.ended[p.s.id]
 	if e == nil {
-		e = &endedSession{seqs: map[string]int64{}}
+		e = &endedSession{}
 		c.ended[p.s.id] = e
 	}
 	e.at = at
-	e.seqs[p.id] = max(p.seq, e.seqs[p.id])
+	e.note(p.id, p.seq)
 }
 
 // drop takes a party out of a session without an ending event: it left
@@ -571,7 +602,7 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 	}
 	if p == nil {
 		if e := c.ended[ev.ID]; e != nil {
-			if last, ok := e.seqs[rp.ID]; ok && (ev.Sequence == 0 || ev.Sequence <= last) {
+			if last, ok := e.last(rp.ID); ok && (ev.Sequence == 0 || ev.Sequence <= last) {
 				return false // the party left; this is late
 			}
 		}

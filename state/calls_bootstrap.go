@@ -138,7 +138,7 @@ func (c *Calls) bootstrapRecord(r *rc.CallLogRecord, at time.Time) bool {
 			continue
 		}
 		if e != nil {
-			if _, gone := e.seqs[l.PartyID]; gone {
+			if _, gone := e.last(l.PartyID); gone {
 				continue // we saw it leave; the call log lags
 			}
 		}
@@ -252,7 +252,7 @@ func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
 	s := c.sessions[rs.ID]
 	if s == nil {
 		live := slices.ContainsFunc(rs.Parties, func(p rc.CallParty) bool {
-			_, gone := e.seqsOf()[p.ID]
+			_, gone := e.last(p.ID)
 			return p.ID != "" && p.Live() && !gone
 		})
 		if !live {
@@ -278,7 +278,7 @@ func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
 			continue
 		}
 		if p == nil {
-			if _, gone := e.seqsOf()[rp.ID]; gone {
+			if _, gone := e.last(rp.ID); gone {
 				continue
 			}
 			p = &callParty{s: s, id: rp.ID}
@@ -316,11 +316,4 @@ func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
 		c.forget(s, at)
 	}
 	c.version++
-}
-
-func (e *endedSession) seqsOf() map[string]int64 {
-	if e == nil {
-		return nil
-	}
-	return e.seqs
 }
