@@ -245,6 +245,12 @@ func (g *governor) tryAcquire(grp Group, prio priority) (*slot, bool) {
 
 // waitLocked is how long a request in grp must still wait (0: go now).
 func (g *governor) waitLocked(grp Group, prio priority) time.Duration {
+	return g.waitWith(grp, capFor(grp, g.budget(grp).limit, prio))
+}
+
+// waitWith is waitLocked for a request that may use limit slots of the
+// window.
+func (g *governor) waitWith(grp Group, limit int) time.Duration {
 	now := g.now()
 	b := g.budget(grp)
 	if now.Before(b.penaltyUntil) {
@@ -255,7 +261,6 @@ func (g *governor) waitLocked(grp Group, prio priority) time.Duration {
 		cut++
 	}
 	b.sent = b.sent[cut:]
-	limit := capFor(grp, b.limit, prio)
 	used := len(b.sent) + b.taken
 	// The server's count includes other clients of the same user and app.
 	serverFull := b.serverLeft == 0 && now.Sub(b.serverAt) < b.window

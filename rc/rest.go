@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -22,6 +23,11 @@ type page[T any] struct {
 // eachPage GETs path and then every navigation.nextPage, handing each
 // page's records to fn as it arrives.
 func eachPage[T any](ctx context.Context, c *Client, g Group, path string, q url.Values, background bool, fn func([]T) error) error {
+	return eachPaged(ctx, c, g, path, q, background, func(records []T, _ Paging) error { return fn(records) })
+}
+
+// eachPaged is eachPage, handing fn each page's paging block too.
+func eachPaged[T any](ctx context.Context, c *Client, g Group, path string, q url.Values, background bool, fn func([]T, Paging) error) error {
 	next, query := path, q
 	for pages := 0; next != ""; pages++ {
 		if pages > 10000 {
@@ -31,7 +37,7 @@ func eachPage[T any](ctx context.Context, c *Client, g Group, path string, q url
 		if err := c.getJSON(ctx, g, next, query, &p, background); err != nil {
 			return err
 		}
-		if err := fn(p.Records); err != nil {
+		if err := fn(p.Records, p.Paging); err != nil {
 			return err
 		}
 		next, query = "", nil
@@ -50,6 +56,90 @@ func (c *Client) ListExtensions(ctx context.Context, types []string, fn func([]E
 		q.Add("type", t)
 	}
 	return eachPage(ctx, c, Medium, account+"/extension", q, true, fn)
+}
+
+// ExtensionPage is one page of the extension list, with how many the whole
+// list holds (0 when the server does not say).
+type ExtensionPage struct {
+	Records []Extension
+	Total   int
+}
+
+// ListExtensionPages is ListExtensions, telling with each page how long
+// the whole list is.
+func (c *Client) ListExtensionPages(ctx context.Context, types []string, fn func(ExtensionPage) error) error {
+	q := url.Values{"perPage": {"1000"}, "status": {"Enabled"}}
+	for _, t := range types {
+		q.Add("type", t)
+	}
+	return eachPaged(ctx, c, Medium, account+"/extension", q, true, func(exts []Extension, p Paging) error {
+		return fn(ExtensionPage{Records: exts, Total: p.TotalElements})
+	})
+}
+
+// ListExtensionPage reads page number page (from 1) of the extension list,
+// 1000 a page, and reports whether another follows.
+func (c *Client) ListExtensionPage(ctx context.Context, types []string, page int) (ExtensionPage, bool, error) {
+	q := url.Values{"perPage": {"1000"}, "status": {"Enabled"}, "page": {strconv.Itoa(max(1, page))}}
+	for _, t := range types {
+		q.Add("type", t)
+	}
+	var p struct {
+		Records    []Extension `json:"records"`
+		Paging     Paging      `json:"paging"`
+		Navigation Navigation  `json:"navigation"`
+	}
+	if err := c.getJSON(ctx, Medium, account+"/extension", q, &p, true); err != nil {
+		return ExtensionPage{}, false, err
+	}
+	return ExtensionPage{Records: p.Records, Total: p.Paging.TotalElements}, p.Navigation.NextPage != nil, nil
+}
+
+// ExtensionTypes are the extension types of the list (rc-api.md §4.1).
+var ExtensionTypes = []string{"User", "Department", "Announcement", "Voicemail", "DigitalUser", "VirtualUser", "FaxUser",
+	"PagingOnly", "SharedLinesGroup", "DelegatedLinesGroup", "GroupCallPickup", "IvrMenu", "ApplicationExtension",
+	"ProxyAdmin", "RoomConnector", "ParkLocation", "Limited", "Bot", "Site", "Room", "FlexibleUser", "TieLine", "Unknown"}
+
+// Favorites lists the company extensions ext keeps as favourites (Light;
+// app ReadContacts): the people that user chose to keep at hand.
+func (c *Client) Favorites(ctx context.Context, ext ID) ([]ID, error) {
+	var out struct {
+		Records []struct {
+			ExtensionID ID `json:"extensionId"`
+		} `json:"records"`
+	}
+	if err := c.getJSON(ctx, Light, account+"/extension/"+string(ext)+"/favorite", nil, &out, true); err != nil {
+		return nil, err
+	}
+	var ids []ID
+	for _, r := range out.Records {
+		if r.ExtensionID != "" {
+			ids = append(ids, r.ExtensionID)
+		}
+	}
+	return ids, nil
+}
+
+// MonitoredLines lists the extensions ext's phone shows the presence of
+// (the user's "Presence → Appearance" list in RingCentral; Light, app
+// ReadPresence), ext itself left out (lines 1 and 2 always are ext).
+func (c *Client) MonitoredLines(ctx context.Context, ext ID) ([]ID, error) {
+	type line struct {
+		Extension struct {
+			ID ID `json:"id"`
+		} `json:"extension"`
+	}
+	var ids []ID
+	err := eachPage(ctx, c, Light, account+"/extension/"+string(ext)+"/presence/line", url.Values{"perPage": {"100"}}, true,
+		func(ls []line) error {
+			for _, l := range ls {
+				if id := l.Extension.ID; id != "" && id != ext && !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+			return nil
+		})
+	return ids, err
 }
 
 // GetExtension reads one extension ("~" is the signed-in user).

@@ -46,6 +46,15 @@ type Health struct {
 	LastEvent time.Time
 	// Loaded reports that the first full presence load has completed.
 	Loaded bool
+	// ScreenLoaded reports that the first load has loaded what the screens
+	// show: the directory (as far as RingCentral's rate lets it come at
+	// once) and the presence of the rows on screen. What is left loads
+	// behind it (Loading), each row not loaded yet showing as not known,
+	// and the link reads live.
+	ScreenLoaded bool
+	// Loading lists what is still loading, and how long RingCentral's rate
+	// limits make it take; empty when nothing is.
+	Loading []Progress
 	// Disabled lists filters the server would not grant.
 	Disabled []string
 	// Retry is when the next attempt to bring the link back is due: a
@@ -59,6 +68,16 @@ type Health struct {
 	// WaitUntil until when; "" when it does not.
 	Wait      string
 	WaitUntil time.Time
+}
+
+// Progress is how far one thing still loading has got.
+type Progress struct {
+	// What is loading: "directory", "presence", "queue members".
+	What        string
+	Done, Total int
+	// Until is when the rest should be in at RingCentral's rate (zero:
+	// not known).
+	Until time.Time
 }
 
 // linkHealth follows the WebSocket link and the consistency of what the
@@ -121,9 +140,10 @@ func (l *linkHealth) setLink(link rc.Link, now time.Time, reloading bool) {
 }
 
 // startResync notes a full reload starting: a gap from now if there was
-// none.
+// none and anything has been shown (before, the first load is still
+// loading it).
 func (l *linkHealth) startResync(why string, now time.Time) {
-	if l.gapStart.IsZero() && l.h.Loaded {
+	if l.gapStart.IsZero() && (l.h.Loaded || l.h.ScreenLoaded) {
 		l.gapStart = now
 	}
 	l.h.Resync = Sanitize(why)
@@ -150,7 +170,9 @@ func (l *linkHealth) health(now time.Time, reloading bool) Health {
 	if h.Conn == ConnRecovering && now.Sub(l.linkDown) >= offlineAfter {
 		h.Conn = ConnOffline
 	}
-	if h.Conn == ConnLive && reloading {
+	// The first load reads live once the screens' rows are in and no
+	// events were missed; any other reload is a resync.
+	if h.Conn == ConnLive && reloading && !(h.ScreenLoaded && !h.Loaded && l.gapStart.IsZero()) {
 		h.Conn = ConnResyncing
 	}
 	return h

@@ -177,6 +177,8 @@ func (ix *index) group(key string, s *store) *igroup {
 	g := &igroup{key: key, list: newChunkList()}
 	switch {
 	case ix.q.By == GroupNone:
+	case key == restKey && ix.q.By == GroupQueue && !s.membersKnown():
+		g.title = "Queue not known yet" // some queue's members are still loading
 	case key == restKey && ix.q.By == GroupQueue:
 		g.title = "Not in a queue"
 	case key == restKey:

@@ -13,10 +13,12 @@ type journal struct {
 	reloading bool
 	// pending is, per extension, the events since its reload or fetch
 	// began, merged.
-	pending  map[ID]*update
-	done     map[ID]bool // reloaded in the running reload
-	fetch    map[ID]bool // presence must be fetched (activeCalls incomplete)
-	fetching map[ID]bool // a fetch is in flight
+	pending map[ID]*update
+	done    map[ID]bool // reloaded in the running reload
+	// donePeople counts the people (Users) among done.
+	donePeople int
+	fetch      map[ID]bool // presence must be fetched (activeCalls incomplete)
+	fetching   map[ID]bool // a fetch is in flight
 
 	// queue events since a queue's fetch began: queue → member → accept.
 	queues map[ID]map[ID]bool
@@ -51,24 +53,37 @@ func (j *journal) record(id ID, u *update) {
 	dst.overlay(u)
 }
 
-// take returns and forgets what was kept for id, and marks id reloaded.
-func (j *journal) take(id ID) *update {
+// take returns and forgets what was kept for id, and marks id reloaded;
+// person: id is a person (counted in donePeople).
+func (j *journal) take(id ID, person bool) *update {
 	p := j.pending[id]
 	delete(j.pending, id)
 	delete(j.fetching, id)
-	if j.reloading {
+	if j.reloading && !j.done[id] {
 		j.done[id] = true
+		if person {
+			j.donePeople++
+		}
 	}
 	return p
 }
 
-// startReload begins logging every extension's events.
+// startReload begins logging every extension's events. Every reload
+// starts afresh: what an earlier one loaded may have changed unseen since
+// (the reason for this one).
 func (j *journal) startReload() {
-	if !j.reloading {
-		j.reloading = true
-		j.done = map[ID]bool{}
-	}
+	j.reloading = true
+	j.done = map[ID]bool{}
+	j.donePeople = 0
 }
+
+// waiting reports whether a snapshot of id is on its way (and its events
+// are kept for it).
+func (j *journal) waiting(id ID) bool { return j.reloading && !j.done[id] || j.fetching[id] }
+
+// loaded reports whether the running reload has loaded id (and a later
+// snapshot, maybe older than the events since, must not replace it).
+func (j *journal) loaded(id ID) bool { return j.reloading && j.done[id] && !j.fetching[id] }
 
 // finishReload stops logging; what was kept for extensions not reloaded
 // and not being fetched is dropped.
@@ -80,6 +95,7 @@ func (j *journal) finishReload() {
 		}
 	}
 	j.done = map[ID]bool{}
+	j.donePeople = 0
 }
 
 // takeFetches returns up to max extensions to fetch, now in flight.

@@ -25,6 +25,7 @@ type Mirror struct {
 	store store
 	link  linkHealth
 	jn    journal
+	load  loadBook
 	wr    writeBook
 	desk  deskBook
 	// calls tracks telephony sessions: parked calls, queue backlogs.
@@ -68,6 +69,7 @@ func NewMirrorIn(locale string, now func() time.Time) *Mirror {
 		now:       now,
 		store:     newStore(now, newCollator(locale)),
 		jn:        newJournal(),
+		load:      newLoadBook(),
 		calls:     NewCalls(),
 		orbits:    map[string]string{},
 		orbitNeed: map[string]string{},
@@ -120,6 +122,7 @@ func hasParked(e *Entry) bool {
 func (m *Mirror) touchAll() {
 	m.structural = true
 	m.signal()
+	m.load.nudge() // the rows on screen may be others now
 }
 
 // SetMe records the signed-in user and whether they are an admin.
@@ -170,8 +173,26 @@ func (m *Mirror) AddExtensions(exts []rc.Extension) {
 	m.touchAll()
 }
 
-// SetQueues replaces the call queues and their membership.
+// SetQueues replaces the call queues and their whole membership.
 func (m *Mirror) SetQueues(qs []Queue) {
+	qs = slices.Clone(qs)
+	for i := range qs {
+		qs[i].MembersKnown = true
+	}
+	m.setQueues(qs)
+}
+
+// SetQueueList replaces the call queues, their members not known yet
+// (SetQueueMembers, ApplyQueuePresence, ApplyMyQueues tell them).
+func (m *Mirror) SetQueueList(qs []Queue) {
+	qs = slices.Clone(qs)
+	for i := range qs {
+		qs[i].Members, qs[i].MembersKnown = nil, false
+	}
+	m.setQueues(qs)
+}
+
+func (m *Mirror) setQueues(qs []Queue) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.store.setQueues(qs)
@@ -208,7 +229,14 @@ func (m *Mirror) SetDisabled(filters []string) {
 func (m *Mirror) Health() Health {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.link.health(m.now(), m.jn.reloading)
+	return m.healthLocked(m.now())
+}
+
+// healthLocked is the health at now, with what is still loading.
+func (m *Mirror) healthLocked(now time.Time) Health {
+	h := m.link.health(now, m.jn.reloading)
+	h.Loading = m.loading()
+	return h
 }
 
 // Stale reports whether e may be out of date.
@@ -248,7 +276,12 @@ func (m *Mirror) ApplyEvent(p *rc.Presence, at time.Time, detailed bool) {
 	m.link.h.LastEvent = m.now()
 	u := updateOf(p, detailed)
 	m.jn.record(id, &u)
-	m.applyLocked(id, &u, at, true)
+	// Someone whose snapshot is on its way stays not known until it comes:
+	// a body may carry only what changed, and what it leaves out would be
+	// a guess. What it says waits in the journal for the snapshot.
+	if e := m.store.entry(id); e == nil || e.Known || !e.Person() || !m.jn.waiting(id) {
+		m.applyLocked(id, &u, at, true)
+	}
 	m.settleCalls(id, p, at)
 }
 
@@ -283,7 +316,11 @@ func (m *Mirror) ApplySnapshot(records []rc.Presence, detailed bool) {
 	for k := range records {
 		p := &records[k]
 		id := ID(p.Who())
-		if m.store.replace(p, detailed, now) == nil {
+		if m.jn.loaded(id) {
+			continue // loaded already in this reload, events since applied
+		}
+		e := m.store.replace(p, detailed, now)
+		if e == nil {
 			continue
 		}
 		if detailed {
@@ -292,7 +329,7 @@ func (m *Mirror) ApplySnapshot(records []rc.Presence, detailed bool) {
 		if m.onSeq != nil {
 			m.onSeq(id, 0, true)
 		}
-		if kept := m.jn.take(id); kept != nil {
+		if kept := m.jn.take(id, e.Person()); kept != nil {
 			m.applyLocked(id, kept, time.Time{}, false)
 		}
 		m.confirmWrites()
@@ -326,6 +363,10 @@ func (m *Mirror) FetchFailed(ids []ID) {
 func (m *Mirror) ApplyQueueSnapshot(queue ID, accept map[ID]bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.applyQueueSnapshotLocked(queue, accept)
+}
+
+func (m *Mirror) applyQueueSnapshotLocked(queue ID, accept map[ID]bool) {
 	q := m.store.queue(queue)
 	kept := m.jn.takeQueue(queue)
 	if q == nil {
@@ -366,17 +407,61 @@ func (m *Mirror) ApplyQueueEvent(changes []rc.QueueMemberChange) {
 }
 
 // ApplyMyQueues records ext's availability in each of their queues from
-// REST, with each queue's editableMemberStatus.
+// REST, with each queue's editableMemberStatus. The records are every
+// queue ext is in: ext's membership is known from them.
 func (m *Mirror) ApplyMyQueues(ext ID, recs []rc.MyQueuePresence) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	in := map[ID]bool{}
 	for _, r := range recs {
 		if q := m.store.queue(ID(r.CallQueue.ID)); q != nil {
 			q.EditableMemberStatus = r.CallQueue.EditableMemberStatus
 			q.Accept[ext] = r.AcceptCalls
+			in[q.ID] = true
 		}
 	}
+	moved := false
+	for i := range m.store.queues {
+		q := &m.store.queues[i]
+		if slices.Contains(q.Members, ext) != in[q.ID] {
+			m.store.setMembership(ext, q.ID, in[q.ID])
+			moved = true
+		}
+	}
+	if moved {
+		m.touchAll()
+	}
 	m.queueChanged([]ID{ext})
+}
+
+// SetQueueMembers records a queue's whole membership as loaded.
+func (m *Mirror) SetQueueMembers(queue ID, members []ID) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.store.setMembers(queue, members)
+	m.touchAll()
+}
+
+// ApplyQueuePresence records a queue's members and each one's
+// availability in it from REST (an admin's read: it lists every member),
+// with the queue's events kept since StartQueueFetch laid over it.
+func (m *Mirror) ApplyQueuePresence(queue ID, recs []rc.QueueMemberPresence) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	members := make([]ID, 0, len(recs))
+	for _, r := range recs {
+		members = append(members, ID(r.Member.ID))
+	}
+	m.store.setMembers(queue, members)
+	m.touchAll()
+	m.applyQueueSnapshotLocked(queue, queueAccept(recs))
+}
+
+// MembersKnown reports whether every queue's membership is loaded.
+func (m *Mirror) MembersKnown() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.store.membersKnown()
 }
 
 // queueChanged marks members whose queue availability changed: their rows

@@ -44,6 +44,7 @@ func (s *store) entry(id ID) *Entry {
 
 // addExtensions adds or updates directory records, sanitised.
 func (s *store) addExtensions(exts []rc.Extension) {
+	var queuesOf map[ID][]ID // newcomers' queues, when queues are known before them
 	for _, x := range exts {
 		id := ID(x.ID)
 		i, ok := s.index[id]
@@ -56,6 +57,10 @@ func (s *store) addExtensions(exts []rc.Extension) {
 			s.counts[NoPresence]++
 			s.index[id] = i
 			e.ID = id
+			if queuesOf == nil {
+				queuesOf = s.membership(exts)
+			}
+			e.Queues = queuesOf[id]
 		}
 		e.Number, e.Name, e.Type = Sanitize(x.ExtensionNumber), Sanitize(x.Name), Sanitize(x.Type)
 		e.Department, e.Site, e.Email = Sanitize(x.Contact.Department), Sanitize(x.Site.Name), Sanitize(x.Contact.Email)
@@ -160,6 +165,96 @@ func (s *store) setQueues(qs []Queue) []ID {
 		}
 	}
 	return changed
+}
+
+// setMembers replaces queue q's members with its whole membership as
+// loaded.
+func (s *store) setMembers(q ID, members []ID) {
+	qq := s.queue(q)
+	if qq == nil {
+		return
+	}
+	was := make(map[ID]bool, len(qq.Members))
+	for _, id := range qq.Members {
+		was[id] = true
+	}
+	now := make(map[ID]bool, len(members))
+	list := make([]ID, 0, len(members))
+	for _, id := range members {
+		if !now[id] {
+			now[id] = true
+			list = append(list, id)
+		}
+	}
+	qq.Members, qq.MembersKnown = list, true
+	for _, id := range list {
+		if !was[id] {
+			s.setMembership(id, q, true)
+		}
+	}
+	for id := range was {
+		if !now[id] {
+			s.setMembership(id, q, false)
+		}
+	}
+}
+
+// setMembership puts id in queue q's membership, or takes it out, in the
+// queue's member list and in id's own list of queues.
+func (s *store) setMembership(id, q ID, in bool) {
+	if qq := s.queue(q); qq != nil && slices.Contains(qq.Members, id) != in {
+		if in {
+			qq.Members = append(slices.Clone(qq.Members), id)
+		} else {
+			qq.Members = slices.DeleteFunc(slices.Clone(qq.Members), func(m ID) bool { return m == id })
+		}
+	}
+	i, ok := s.index[id]
+	if !ok || slices.Contains(s.entries[i].Queues, q) == in {
+		return
+	}
+	e := *s.entries[i]
+	if in {
+		e.Queues = append(slices.Clone(e.Queues), q)
+		slices.SortFunc(e.Queues, func(a, b ID) int { return s.qindex[a] - s.qindex[b] })
+	} else {
+		e.Queues = slices.DeleteFunc(slices.Clone(e.Queues), func(x ID) bool { return x == q })
+		if len(e.Queues) == 0 {
+			e.Queues = nil
+		}
+	}
+	s.put(i, &e)
+}
+
+// membership lists the queues each of exts is in, as the queues' member
+// lists have it.
+func (s *store) membership(exts []rc.Extension) map[ID][]ID {
+	out := map[ID][]ID{}
+	if len(s.queues) == 0 {
+		return out
+	}
+	want := make(map[ID]bool, len(exts))
+	for _, x := range exts {
+		want[ID(x.ID)] = true
+	}
+	for _, q := range s.queues {
+		for _, id := range q.Members {
+			if want[id] {
+				out[id] = append(out[id], q.ID)
+			}
+		}
+	}
+	return out
+}
+
+// membersKnown reports whether every queue's membership is loaded.
+func (s *store) membersKnown() bool {
+	for i := range s.queues {
+		if !s.queues[i].MembersKnown {
+			return false
+		}
+	}
+	return true
 }
 
 // queue returns q, or nil.

@@ -77,6 +77,18 @@ type Sync struct {
 	// refilter asks for the subscription's filters to follow company.
 	refilter chan struct{}
 	failed   chan struct{} // closed when problem is set
+	// dirDone is closed once every person of the directory is in; started
+	// once the first load has loaded what the screens show.
+	dirDone     chan struct{}
+	started     chan struct{}
+	startedOnce sync.Once
+	// callsGo is closed once the calls live now may be read: their
+	// sessions are Light requests, which an agent's presence (or an
+	// admin's, until company presence is seen to work) needs first.
+	callsGo   chan struct{}
+	callsOnce sync.Once
+	// chosenRead: the user's favourites and monitored lines have been read.
+	chosenRead atomic.Bool
 }
 
 // NewSync makes a sync loop for c into m.
@@ -94,7 +106,8 @@ func NewSync(c *rc.Client, m *Mirror, opts SyncOptions) *Sync {
 		opts.CloseWithin = time.Second
 	}
 	return &Sync{c: c, m: m, opts: opts, log: opts.Logger, ready: make(chan struct{}), writerReady: make(chan struct{}),
-		refilter: make(chan struct{}, 1), failed: make(chan struct{})}
+		refilter: make(chan struct{}, 1), failed: make(chan struct{}), dirDone: make(chan struct{}), started: make(chan struct{}),
+		callsGo: make(chan struct{})}
 }
 
 // Err is why the mirror is not, or may not be, complete and live: a
@@ -164,6 +177,12 @@ func (s *Sync) Resyncs() int {
 // until ctx ends; then it deletes the subscription, closes the socket and
 // revokes the session. It returns early with the error when signing in or
 // loading the directory fails (errors.Is rc.ErrAuth / rc.ErrUnreachable).
+//
+// Before the link reads live it sends only what the screens need: the
+// queue list (the call tracker's filters name the queues), the people of
+// the directory (as many as RingCentral's rate lets come at once; the rest
+// follow), an agent's own queues, the subscription, and the presence of
+// the rows on screen. Everything else loads behind it (see loader).
 func (s *Sync) Run(ctx context.Context) error {
 	me, err := s.c.Login(ctx)
 	if err != nil {
@@ -180,33 +199,28 @@ func (s *Sync) Run(ctx context.Context) error {
 	// shutdown waits for them.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	self, err := s.c.GetExtension(ctx, "~")
+	s.m.SetMe(ID(me), false)
+	s.writer = NewWriter(ctx, s.m, s.c, s.log)
+	close(s.writerReady)
+	if err := s.listQueues(ctx); err != nil {
+		return err
+	}
+	admin, err := s.loadDirectory(ctx, ID(me))
 	if err != nil {
 		return err
 	}
-	admin := self.Permissions.Admin.Enabled
 	s.mu.Lock()
 	s.company, s.admin = admin, admin
 	s.mu.Unlock()
 	s.m.SetMe(ID(me), admin)
-	s.writer = NewWriter(ctx, s.m, s.c, s.log)
-	close(s.writerReady)
-	s.log.Info("signed in", "extension", self.ExtensionNumber, "admin", admin)
-	s.goRun(func() { s.companyName(ctx) })
-
-	if err := s.c.ListExtensions(ctx, nil, func(page []rc.Extension) error {
-		s.m.AddExtensions(page)
-		return nil
-	}); err != nil {
-		return err
-	}
-	queues, err := s.loadQueues(ctx, ID(me), admin)
+	queues, err := s.followedQueues(ctx, ID(me), admin)
 	if err != nil {
 		return err
 	}
 
 	s.queues = queues
 	if s.opts.NoStream {
+		s.otherExtensions(ctx) // a snapshot lists every extension
 		s.startResync(ctx, "first load", admin)
 		<-ctx.Done()
 		return nil
@@ -237,9 +251,29 @@ func (s *Sync) Run(ctx context.Context) error {
 		}
 		s.startResync(ctx, "first load", admin)
 		select {
+		case <-s.started:
+		case <-ctx.Done():
+			return
+		}
+		// Behind what the screens show: the rest of the directory's
+		// extensions (queues, park locations, menus), the company's name,
+		// the calls live now.
+		s.goRun(func() { s.otherExtensions(ctx) })
+		s.goRun(func() { s.companyName(ctx) })
+		if !admin {
+			s.letCallsGo() // an agent's own calls: a few requests
+		}
+		select {
+		case <-s.callsGo:
 		case <-s.ready:
-			s.goRun(func() { s.readOrbits(ctx) })
-			s.runCalls(ctx, ID(me), admin)
+		case <-ctx.Done():
+			return
+		}
+		s.goRun(func() { s.readOrbits(ctx) })
+		s.goRun(func() { s.runCalls(ctx, ID(me), admin) })
+		select {
+		case <-s.ready:
+			s.goRun(func() { s.loadMembers(ctx) })
 		case <-ctx.Done():
 		}
 	})
@@ -406,56 +440,47 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// loadQueues reads the call queues, their members, and my availability in
-// mine. It returns the queues whose member availability is followed:
-// every queue for an admin, mine otherwise.
-func (s *Sync) loadQueues(ctx context.Context, me ID, admin bool) ([]Queue, error) {
+// listQueues reads the call queues: ids, names and who may change their
+// own availability in each. Their members load later (loader).
+func (s *Sync) listQueues(ctx context.Context) error {
 	list, err := s.c.ListCallQueues(ctx, "")
 	if err != nil {
-		return nil, err
+		return err
+	}
+	qs := make([]Queue, 0, len(list))
+	for _, q := range list {
+		qq := Queue{ID: ID(q.ID), Number: q.ExtensionNumber, Name: q.Name, Accept: map[ID]bool{}}
+		if q.EditableMemberStatus != nil {
+			qq.EditableMemberStatus = *q.EditableMemberStatus
+		}
+		qs = append(qs, qq)
+	}
+	s.m.SetQueueList(qs)
+	return nil
+}
+
+// followedQueues returns the queues whose member availability is
+// followed: every queue for an admin; an agent's own, read with their
+// availability in each (which also tells the mirror which they are in).
+func (s *Sync) followedQueues(ctx context.Context, me ID, admin bool) ([]Queue, error) {
+	if admin {
+		return s.m.Queues(), nil
 	}
 	mine, err := s.c.MyQueuePresence(ctx, rc.ID(me))
 	if err != nil && !rc.IsStatus(err, 403) {
 		return nil, err
 	}
-	var qs []Queue
-	for _, q := range list {
-		members, err := s.c.QueueMembers(ctx, q.ID)
-		if err != nil {
-			return nil, err
-		}
-		qq := Queue{ID: ID(q.ID), Number: q.ExtensionNumber, Name: q.Name, Accept: map[ID]bool{}}
-		if q.EditableMemberStatus != nil {
-			qq.EditableMemberStatus = *q.EditableMemberStatus
-		}
-		for _, m := range members {
-			qq.Members = append(qq.Members, ID(m.ID))
-		}
-		qs = append(qs, qq)
-	}
-	s.m.SetQueues(qs)
 	s.m.ApplyMyQueues(me, mine)
 	var followed []Queue
 	for _, q := range s.m.Queues() {
 		for _, r := range mine {
 			if ID(r.CallQueue.ID) == q.ID {
-				q.EditableMemberStatus = r.CallQueue.EditableMemberStatus
+				followed = append(followed, q)
+				break
 			}
-		}
-		if admin || containsID(q.Members, me) {
-			followed = append(followed, q)
 		}
 	}
 	return followed, nil
-}
-
-func containsID(ids []ID, id ID) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 // startResync (re)starts a full reload in the background; a reload
@@ -522,70 +547,24 @@ func (s *Sync) resync(ctx context.Context, admin bool) {
 	}
 }
 
+// reload loads every person's presence and the queues' availability,
+// what the screens show first (loader); the first reload is the first
+// load.
 func (s *Sync) reload(ctx context.Context, admin bool) error {
-	me, _ := s.m.Me()
-	company := s.companyPresence()
-	if company {
-		err := s.c.AccountPresence(ctx, true, func(page []rc.Presence) error {
-			s.m.ApplySnapshot(page, true)
-			return nil
-		})
-		switch {
-		case err == nil:
-		case s.noCompanyPresence(err):
-			company = false
-		default:
-			return err
-		}
+	first := false
+	select {
+	case <-s.started:
+	default:
+		first = true
 	}
-	if !company {
-		// Me first, then everyone, 30 a call, paced within the Light budget.
-		ids := []ID{me}
-		for _, r := range s.m.All() {
-			if r.Type == TypeUser && r.ID != me {
-				ids = append(ids, r.ID)
-			}
-		}
-		for start := 0; start < len(ids); start += rc.MaxBatch {
-			chunk := ids[start:min(start+rc.MaxBatch, len(ids))]
-			res, err := s.c.BatchPresence(ctx, toRC(chunk), true, true)
-			if err != nil {
-				return err
-			}
-			var ok []rc.Presence
-			for _, r := range res {
-				if r.Err == nil {
-					if r.Presence.Who() == "" {
-						r.Presence.ExtensionID = r.ID
-					}
-					ok = append(ok, r.Presence)
-				}
-			}
-			s.m.ApplySnapshot(ok, true)
-		}
-	}
-	for _, q := range s.m.Queues() {
-		if !admin && !containsID(q.Members, me) {
-			continue
-		}
-		if admin {
-			s.m.StartQueueFetch(q.ID)
-			recs, err := s.c.QueuePresence(ctx, rc.ID(q.ID))
-			if err != nil {
-				return err
-			}
-			s.m.ApplyQueueSnapshot(q.ID, queueAccept(recs))
-		}
-	}
-	if !admin {
-		mine, err := s.c.MyQueuePresence(ctx, rc.ID(me))
-		if err != nil {
-			return err
-		}
-		s.m.ApplyMyQueues(me, mine)
-	}
-	return nil
+	return s.newLoader(admin, first).run(ctx)
 }
+
+// markStarted records that the first load has what the screens show.
+func (s *Sync) markStarted() { s.startedOnce.Do(func() { close(s.started) }) }
+
+// letCallsGo lets the calls live now be read.
+func (s *Sync) letCallsGo() { s.callsOnce.Do(func() { close(s.callsGo) }) }
 
 func toRC(ids []ID) []rc.ID {
 	out := make([]rc.ID, len(ids))

@@ -375,6 +375,10 @@ type Queue struct {
 	Name                 string
 	EditableMemberStatus bool
 	Members              []ID
+	// MembersKnown reports that Members is the queue's whole membership;
+	// until it is loaded Members holds only those known to be in it (the
+	// signed-in agent in their own queues).
+	MembersKnown bool
 	// Accept is each member's availability in this queue, when known.
 	Accept map[ID]bool
 }

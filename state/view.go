@@ -64,6 +64,7 @@ func (m *Mirror) NewView(o ViewOptions) *View {
 	m.views[v] = struct{}{}
 	v.relocate()
 	v.publishLocked(true)
+	m.load.nudge()
 	return v
 }
 
@@ -208,6 +209,7 @@ func (v *View) Apply(seq uint64, ops ...Op) *Frame {
 		}
 	}
 	v.publishLocked(true)
+	v.m.load.nudge() // what is on screen, or wanted, may be others now
 	return v.last
 }
 
@@ -530,7 +532,7 @@ func (v *View) build() *Frame {
 	me := v.meID()
 	lay := v.layout()
 	f := &Frame{
-		At: now, Health: m.link.health(now, reloading), Company: m.company, Directory: len(s.entries), Counts: s.counts,
+		At: now, Health: m.healthLocked(now), Company: m.company, Directory: len(s.entries), Counts: s.counts,
 		Query: v.ix.q, Shown: v.ix.shown, Lines: lay.lines, Top: v.top, Height: v.height, Sel: v.sel,
 		Jump: v.jump, Next: m.nextChange(now),
 	}
@@ -607,7 +609,8 @@ func (f *Frame) same(g *Frame) bool {
 	if f.Health.Conn != g.Health.Conn || f.Health.Err != g.Health.Err || f.Health.Resync != g.Health.Resync ||
 		f.Health.Problem != g.Health.Problem || f.Health.Wait != g.Health.Wait || !f.Health.WaitUntil.Equal(g.Health.WaitUntil) ||
 		!f.Health.Retry.Equal(g.Health.Retry) ||
-		f.Health.Loaded != g.Health.Loaded ||
+		f.Health.Loaded != g.Health.Loaded || f.Health.ScreenLoaded != g.Health.ScreenLoaded ||
+		!slices.Equal(f.Health.Loading, g.Health.Loading) ||
 		!f.Health.Down.Equal(g.Health.Down) || !slices.Equal(f.Health.Disabled, g.Health.Disabled) {
 		return false
 	}

@@ -18,7 +18,7 @@ import (
 var frameSide = map[string]bool{
 	// Frames and what they hold.
 	"Frame": true, "Line": true, "Heading": true, "Me": true, "MyQueue": true, "QueueCell": true, "Detail": true,
-	"Jump": true, "Entry": true, "Call": true, "Health": true, "Write": true, "Counts": true, "ID": true,
+	"Jump": true, "Entry": true, "Call": true, "Health": true, "Progress": true, "Write": true, "Counts": true, "ID": true,
 	// View operations.
 	"Op": true, "MoveBy": true, "PageBy": true, "First": true, "Last": true, "SetQuery": true, "Resize": true,
 	"ShowDetail": true, "JumpTo": true, "Query": true, "SetWatched": true, "Alert": true,

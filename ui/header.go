@@ -46,15 +46,15 @@ func connText(h state.Health, signedIn bool, now time.Time) string {
 	case h.Conn == state.ConnConnecting && !signedIn:
 		s = "signing in…"
 	case h.Conn == state.ConnConnecting:
-		s = "connecting…"
-	case !h.Loaded && (h.Conn == state.ConnLive || h.Conn == state.ConnResyncing):
+		s = "connecting…" + loadingText(h.Loading, now)
+	case !h.Loaded && !h.ScreenLoaded && (h.Conn == state.ConnLive || h.Conn == state.ConnResyncing):
 		s = "loading presence…"
 	case h.Conn == state.ConnLive:
-		s = "live"
+		s = "live" + loadingText(h.Loading, now)
 	case h.Conn == state.ConnRecovering:
 		s = "recovering… (link lost " + clock(h.Down) + ")"
 	case h.Conn == state.ConnResyncing:
-		s = "resyncing: " + h.Resync
+		s = "resyncing: " + h.Resync + loadingText(h.Loading, now)
 	case h.Conn == state.ConnOffline:
 		s = "offline since " + clock(h.Down)
 	case h.Conn == state.ConnClosed:
@@ -69,6 +69,40 @@ func connText(h state.Health, signedIn bool, now time.Time) string {
 		s += ": " + h.Err + retryIn(h.Retry, now)
 	case h.Conn == state.ConnRecovering || h.Conn == state.ConnOffline:
 		s += retryIn(h.Retry, now)
+	}
+	return s
+}
+
+// loadingText tells what is still loading and how long RingCentral's rate
+// makes it take (" · presence: 2,310 of 10,000 · about 5 min left at
+// RingCentral's rate"); "" when nothing is.
+func loadingText(ps []state.Progress, now time.Time) string {
+	var b strings.Builder
+	var until time.Time
+	for _, p := range ps {
+		b.WriteString(" · " + p.What + ": " + thousands(p.Done) + " of " + thousands(p.Total))
+		if p.Until.After(until) {
+			until = p.Until
+		}
+	}
+	switch d := until.Sub(now); {
+	case len(ps) == 0, until.IsZero(), d < 5*time.Second:
+	case d < 90*time.Second:
+		fmt.Fprintf(&b, " · about %d s left at RingCentral's rate", int((d+9*time.Second)/(10*time.Second))*10)
+	default:
+		fmt.Fprintf(&b, " · about %d min left at RingCentral's rate", int((d+30*time.Second)/time.Minute))
+	}
+	return b.String()
+}
+
+// thousands writes n with a comma every three digits (10,000).
+func thousands(n int) string {
+	if n < 0 {
+		return "-" + thousands(-n)
+	}
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
 	}
 	return s
 }
