@@ -1,14 +1,11 @@
 package state
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/rchud/rchud/emulator"
 	"github.com/rchud/rchud/rc"
 )
 
@@ -106,67 +103,4 @@ func BenchmarkProject(b *testing.B) {
 			})
 		}
 	}
-}
-
-// BenchmarkBootstrap10k signs in as the receptionist against an emulated
-// account of 10,000 users and loads directory, queues and presence. Run
-// with -benchtime=1x; it reports requests by group and wall time, with
-// RingCentral's default rate limits (the Heavy budget of 10 a minute makes
-// the 11th presence page wait) and without them.
-func BenchmarkBootstrap10k(b *testing.B) {
-	generous := emulator.DefaultRateLimits()
-	for g, l := range generous {
-		l.Limit *= 100
-		generous[g] = l
-	}
-	for _, limited := range []bool{false, true} {
-		name, limits := "generous-limits", generous
-		if limited {
-			name, limits = "default-limits", nil
-		}
-		b.Run(name, func(b *testing.B) {
-			for i := 0; i < b.N; i++ {
-				e := startEmu(b, emulator.Config{Users: 10000, Queues: 20, Seed: 5, RateLimits: limits})
-				start := time.Now()
-				r := startSyncWithin(b, e, -1, 5*time.Minute)
-				elapsed := time.Since(start)
-				st := e.Stats()
-				total := 0
-				var parts []string
-				for _, g := range []emulator.Group{emulator.Auth, emulator.Light, emulator.Medium, emulator.Heavy} {
-					total += st.Requests[g]
-					parts = append(parts, fmt.Sprintf("%s=%d", g, st.Requests[g]))
-				}
-				b.ReportMetric(elapsed.Seconds(), "s/bootstrap")
-				b.ReportMetric(float64(total), "requests")
-				b.Logf("%s: %d extensions in %v, requests %s, throttled %v", name, r.m.Len(), elapsed.Round(time.Millisecond),
-					strings.Join(parts, " "), st.Throttled)
-				r.stop()
-			}
-		})
-	}
-}
-
-// BenchmarkBootstrapAgent10k is the same as an agent: a filter per
-// extension and batch GETs of 30. With the Light budget (50 a minute) it
-// takes minutes, so it runs with generous limits and reports the count.
-func BenchmarkBootstrapAgent10k(b *testing.B) {
-	generous := emulator.DefaultRateLimits()
-	for g, l := range generous {
-		l.Limit *= 100
-		generous[g] = l
-	}
-	for i := 0; i < b.N; i++ {
-		e := startEmu(b, emulator.Config{Users: 10000, Queues: 20, Seed: 5, RateLimits: generous})
-		start := time.Now()
-		r := startSync(b, e, 0)
-		elapsed := time.Since(start)
-		st := e.Stats()
-		b.ReportMetric(elapsed.Seconds(), "s/bootstrap")
-		b.ReportMetric(float64(st.Requests[emulator.Light]), "light-requests")
-		b.Logf("agent: %d extensions in %v, requests %v (at 47 background Light requests a minute: %.1f min)",
-			r.m.Len(), elapsed.Round(time.Millisecond), st.Requests, float64(st.Requests[emulator.Light])/47)
-		r.stop()
-	}
-	_ = context.Background
 }

@@ -97,6 +97,17 @@ func (l *loader) run(ctx context.Context) (err error) {
 		l.s.markStarted()
 	}
 	if l.s.companyPresence() {
+		// Me (with the rows near the screen) before company presence: a
+		// refusal to read presence then ends the load before a Heavy
+		// request is spent on it too.
+		if j := l.next(false); j != nil && j.kind == jobPresence && j.pace == paceUrgent {
+			if wait := l.wait(j); wait > 0 && !sleepCtx(ctx, wait) {
+				return ctx.Err()
+			}
+			if err := l.do(ctx, j); err != nil {
+				return err
+			}
+		}
 		hctx, cancel := context.WithCancel(ctx)
 		l.heavy = make(chan error, 1)
 		l.s.goRun(func() { l.heavy <- l.accountPresence(hctx) })
@@ -222,7 +233,14 @@ func (l *loader) next(screen bool) *loadJob {
 	case company && !l.heavyDone:
 		upTo = tierNear // company presence brings the rest
 	}
-	ids, tier := l.m.pickLoad(rc.MaxBatch, upTo, l.failed)
+	// An admin's header waits for nothing but the rows on screen: their
+	// own presence rides along where the batch has room, else it comes
+	// first behind them (their row shows not known meanwhile).
+	screenFirst := screen && l.admin
+	ids, tier := l.m.pickLoad(rc.MaxBatch, upTo, l.failed, screenFirst)
+	if screenFirst && tier != tierScreen {
+		return nil
+	}
 	if len(ids) > 0 && tier <= tierNear {
 		return &loadJob{kind: jobPresence, ids: ids, pace: paceUrgent}
 	}

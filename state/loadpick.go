@@ -13,13 +13,18 @@ const (
 
 // pickLoad returns up to max people the running reload has not loaded
 // yet, the most wanted first, and the tier of the first; it looks no
-// further than tier upTo and passes over skip.
-func (m *Mirror) pickLoad(n, upTo int, skip map[ID]bool) ([]ID, int) {
+// further than tier upTo and passes over skip. screenFirst offers the
+// rows on screen before the signed-in user (who then fills a batch's
+// room).
+func (m *Mirror) pickLoad(n, upTo int, skip map[ID]bool, screenFirst bool) ([]ID, int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.jn.reloading {
 		return nil, tierNone
 	}
+	// The rows on screen as the directory is now, not as last published:
+	// the first load's pick comes straight after the directory's pages.
+	m.publishLocked()
 	s := &m.store
 	p := picker{max: n, first: tierNone, seen: map[ID]bool{}}
 	want := func(id ID) bool {
@@ -85,7 +90,14 @@ func (m *Mirror) pickLoad(n, upTo int, skip map[ID]bool) ([]ID, int) {
 			}
 		},
 	}
-	for tier := tierMe; tier <= min(upTo, tierRest) && !p.full(); tier++ {
+	order := []int{tierMe, tierScreen, tierNear, tierColleague, tierRest}
+	if screenFirst {
+		order[0], order[1] = tierScreen, tierMe
+	}
+	for _, tier := range order {
+		if tier > min(upTo, tierRest) || p.full() {
+			continue
+		}
 		tiers[tier](func(id ID) bool { return p.add(id, tier, want) })
 	}
 	return p.ids, p.first

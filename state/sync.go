@@ -82,6 +82,7 @@ type Sync struct {
 	dirDone     chan struct{}
 	started     chan struct{}
 	startedOnce sync.Once
+	startedAt   time.Time // when started closed (set before)
 	// callsGo is closed once the calls live now may be read: their
 	// sessions are Light requests, which an agent's presence (or an
 	// admin's, until company presence is seen to work) needs first.
@@ -561,7 +562,12 @@ func (s *Sync) reload(ctx context.Context, admin bool) error {
 }
 
 // markStarted records that the first load has what the screens show.
-func (s *Sync) markStarted() { s.startedOnce.Do(func() { close(s.started) }) }
+func (s *Sync) markStarted() {
+	s.startedOnce.Do(func() {
+		s.startedAt = time.Now()
+		close(s.started)
+	})
+}
 
 // letCallsGo lets the calls live now be read.
 func (s *Sync) letCallsGo() { s.callsOnce.Do(func() { close(s.callsGo) }) }
