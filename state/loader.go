@@ -175,6 +175,9 @@ func (l *loader) finished(screen bool) bool {
 	default:
 		return false // people still join the directory's list
 	}
+	if !l.listed() {
+		return false // the queues' members and availability are still to come
+	}
 	return l.heavy == nil || l.heavyDone
 }
 
@@ -247,6 +250,13 @@ func (l *loader) next(screen bool) *loadJob {
 	if screen {
 		return nil
 	}
+	if !l.listed() {
+		// The queues are not listed yet: only presence may go.
+		if len(ids) > 0 {
+			return &loadJob{kind: jobPresence, ids: ids, pace: l.restPace()}
+		}
+		return nil
+	}
 	if q := l.nextQueue(true); q != "" {
 		return &loadJob{kind: jobQueue, queue: q, pace: paceUrgent}
 	}
@@ -269,15 +279,29 @@ func (l *loader) next(screen bool) *loadJob {
 		}
 	}
 	if len(ids) > 0 {
-		// The rest goes at once when the budget holds it all, else at an
-		// even pace.
-		pace := paceSteady
-		if batches := (l.m.peopleLeft() - len(l.failed) + rc.MaxBatch - 1) / rc.MaxBatch; batches <= l.c.BudgetFree(rc.Light, loadSpare) {
-			pace = pacePrompt
-		}
-		return &loadJob{kind: jobPresence, ids: ids, pace: pace}
+		return &loadJob{kind: jobPresence, ids: ids, pace: l.restPace()}
 	}
 	return nil // an agent's other queues' members follow the load (loadMembers)
+}
+
+// restPace is the pace of the presence of people no one looks at: at once
+// when the budget holds it all, else even.
+func (l *loader) restPace() jobPace {
+	if batches := (l.m.peopleLeft() - len(l.failed) + rc.MaxBatch - 1) / rc.MaxBatch; batches <= l.c.BudgetFree(rc.Light, loadSpare) {
+		return pacePrompt
+	}
+	return paceSteady
+}
+
+// listed reports that the call queues are listed and followed by the
+// subscription: their members and availability may be read.
+func (l *loader) listed() bool {
+	select {
+	case <-l.s.queuesListed:
+		return true
+	default:
+		return false
+	}
 }
 
 // nextQueue is a queue to load: an admin reloads every queue's members

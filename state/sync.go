@@ -88,6 +88,9 @@ type Sync struct {
 	// admin's, until company presence is seen to work) needs first.
 	callsGo   chan struct{}
 	callsOnce sync.Once
+	// queuesListed is closed once the call queues are listed and the
+	// subscription follows them: their members may be read.
+	queuesListed chan struct{}
 	// chosenRead: the user's favourites and monitored lines have been read.
 	chosenRead atomic.Bool
 }
@@ -108,7 +111,7 @@ func NewSync(c *rc.Client, m *Mirror, opts SyncOptions) *Sync {
 	}
 	return &Sync{c: c, m: m, opts: opts, log: opts.Logger, ready: make(chan struct{}), writerReady: make(chan struct{}),
 		refilter: make(chan struct{}, 1), failed: make(chan struct{}), dirDone: make(chan struct{}), started: make(chan struct{}),
-		callsGo: make(chan struct{})}
+		callsGo: make(chan struct{}), queuesListed: make(chan struct{})}
 }
 
 // Err is why the mirror is not, or may not be, complete and live: a
@@ -203,9 +206,6 @@ func (s *Sync) Run(ctx context.Context) error {
 	s.m.SetMe(ID(me), false)
 	s.writer = NewWriter(ctx, s.m, s.c, s.log)
 	close(s.writerReady)
-	if err := s.listQueues(ctx); err != nil {
-		return err
-	}
 	admin, err := s.loadDirectory(ctx, ID(me))
 	if err != nil {
 		return err
@@ -214,12 +214,21 @@ func (s *Sync) Run(ctx context.Context) error {
 	s.company, s.admin = admin, admin
 	s.mu.Unlock()
 	s.m.SetMe(ID(me), admin)
-	queues, err := s.followedQueues(ctx, ID(me), admin)
-	if err != nil {
-		return err
+	// An admin's queues are read behind the screen (listQueuesLate): the
+	// first subscription follows company presence, the queues' filters
+	// join it once they are known. An agent's own queues are read now
+	// (the colleagues come next), with the list of all.
+	if !admin || s.opts.NoStream {
+		if err := s.listQueues(ctx); err != nil {
+			return err
+		}
+		queues, err := s.followedQueues(ctx, ID(me), admin)
+		if err != nil {
+			return err
+		}
+		s.setFollowed(queues)
+		close(s.queuesListed)
 	}
-
-	s.queues = queues
 	if s.opts.NoStream {
 		s.otherExtensions(ctx) // a snapshot lists every extension
 		s.startResync(ctx, "first load", admin)
@@ -259,6 +268,9 @@ func (s *Sync) Run(ctx context.Context) error {
 		// Behind what the screens show: the rest of the directory's
 		// extensions (queues, park locations, menus), the company's name,
 		// the calls live now.
+		if admin {
+			s.listQueuesLate(ctx, ID(me))
+		}
 		s.goRun(func() { s.otherExtensions(ctx) })
 		s.goRun(func() { s.companyName(ctx) })
 		if !admin {
@@ -267,6 +279,11 @@ func (s *Sync) Run(ctx context.Context) error {
 		select {
 		case <-s.callsGo:
 		case <-s.ready:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case <-s.queuesListed: // the calls of the queues are followed
 		case <-ctx.Done():
 			return
 		}
@@ -373,10 +390,13 @@ func (s *Sync) filters(me ID) []string {
 			}
 		}
 	}
-	for _, q := range s.queues {
+	s.mu.Lock()
+	queues, admin := s.queues, s.admin
+	s.mu.Unlock()
+	for _, q := range queues {
 		f = append(f, "/restapi/v1.0/account/~/call-queues/"+string(q.ID)+"/presence")
 	}
-	return append(f, callFilters(me, s.admin, s.queues)...)
+	return append(f, callFilters(me, admin, queues)...)
 }
 
 // noCompanyPresence falls back to presence per extension, as an agent
@@ -458,6 +478,70 @@ func (s *Sync) listQueues(ctx context.Context) error {
 	}
 	s.m.SetQueueList(qs)
 	return nil
+}
+
+// setFollowed records the queues whose member availability the
+// subscription follows.
+func (s *Sync) setFollowed(queues []Queue) {
+	s.mu.Lock()
+	s.queues = queues
+	s.mu.Unlock()
+}
+
+// listQueuesLate reads an admin's queues once the screens' rows are in,
+// retrying until it can, and adds their filters to the subscription;
+// then the loader may read each queue's members and their availability
+// (the filters first, so none of their events is missed). It returns once
+// the list is in; the filters follow in the background.
+func (s *Sync) listQueuesLate(ctx context.Context, me ID) {
+	for attempt := 0; ; attempt++ {
+		err := s.listQueues(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Info("call queues not read; retrying", "err", err)
+		if !sleepCtx(ctx, min(time.Duration(attempt+1)*2*time.Second, 30*time.Second)) {
+			return
+		}
+	}
+	s.setFollowed(s.m.Queues())
+	s.goRun(func() {
+		for attempt := 0; ; attempt++ {
+			// A stream that gave up (a missing permission) takes no
+			// filters: stop asking once it has.
+			fctx, cancel := context.WithCancel(ctx)
+			go func() {
+				select {
+				case <-s.failed:
+					cancel()
+				case <-fctx.Done():
+				}
+			}()
+			err := s.stream.SetFilters(fctx, s.filters(me))
+			cancel()
+			failed := false
+			select {
+			case <-s.failed: // no subscription will follow them: no event to miss
+				failed = true
+			default:
+			}
+			if err == nil || failed {
+				close(s.queuesListed)
+				s.m.load.nudge()
+				return
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			s.log.Info("could not add the queues to the subscription's filters", "err", err)
+			if !sleepCtx(ctx, min(time.Duration(attempt+1)*2*time.Second, 30*time.Second)) {
+				return
+			}
+		}
+	})
 }
 
 // followedQueues returns the queues whose member availability is
