@@ -256,6 +256,9 @@ func headerWords(h Health) string {
 	s := h.Conn.String()
 	for _, p := range h.Loading {
 		s += fmt.Sprintf(" · %s %d/%d", p.What, p.Done, p.Total)
+		if !p.Until.IsZero() {
+			s += fmt.Sprintf(" (%v left)", time.Until(p.Until).Round(time.Second))
+		}
 	}
 	return s
 }

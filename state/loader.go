@@ -437,8 +437,8 @@ func (l *loader) due() {
 		return
 	}
 	now := time.Now()
-	if l.heavy != nil && !l.heavyDone {
-		l.heavyDue()
+	if l.s.companyPresence() && !l.heavyDone {
+		l.heavyDue() // company presence brings the rest, 1000 a page
 		return
 	}
 	batches := (left + rc.MaxBatch - 1) / rc.MaxBatch

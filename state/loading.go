@@ -45,7 +45,10 @@ func (m *Mirror) loading() []Progress {
 			out = append(out, Progress{What: "presence", Done: done, Total: total, Until: m.load.presence})
 		}
 	}
-	if q := m.load.queues; q.Total > 0 && q.Done < q.Total {
+	// Queue members, while they load: an admin's load reads them all, an
+	// agent's when a viewer looks at them (else they follow presence,
+	// unannounced).
+	if q := m.load.queues; q.Total > 0 && q.Done < q.Total && (m.store.admin || m.queuesWantedLocked()) {
 		out = append(out, q)
 	}
 	return out

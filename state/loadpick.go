@@ -157,6 +157,10 @@ func (v *View) rows(from, to int, add func(ID) bool) {
 func (m *Mirror) queuesWanted() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.queuesWantedLocked()
+}
+
+func (m *Mirror) queuesWantedLocked() bool {
 	for v := range m.views {
 		if v.ix.q.By == GroupQueue || v.detail {
 			return true
