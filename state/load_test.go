@@ -245,12 +245,23 @@ func TestLoadAgentScreenFirstThenWhereTheUserLooks(t *testing.T) {
 }
 
 // TestLoadQueueMembersWhenLookedAt (issue 12): an agent's load reads the
-// members of the agent's own queues only; grouping the grid by queue
-// reads every queue's members at once, ahead of the presence still
-// loading, and the rows of a queue not loaded yet are not shown as "Not
-// in a queue".
+// members of the agent's own queues only; grouping the grid by queue, or
+// opening someone's details, reads every queue's members at once, ahead
+// of the presence still loading, and the rows of a queue not loaded yet
+// are not shown as "Not in a queue".
 func TestLoadQueueMembersWhenLookedAt(t *testing.T) {
 	t.Parallel()
+	t.Run("grouped", func(t *testing.T) {
+		t.Parallel()
+		testQueueMembersWhenLookedAt(t, SetQuery(Query{By: GroupQueue}))
+	})
+	t.Run("details", func(t *testing.T) {
+		t.Parallel()
+		testQueueMembersWhenLookedAt(t, ShowDetail(true))
+	})
+}
+
+func testQueueMembersWhenLookedAt(t *testing.T, look Op) {
 	e := startEmu(t, emulator.Config{Users: 900, Queues: 5, RateLimits: slowLight})
 	var v *View
 	r := startSyncWith(t, e, syncConfig{agent: 0, noWait: true, setup: func(_ *Sync, m *Mirror) {
@@ -281,13 +292,13 @@ func TestLoadQueueMembersWhenLookedAt(t *testing.T) {
 	if n := notMine(); len(n) > 0 {
 		t.Fatalf("members of queues no one looks at read before the grid is grouped: %v", n)
 	}
-	f := v.Apply(1, SetQuery(Query{By: GroupQueue}))
+	f := v.Apply(1, look)
 	for _, l := range f.Window {
 		if l.Header && l.Group.Title == "Not in a queue" && !r.m.MembersKnown() {
 			t.Fatalf("rows shown as in no queue before every queue's members are known")
 		}
 	}
-	waitUntil(t, 5*time.Second, "every queue's members once grouped by queue", r.m.MembersKnown)
+	waitUntil(t, 5*time.Second, "every queue's members once looked at", r.m.MembersKnown)
 	if r.m.peopleLeft() == 0 {
 		t.Fatalf("the whole directory loaded first: queue members must come when looked at")
 	}
