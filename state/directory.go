@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/rchud/rchud/rc"
@@ -13,13 +14,20 @@ import (
 // user chose to watch.
 
 // throttledAfter is how long the next directory page may have to wait for
-// RingCentral's rate before the rest is left to load behind the screen.
-const throttledAfter = 2 * time.Second
+// RingCentral's rate before the rest is left to load behind the screen;
+// screenAfter how long an admin's screen waits for the directory's pages
+// at most (an account of 30,000 people and more: the rest follows, the
+// header saying how far it has got).
+const (
+	throttledAfter = 2 * time.Second
+	screenAfter    = time.Second
+)
 
 // loadDirectory reads the directory's people, 1000 a page, and tells
 // whether the signed-in user me is an admin. It returns once every person
 // is in or, for an admin, once the next page would wait for RingCentral's
-// rate (an account of 40,000 people and more): the rest then follows in
+// rate or the screen has waited screenAfter (an account of some 30,000
+// people and more, 3 pages read at once): the rest then follows in
 // the background, and dirDone is closed once it is in. An agent's
 // subscription names every person, so an agent waits for them all.
 func (s *Sync) loadDirectory(ctx context.Context, me ID) (bool, error) {
@@ -53,26 +61,63 @@ func (s *Sync) loadDirectory(ctx context.Context, me ID) (bool, error) {
 	return admin, nil
 }
 
+// pagesAtOnce is how many directory pages are read at once once the
+// first has told how many there are: the server builds the next while
+// the last is decoded and indexed.
+const pagesAtOnce = 3
+
 // loadPeople reads the directory's people from page on until every one is
 // in (it returns 0) or, throttled, until the next page would wait for the
-// rate limit (it returns that page).
+// rate limit or the screen has waited screenAfter (it returns that page). On an error it returns the first page
+// not read.
 func (s *Sync) loadPeople(ctx context.Context, page int, throttled bool) (int, error) {
+	start := time.Now()
+	last := 0 // the last page as the server last counted them; 0: not known
 	for {
-		p, more, err := s.c.ListExtensionPage(ctx, []string{TypeUser}, page)
-		if err != nil {
-			return page, err
+		n := 1
+		if last > page {
+			n = min(pagesAtOnce, last-page+1)
+			if throttled {
+				n = min(n, max(1, s.c.BudgetFree(rc.Medium, 0)))
+			}
 		}
-		s.m.AddExtensions(p.Records)
-		if !more {
+		type read struct {
+			p    rc.ExtensionPage
+			more bool
+			err  error
+		}
+		reads := make([]read, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := &reads[i]
+				r.p, r.more, r.err = s.c.ListExtensionPage(ctx, []string{TypeUser}, page+i)
+				if r.err == nil {
+					s.m.AddExtensions(r.p.Records)
+				}
+			}()
+		}
+		wg.Wait()
+		total := 0
+		for i, r := range reads {
+			if r.err != nil {
+				return page + i, r.err
+			}
+			total = max(total, r.p.Total)
+		}
+		if !reads[n-1].more {
 			s.m.SetDirectoryLoading(0, 0, time.Time{})
 			return 0, nil
 		}
-		page++
+		page += n
+		last = (total + 999) / 1000
 		have := s.m.Counts()
 		people := have.People()
-		left := (max(0, p.Total-people) + 999) / 1000
-		s.m.SetDirectoryLoading(people, max(p.Total, people+1), time.Now().Add(s.c.BudgetETA(rc.Medium, max(1, left), 0)))
-		if throttled && s.c.BudgetWait(rc.Medium, 0) > throttledAfter {
+		left := (max(0, total-people) + 999) / 1000
+		s.m.SetDirectoryLoading(people, max(total, people+1), time.Now().Add(s.c.BudgetETA(rc.Medium, max(1, left), 0)))
+		if throttled && (s.c.BudgetWait(rc.Medium, 0) > throttledAfter || time.Since(start) > screenAfter) {
 			return page, nil
 		}
 	}
