@@ -384,3 +384,27 @@ func TestLoadEventsBeforeSnapshotAreKeptNewestPerExtension(t *testing.T) {
 		t.Fatalf("%d bodies still kept once everyone is loaded", kept)
 	}
 }
+
+// TestLoadListOpensAtItsTop (issue 12): the directory's pages arrive in
+// any order (read three at once); until the first load has the screen's
+// rows, a viewer who has not moved sees the list from its top, not from
+// whoever came first.
+func TestLoadListOpensAtItsTop(t *testing.T) {
+	m := NewMirror(nil)
+	v := m.NewView(ViewOptions{Height: 5})
+	defer v.Close()
+	m.AddExtensions([]rc.Extension{{ID: "9", Name: "Zoë Young", Type: "User"}, {ID: "8", Name: "Yuki Xu", Type: "User"}})
+	v.Apply(0)
+	m.AddExtensions([]rc.Extension{{ID: "1", Name: "Ann Abbot", Type: "User"}, {ID: "2", Name: "Bob Baker", Type: "User"}})
+	f := v.Apply(0)
+	if f.Sel != 0 || f.Top != 0 || f.Window[0].Entry.ID != "1" {
+		t.Fatalf("the list opens at line %d, selected %d (%s): want its top, Ann Abbot", f.Top, f.Sel, f.Window[f.Sel-f.First].Entry.Name)
+	}
+	// Once the viewer moves, the selection stays with the person.
+	f = v.Apply(1, MoveBy(1))
+	m.AddExtensions([]rc.Extension{{ID: "0", Name: "Aaron Aa", Type: "User"}})
+	f = v.Apply(0)
+	if got := f.Window[f.Sel-f.First].Entry.ID; got != "2" {
+		t.Fatalf("after a move the selection is %s, want Bob Baker (2)", got)
+	}
+}

@@ -23,7 +23,8 @@ type View struct {
 	margin int
 	detail bool
 
-	sel    int // selected line, -1 when there are no rows
+	sel    int  // selected line, -1 when there are no rows
+	moved  bool // the viewer has moved the selection
 	selID  ID
 	selKey string // the selection's group key
 	top    int
@@ -274,6 +275,15 @@ func (v *View) relocate() {
 		v.sel, v.top = -1, 0
 		return
 	}
+	if h := &v.m.link.h; !v.moved && !h.ScreenLoaded && !h.Loaded {
+		// The directory is still coming in, its pages in any order, and
+		// no one has moved: the list opens at its top, not at whoever
+		// came first.
+		v.sel, v.top = v.rowNear(&lay, 0), 0
+		v.remember(&lay)
+		v.clampIn(&lay)
+		return
+	}
 	v.sel = v.find(&lay, old)
 	v.top = v.sel - max(0, offset)
 	v.remember(&lay)
@@ -425,6 +435,7 @@ func (v *View) selectIn(lay *layout, l int) {
 	if lay.rows() == 0 {
 		return
 	}
+	v.moved = true
 	v.sel = v.rowNear(lay, l)
 	v.remember(lay)
 	v.clampIn(lay)
