@@ -488,18 +488,37 @@ func (s *Sync) setFollowed(queues []Queue) {
 	s.mu.Unlock()
 }
 
+// filtersWait is how long the queues' members wait at most for their
+// filters to join the subscription before they load anyway (as they do at
+// once while the link is down): a resync follows the filters.
+const filtersWait = 10 * time.Second
+
 // listQueuesLate reads an admin's queues once the screens' rows are in,
 // retrying until it can, and adds their filters to the subscription;
 // then the loader may read each queue's members and their availability
 // (the filters first, so none of their events is missed). It returns once
-// the list is in; the filters follow in the background.
+// the list is in; the filters follow in the background. When the link is
+// down the queues load without waiting for their filters, and a resync
+// follows once the filters are in.
 func (s *Sync) listQueuesLate(ctx context.Context, me ID) {
+	var listed sync.Once
+	letLoad := func() {
+		listed.Do(func() {
+			close(s.queuesListed)
+			s.m.load.nudge()
+		})
+	}
 	for attempt := 0; ; attempt++ {
 		err := s.listQueues(ctx)
 		if err == nil {
 			break
 		}
 		if ctx.Err() != nil {
+			return
+		}
+		if isPermanent(err) {
+			s.log.Info("call queues not read", "err", err)
+			letLoad() // none to load
 			return
 		}
 		s.log.Info("call queues not read; retrying", "err", err)
@@ -509,34 +528,51 @@ func (s *Sync) listQueuesLate(ctx context.Context, me ID) {
 	}
 	s.setFollowed(s.m.Queues())
 	s.goRun(func() {
+		late := false
 		for attempt := 0; ; attempt++ {
 			// A stream that gave up (a missing permission) takes no
-			// filters: stop asking once it has.
-			fctx, cancel := context.WithCancel(ctx)
+			// filters; one that is reconnecting takes them once it is
+			// back.
+			fctx, cancel := context.WithTimeout(ctx, filtersWait)
 			go func() {
-				select {
-				case <-s.failed:
-					cancel()
-				case <-fctx.Done():
+				tick := time.NewTicker(100 * time.Millisecond)
+				defer tick.Stop()
+				for {
+					select {
+					case <-s.failed:
+						cancel()
+						return
+					case <-fctx.Done():
+						return
+					case <-tick.C:
+						if s.m.Health().Conn != ConnLive {
+							cancel() // the link is down: the filters wait for it
+							return
+						}
+					}
 				}
 			}()
 			err := s.stream.SetFilters(fctx, s.filters(me))
 			cancel()
-			failed := false
-			select {
-			case <-s.failed: // no subscription will follow them: no event to miss
-				failed = true
-			default:
-			}
-			if err == nil || failed {
-				close(s.queuesListed)
-				s.m.load.nudge()
+			if err == nil {
+				if late {
+					s.startResync(ctx, "the call queues joined the subscription", true)
+				}
+				letLoad()
 				return
 			}
 			if ctx.Err() != nil {
 				return
 			}
-			s.log.Info("could not add the queues to the subscription's filters", "err", err)
+			select {
+			case <-s.failed: // no subscription will follow them: no event to miss
+				letLoad()
+				return
+			default:
+			}
+			s.log.Info("could not add the queues to the subscription's filters yet", "err", err)
+			late = true
+			letLoad()
 			if !sleepCtx(ctx, min(time.Duration(attempt+1)*2*time.Second, 30*time.Second)) {
 				return
 			}
