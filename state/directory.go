@@ -147,6 +147,7 @@ func (s *Sync) morePeople(ctx context.Context, page int) {
 // locations, menus, announcements): no row shows them, but a parked call
 // names its park location, and a snapshot lists them all.
 func (s *Sync) otherExtensions(ctx context.Context) {
+	defer s.othersOnce.Do(func() { close(s.othersDone) })
 	types := slices.DeleteFunc(slices.Clone(rc.ExtensionTypes), func(t string) bool { return t == TypeUser })
 	for attempt := 0; attempt < 3; attempt++ {
 		err := s.c.ListExtensions(ctx, types, func(page []rc.Extension) error {

@@ -178,6 +178,11 @@ func (l *loader) finished(screen bool) bool {
 	if !l.listed() {
 		return false // the queues' members and availability are still to come
 	}
+	select {
+	case <-l.s.othersDone:
+	default:
+		return false // the directory's other extensions are still to come
+	}
 	return l.heavy == nil || l.heavyDone
 }
 
@@ -190,10 +195,15 @@ func (l *loader) sleep(ctx context.Context, d time.Duration) bool {
 	if l.heavy != nil && !l.heavyDone {
 		heavy = l.heavy
 	}
-	dir := l.s.dirDone
+	dir, others := l.s.dirDone, l.s.othersDone
 	select {
 	case <-dir:
 		dir = nil // in already: waiting on it would not wait
+	default:
+	}
+	select {
+	case <-others:
+		others = nil
 	default:
 	}
 	select {
@@ -201,6 +211,7 @@ func (l *loader) sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	case <-t.C:
 	case <-dir:
+	case <-others:
 	case <-l.m.load.wake:
 	case err := <-heavy:
 		l.heavyDone, l.heavyErr = true, err

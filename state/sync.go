@@ -91,6 +91,10 @@ type Sync struct {
 	// queuesListed is closed once the call queues are listed and the
 	// subscription follows them: their members may be read.
 	queuesListed chan struct{}
+	// othersDone is closed once the extensions that are not people have
+	// been read (or given up on).
+	othersDone chan struct{}
+	othersOnce sync.Once
 	// chosenRead: the user's favourites and monitored lines have been read.
 	chosenRead atomic.Bool
 }
@@ -111,7 +115,7 @@ func NewSync(c *rc.Client, m *Mirror, opts SyncOptions) *Sync {
 	}
 	return &Sync{c: c, m: m, opts: opts, log: opts.Logger, ready: make(chan struct{}), writerReady: make(chan struct{}),
 		refilter: make(chan struct{}, 1), failed: make(chan struct{}), dirDone: make(chan struct{}), started: make(chan struct{}),
-		callsGo: make(chan struct{}), queuesListed: make(chan struct{})}
+		callsGo: make(chan struct{}), queuesListed: make(chan struct{}), othersDone: make(chan struct{})}
 }
 
 // Err is why the mirror is not, or may not be, complete and live: a
