@@ -131,6 +131,14 @@ func benchBootstrap(b *testing.B, c bootCase) {
 	<-s.started
 	reqs := emu.requests(b)
 	before := byGroup(reqs, s.startedAt)
+	if os.Getenv("BENCH_LIST_REQUESTS") != "" { // which requests stand in front of live
+
+		for _, r := range reqs {
+			if r.Time.Before(s.startedAt) {
+				b.Logf("before live: %s %s %s %s", r.Method, r.Path, r.Group, r.Via)
+			}
+		}
+	}
 	b.ReportMetric(screenAt.Seconds(), "s-screen")
 	b.ReportMetric(liveAt.Seconds(), "s-live")
 	b.ReportMetric(float64(before.total), "req-before-live")
