@@ -50,6 +50,7 @@ func (m *Mirror) BootstrapCalls(records []rc.CallLogRecord, at time.Time) []stri
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls.Bootstrap(records, at)
+	m.callsCache.built = false // the backlogs are Known from now: build them again now
 	for _, e := range m.store.entries {
 		if len(e.Calls) == 0 {
 			continue

@@ -38,6 +38,10 @@ type Calls struct {
 	queues      map[ID]string // call queue id -> name
 	byName      map[string]ID // queue name -> id, for uiCallInfo
 	accountWide bool
+	// listed: the calls in progress have been read (Bootstrap); until then
+	// a queue's backlog holds only the callers seen arrive, and is not
+	// Known.
+	listed bool
 
 	sessions map[string]*callSession
 	ended    map[string]*endedSession
@@ -839,7 +843,7 @@ func (c *Calls) backlog(q ID, top int) (Backlog, bool) {
 	if !ok {
 		return Backlog{}, false
 	}
-	b := Backlog{Queue: q, Name: name, CountingSince: c.countingSince, LowerBound: c.lowerBound, Known: c.accountWide}
+	b := Backlog{Queue: q, Name: name, CountingSince: c.countingSince, LowerBound: c.lowerBound, Known: c.accountWide && c.listed}
 	if qc := c.counts[q]; qc != nil {
 		b.Answered, b.Abandoned = qc.answered, qc.abandoned
 	}

@@ -45,6 +45,7 @@ func (c *Calls) Bootstrap(records []rc.CallLogRecord, at time.Time) (need []stri
 		}
 		c.forget(s, at)
 	}
+	c.listed = true
 	c.version++
 	return c.Need()
 }

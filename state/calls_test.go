@@ -31,7 +31,26 @@ func newTracker() *Calls {
 	c := NewCalls()
 	c.SetQueues(map[ID]string{queueQ: "Support", "5002": "Billing"})
 	c.SetAccountWide(true)
+	c.listed = true // the calls in progress were read: none
 	return c
+}
+
+// TestBacklogsAreNotKnownUntilTheCallsInProgressAreRead: an admin sees
+// every call from the subscription on, but callers who were waiting before
+// it are only in the list of calls in progress (a Heavy read that may wait
+// a minute for RingCentral's rate): until it is read a backlog is not
+// Known, never a count of only the callers seen arrive.
+func TestBacklogsAreNotKnownUntilTheCallsInProgressAreRead(t *testing.T) {
+	c := NewCalls()
+	c.SetQueues(map[ID]string{queueQ: "Support"})
+	c.SetAccountWide(true)
+	if b := c.Backlogs(); len(b) != 1 || b[0].Known {
+		t.Fatalf("before the calls in progress are read: %+v, want not known", b)
+	}
+	c.Bootstrap(nil, at(0))
+	if b := c.Backlogs(); len(b) != 1 || !b[0].Known || b[0].WaitingNow != 0 {
+		t.Fatalf("after: %+v, want known, no one waiting", b)
+	}
 }
 
 // callScript writes one session's events in order, numbering them.

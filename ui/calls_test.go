@@ -186,6 +186,9 @@ func TestQueueBacklogOnTheBoardInHeadersAndInMyQueues(t *testing.T) {
 	h.wantNoScreen("Queues ")
 	f.m.SetCallsAccountWide(true, "")
 	h.changed()
+	h.wantNoScreen("Queues ") // not before the calls in progress are read
+	f.m.BootstrapCalls(nil, f.clock.Now())
+	h.changed()
 	h.wantScreen("Queues no one waiting")
 	// A caller has waited 70 s: past the wait alarm.
 	f.m.ApplyTelephony(queueEvent("s1", "p-q", 1, "q1", "Proceeding", "", epoch.Add(-70*time.Second)), epoch)
