@@ -32,6 +32,7 @@ var (
 	e2eNode   = flag.String("e2e.node", "node", "e2e benchmarks: the node binary for the JS half (skipped when missing)")
 	e2eCSV    = flag.String("e2e.samples", "", "e2e benchmarks: write every sample as CSV to `file`.n<users>")
 	e2eLiveBy = flag.Duration("e2e.liveby", 10*time.Minute, "e2e benchmarks: how long the HUD may take to say live")
+	e2eSteady = flag.Duration("e2e.steady", 70*time.Second, "e2e benchmarks: measure no sooner than this after the HUD's start (what loads behind live, an admin's calls in progress among it, waits up to a Heavy window)")
 )
 
 const (
@@ -58,6 +59,8 @@ type e2eRig struct {
 	hud  *hudProc
 	peer *jsPeer // nil when the JS half is skipped
 	put  func(msg string) error
+	// hudStarted is when the HUD was started.
+	hudStarted time.Time
 }
 
 // e2eSide is one client's figures.
@@ -99,7 +102,8 @@ func runE2E(b *testing.B, bin string, users int) {
 	rig, setup := startRig(b, bin, users)
 	b.Logf("seed %d (-e2e.seed repeats the tokens and spacing); %s", seed, setup)
 
-	time.Sleep(*e2eWarm) // pacing: let the load settle, not synchronisation
+	warm := max(*e2eWarm, time.Until(rig.hudStarted.Add(*e2eSteady)))
+	time.Sleep(warm) // pacing: the steady state, not synchronisation
 
 	var ours, theirs e2eSide
 	samples, load := rig.measureLoad(b, gen, &ours, &theirs)
@@ -175,6 +179,7 @@ func startRig(b *testing.B, bin string, users int) (*e2eRig, string) {
 	}
 
 	started = time.Now()
+	r.hudStarted = started
 	r.hud = startHUD(b, bin, r.emu.creds.env(), hudCols, hudRows)
 	repaints, err := waitLive(r.hud, *e2eLiveBy)
 	if err != nil {
