@@ -32,7 +32,7 @@ var (
 	e2eNode   = flag.String("e2e.node", "node", "e2e benchmarks: the node binary for the JS half (skipped when missing)")
 	e2eCSV    = flag.String("e2e.samples", "", "e2e benchmarks: write every sample as CSV to `file`.n<users>")
 	e2eLiveBy = flag.Duration("e2e.liveby", 10*time.Minute, "e2e benchmarks: how long the HUD may take to say live")
-	e2eSteady = flag.Duration("e2e.steady", 70*time.Second, "e2e benchmarks: measure no sooner than this after the HUD's start (what loads behind live, an admin's calls in progress among it, waits up to a Heavy window)")
+	e2eSteady = flag.Duration("e2e.steady", 130*time.Second, "e2e benchmarks: measure no sooner than this after the HUD's start (what loads behind live, an admin's calls in progress among it, waits for Heavy windows)")
 )
 
 const (
