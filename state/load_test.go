@@ -158,13 +158,8 @@ var slowLight = limitsWith(map[emulator.Group]emulator.RateLimit{
 // the new screen's rows, ahead of the rest of the directory.
 func TestLoadAgentScreenFirstThenWhereTheUserLooks(t *testing.T) {
 	t.Parallel()
-	e := startEmu(t, emulator.Config{Users: 900, Queues: 4, RateLimits: slowLight})
-	var v *View
-	r := startSyncWith(t, e, syncConfig{agent: 0, noWait: true, setup: func(_ *Sync, m *Mirror) {
-		v = m.NewView(ViewOptions{Height: 12})
-	}})
+	e, r, v := startAgentWithScreen(t, 4)
 	defer v.Close()
-	waitStarted(t, r, 5*time.Second)
 	f := v.Apply(0)
 	screen := screenIDs(f)
 	if len(screen) != 12 {
@@ -262,13 +257,8 @@ func TestLoadQueueMembersWhenLookedAt(t *testing.T) {
 }
 
 func testQueueMembersWhenLookedAt(t *testing.T, look Op) {
-	e := startEmu(t, emulator.Config{Users: 900, Queues: 5, RateLimits: slowLight})
-	var v *View
-	r := startSyncWith(t, e, syncConfig{agent: 0, noWait: true, setup: func(_ *Sync, m *Mirror) {
-		v = m.NewView(ViewOptions{Height: 12})
-	}})
+	e, r, v := startAgentWithScreen(t, 5)
 	defer v.Close()
-	waitStarted(t, r, 5*time.Second)
 	me, _ := r.m.Me()
 	mine := map[string]bool{}
 	for _, q := range r.m.Queues() {
@@ -407,4 +397,18 @@ func TestLoadListOpensAtItsTop(t *testing.T) {
 	if got := f.Window[f.Sel-f.First].Entry.ID; got != "2" {
 		t.Fatalf("after a move the selection is %s, want Bob Baker (2)", got)
 	}
+}
+
+// startAgentWithScreen signs in an agent of a 900-person account with
+// queues queues and a slow Light budget, with a 12-row screen open before
+// the first load, and waits until the first load has the screen's rows.
+func startAgentWithScreen(t *testing.T, queues int) (*emulator.Emulator, *running, *View) {
+	t.Helper()
+	e := startEmu(t, emulator.Config{Users: 900, Queues: queues, RateLimits: slowLight})
+	var v *View
+	r := startSyncWith(t, e, syncConfig{agent: 0, noWait: true, setup: func(_ *Sync, m *Mirror) {
+		v = m.NewView(ViewOptions{Height: 12})
+	}})
+	waitStarted(t, r, 5*time.Second)
+	return e, r, v
 }
