@@ -254,10 +254,13 @@ func (s *Server) run(v *viewer, pty ssh.Pty, winch <-chan ssh.Window, hasPty boo
 	// wish v2's bubbletea.MakeOptions for an emulated PTY, with our output
 	// (counted, watched for a client that reads nothing) and input filter.
 	// The HUD draws on its own screen: only what changed, as it changes,
-	// at most FPS times a second, and nothing while nothing does. The
-	// session has no tty of ours, so line feeds are taken to come out as
-	// CRLF, as Bubble Tea's renderer assumes for it too.
-	screen := ui.NewScreen(v.out, env, profile, true, time.Second/time.Duration(s.o.FPS))
+	// and nothing while nothing does. Frames reach the model at most FPS
+	// times a second (pump), so the screen draws each at once: a second
+	// pace of its own, out of step with the pump's, would add up to a
+	// frame more of delay. The session has no tty of ours, so line feeds
+	// are taken to come out as CRLF, as Bubble Tea's renderer assumes for
+	// it too.
+	screen := ui.NewScreen(v.out, env, profile, true, 0)
 	defer screen.Close()
 	p := ui.Program(model, screen,
 		tea.WithInput(sess),
