@@ -95,6 +95,14 @@ func loadingText(ps []state.Progress, now time.Time) string {
 	return b.String()
 }
 
+// headerShorter are the header's status words said shorter, step by step,
+// for a narrow terminal: the loading words lose their explanation first,
+// then their spaces, before anything is cut.
+var headerShorter = []*strings.Replacer{
+	strings.NewReplacer(" at RingCentral's rate", ""),
+	strings.NewReplacer(" of ", "/", "about ", "~", ": ", " ", " left", ""),
+}
+
 // thousands writes n with a comma every three digits (10,000).
 func thousands(n int) string {
 	if n < 0 {
@@ -167,6 +175,12 @@ func (m *Model) titleLine(w int) string {
 		right += " · " + q
 	}
 	right += " "
+	for _, shorter := range headerShorter {
+		if textWidth(right) <= w*2/3 {
+			break
+		}
+		right = shorter.Replace(right)
+	}
 	if textWidth(right) > w*2/3 {
 		right = fit(right, w*2/3)
 	}

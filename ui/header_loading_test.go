@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/rchud/rchud/state"
 )
 
@@ -38,6 +40,30 @@ func TestHeaderSaysWhatIsStillLoading(t *testing.T) {
 	} {
 		if got := connText(c.h, true, now); got != c.want {
 			t.Errorf("%+v:\n got %q\nwant %q", c.h, got, c.want)
+		}
+	}
+}
+
+// TestHeaderLoadingWordsFitANarrowTerminal: at 80 columns the header still
+// says how far the load is and how long it has left, shorter, not cut.
+func TestHeaderLoadingWordsFitANarrowTerminal(t *testing.T) {
+	f := newFixture(t, testPeople, false)
+	f.m.SetPresenceDue(f.clock.Now().Add(8 * time.Minute))
+	for _, c := range []struct {
+		w    int
+		want string
+	}{
+		{120, "live · presence: 139 of 10,000 · about 8 min left at RingCentral's rate "},
+		{80, "live · presence: 139 of 10,000 · about 8 min left "},
+		{60, "live · presence 139/10,000 · ~8 min "},
+	} {
+		h := newHUDWith(t, f, Options{}, c.w, 24)
+		h.m.frame.Health.Conn, h.m.frame.Health.ScreenLoaded = state.ConnLive, true
+		h.m.frame.Health.Loading = []state.Progress{{What: "presence", Done: 139, Total: 10000, Until: f.clock.Now().Add(8 * time.Minute)}}
+		h.m.frame.Health.LastEvent = f.clock.Now()
+		line := h.m.titleLine(c.w)
+		if !strings.HasSuffix(ansi.Strip(line), c.want) {
+			t.Errorf("%d columns: %q, want it to say %q whole", c.w, line, c.want)
 		}
 	}
 }
