@@ -40,21 +40,27 @@ const quietAfter = time.Minute
 
 // connText tells the connection state, never more hopeful than it is.
 func connText(h state.Health, signedIn bool, now time.Time) string {
+	return connTextAt(h, signedIn, now, 0)
+}
+
+// connTextAt is connText with the loading words said shorter for a
+// narrow terminal (short 1 or 2; loadingText).
+func connTextAt(h state.Health, signedIn bool, now time.Time, short int) string {
 	clock := func(t time.Time) string { return clockAt(t, now) }
 	var s string
 	switch {
 	case h.Conn == state.ConnConnecting && !signedIn:
 		s = "signing in…"
 	case h.Conn == state.ConnConnecting:
-		s = "connecting…" + loadingText(h.Loading, now)
+		s = "connecting…" + loadingText(h.Loading, now, short)
 	case !h.Loaded && !h.ScreenLoaded && (h.Conn == state.ConnLive || h.Conn == state.ConnResyncing):
 		s = "loading presence…"
 	case h.Conn == state.ConnLive:
-		s = "live" + loadingText(h.Loading, now)
+		s = "live" + loadingText(h.Loading, now, short)
 	case h.Conn == state.ConnRecovering:
 		s = "recovering… (link lost " + clock(h.Down) + ")"
 	case h.Conn == state.ConnResyncing:
-		s = "resyncing: " + h.Resync + loadingText(h.Loading, now)
+		s = "resyncing: " + h.Resync + loadingText(h.Loading, now, short)
 	case h.Conn == state.ConnOffline:
 		s = "offline since " + clock(h.Down)
 	case h.Conn == state.ConnClosed:
@@ -75,32 +81,41 @@ func connText(h state.Health, signedIn bool, now time.Time) string {
 
 // loadingText tells what is still loading and how long RingCentral's rate
 // makes it take (" · presence: 2,310 of 10,000 · about 5 min left at
-// RingCentral's rate"); "" when nothing is.
-func loadingText(ps []state.Progress, now time.Time) string {
+// RingCentral's rate"); "" when nothing is. Shorter for a narrow terminal:
+// short 1 leaves out the reason (" · presence: 2,310 of 10,000 · about 5
+// min left"), short 2 the words (" · presence 2,310/10,000 · ~5 min").
+func loadingText(ps []state.Progress, now time.Time, short int) string {
 	var b strings.Builder
 	var until time.Time
 	for _, p := range ps {
-		b.WriteString(" · " + p.What + ": " + thousands(p.Done) + " of " + thousands(p.Total))
+		if short >= 2 {
+			b.WriteString(" · " + p.What + " " + thousands(p.Done) + "/" + thousands(p.Total))
+		} else {
+			b.WriteString(" · " + p.What + ": " + thousands(p.Done) + " of " + thousands(p.Total))
+		}
 		if p.Until.After(until) {
 			until = p.Until
 		}
 	}
+	var n int
+	unit := ""
 	switch d := until.Sub(now); {
 	case len(ps) == 0, until.IsZero(), d < 5*time.Second:
+		return b.String()
 	case d < 90*time.Second:
-		fmt.Fprintf(&b, " · about %d s left at RingCentral's rate", int((d+9*time.Second)/(10*time.Second))*10)
+		n, unit = int((d+9*time.Second)/(10*time.Second))*10, "s"
 	default:
-		fmt.Fprintf(&b, " · about %d min left at RingCentral's rate", int((d+30*time.Second)/time.Minute))
+		n, unit = int((d+30*time.Second)/time.Minute), "min"
+	}
+	switch short {
+	case 0:
+		fmt.Fprintf(&b, " · about %d %s left at RingCentral's rate", n, unit)
+	case 1:
+		fmt.Fprintf(&b, " · about %d %s left", n, unit)
+	default:
+		fmt.Fprintf(&b, " · ~%d %s", n, unit)
 	}
 	return b.String()
-}
-
-// headerShorter are the header's status words said shorter, step by step,
-// for a narrow terminal: the loading words lose their explanation first,
-// then their spaces, before anything is cut.
-var headerShorter = []*strings.Replacer{
-	strings.NewReplacer(" at RingCentral's rate", ""),
-	strings.NewReplacer(" of ", "/", "about ", "~", ": ", " ", " left", ""),
 }
 
 // thousands writes n with a comma every three digits (10,000).
@@ -171,15 +186,14 @@ func (m *Model) titleLine(w int) string {
 	}
 	now := m.c.Now()
 	right := connText(f.Health, me.ID != "", now)
+	quiet := ""
 	if q := quietText(f.Health, now); q != "" {
-		right += " · " + q
+		quiet = " · " + q
 	}
+	right += quiet
 	right += " "
-	for _, shorter := range headerShorter {
-		if textWidth(right) <= w*2/3 {
-			break
-		}
-		right = shorter.Replace(right)
+	for short := 1; short <= 2 && textWidth(right) > w*2/3 && len(f.Health.Loading) > 0; short++ {
+		right = connTextAt(f.Health, me.ID != "", now, short) + quiet + " "
 	}
 	if textWidth(right) > w*2/3 {
 		right = fit(right, w*2/3)
