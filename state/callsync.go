@@ -93,13 +93,23 @@ func (s *Sync) runCalls(ctx context.Context, me ID, admin bool) {
 	if admin {
 		ext = ""
 	}
-	at := s.m.now()
-	if err := s.c.ActiveCalls(ctx, ext, func(page []rc.CallLogRecord) error {
-		records = append(records, page...)
-		return nil
-	}); err != nil {
-		s.log.Info("active calls not read; calls already live show as events come", "err", err)
-		return
+	var at time.Time
+	for attempt := 0; ; attempt++ {
+		at = s.m.now()
+		records = nil
+		err := s.c.ActiveCalls(ctx, ext, func(page []rc.CallLogRecord) error {
+			records = append(records, page...)
+			return nil
+		})
+		if err == nil {
+			break
+		}
+		// Until the list is read the queues' backlogs are not known (the
+		// board waits for it): try again, unless it cannot succeed.
+		s.log.Info("active calls not read; calls already live show as events come", "err", err, "attempt", attempt+1)
+		if ctx.Err() != nil || isPermanent(err) || !sleepCtx(ctx, min(time.Second<<min(attempt, 6), time.Minute)) {
+			return
+		}
 	}
 	need := s.m.BootstrapCalls(records, at)
 	records = nil // thousands of records: not kept alive through the slow reads below

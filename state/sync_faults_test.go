@@ -258,3 +258,42 @@ func TestSyncDeletesItsSubscriptionWithTheMediumBudgetSpent(t *testing.T) {
 	}
 	t.Logf("stopped in %v with the subscription deleted", time.Since(start).Round(time.Millisecond))
 }
+
+// TestSyncRetriesTheCallsInProgress: the first read of an admin's calls in
+// progress fails (503). The queues' backlogs stay not known, never a
+// count of only the callers seen arrive, and the read is tried again
+// until it succeeds, so the board does appear.
+func TestSyncRetriesTheCallsInProgress(t *testing.T) {
+	t.Parallel()
+	e := startEmu(t, emulator.Config{Users: 20, Queues: 2})
+	// Two 503s: the client's own retry (one here) does not get past them.
+	e.SetFaults(emulator.Faults{Rules: []emulator.FaultRule{{Method: "GET", PathPrefix: "/restapi/v1.0/account/~/active-calls", Status: 503, Count: 2}}})
+	r := startSyncWith(t, e, syncConfig{agent: -1, client: rc.Options{Retries: 1}})
+	known := func() bool {
+		_, backlogs, _ := r.m.CallsNow()
+		return len(backlogs) > 0 && backlogs[0].Known
+	}
+	waitUntil(t, 5*time.Second, "the calls in progress asked", func() bool { return len(activeCallsReads(e)) > 0 })
+	if first := activeCallsReads(e)[0]; first != 503 {
+		t.Fatalf("the first read of the calls in progress answered %d, want the fault's 503", first)
+	}
+	if len(activeCallsReads(e)) == 1 && known() {
+		t.Fatalf("backlogs known though the calls in progress were never read")
+	}
+	waitUntil(t, 15*time.Second, "the backlogs known after a retry", known)
+	if n := activeCallsReads(e); len(n) < 3 || n[len(n)-1] != 200 {
+		t.Fatalf("calls in progress read %v", n)
+	}
+}
+
+// activeCallsReads lists the statuses of the account's calls-in-progress
+// reads, in order.
+func activeCallsReads(e *emulator.Emulator) []int {
+	var out []int
+	for _, r := range e.Requests() {
+		if r.Method == "GET" && strings.HasSuffix(r.Path, "/account/~/active-calls") {
+			out = append(out, r.Status)
+		}
+	}
+	return out
+}
