@@ -47,9 +47,29 @@ func (m *Mirror) ApplyTelephony(ev rc.TelephonySession, at time.Time) {
 // read at at, settles what the presence already known says of them, and
 // returns the sessions still to read (AddCallSession).
 func (m *Mirror) BootstrapCalls(records []rc.CallLogRecord, at time.Time) []string {
+	listed := map[string]bool{}
+	m.BootstrapCallsPage(records, at, listed)
+	return m.FinishBootstrapCalls(at, listed)
+}
+
+// BootstrapCallsPage takes one page of the active-calls records read at
+// at; listed gathers the sessions the pages list, for
+// FinishBootstrapCalls. Until that the queues' backlogs stay not known.
+func (m *Mirror) BootstrapCallsPage(records []rc.CallLogRecord, at time.Time, listed map[string]bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.calls.Bootstrap(records, at)
+	m.calls.BootstrapPage(records, at, listed)
+	m.callsChanged()
+}
+
+// FinishBootstrapCalls ends the list of active calls read at at, whose
+// pages listed the sessions in listed: the calls it did not list have
+// ended. It settles what the presence already known says of them and
+// returns the sessions still to read (AddCallSession).
+func (m *Mirror) FinishBootstrapCalls(at time.Time, listed map[string]bool) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls.FinishBootstrap(at, listed)
 	m.callsCache.built = false // the backlogs are Known from now: build them again now
 	for _, e := range m.store.entries {
 		if len(e.Calls) == 0 {

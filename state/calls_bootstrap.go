@@ -21,9 +21,18 @@ import (
 // SettleFromPresence has settled what presence can (Need lists what is
 // left). Until then those parties show as connected, with Known false.
 func (c *Calls) Bootstrap(records []rc.CallLogRecord, at time.Time) (need []string) {
+	listed := map[string]bool{}
+	c.BootstrapPage(records, at, listed)
+	return c.FinishBootstrap(at, listed)
+}
+
+// BootstrapPage takes one page of the list of calls in progress read at
+// at, noting the sessions it lists in listed: a long list goes page by
+// page, so its records need not all be held at once. FinishBootstrap ends
+// it.
+func (c *Calls) BootstrapPage(records []rc.CallLogRecord, at time.Time, listed map[string]bool) {
 	c.observe(at)
 	c.prune(at)
-	listed := map[string]bool{}
 	for i := range records {
 		r := &records[i]
 		if r.TelephonySessionID == "" || r.Result != "" && r.Result != rc.ResultInProgress {
@@ -33,6 +42,13 @@ func (c *Calls) Bootstrap(records []rc.CallLogRecord, at time.Time) (need []stri
 			listed[r.TelephonySessionID] = true
 		}
 	}
+	c.version++
+}
+
+// FinishBootstrap ends a list of the calls in progress read at at, whose
+// pages listed the sessions in listed: the others have ended, unless an
+// event has touched them since. It returns the sessions to read (Need).
+func (c *Calls) FinishBootstrap(at time.Time, listed map[string]bool) (need []string) {
 	for id, s := range c.sessions {
 		if listed[id] {
 			continue

@@ -88,17 +88,18 @@ func (s *Sync) runCalls(ctx context.Context, me ID, admin bool) {
 	} else {
 		s.m.SetCallsAccountWide(false, "waiting callers are seen by admins only")
 	}
-	var records []rc.CallLogRecord
 	ext := rc.ID(me)
 	if admin {
 		ext = ""
 	}
 	var at time.Time
+	var listed map[string]bool
 	for attempt := 0; ; attempt++ {
-		at = s.m.now()
-		records = nil
+		// Page by page: a busy account lists thousands of calls, and
+		// their records need not all be held at once.
+		at, listed = s.m.now(), map[string]bool{}
 		err := s.c.ActiveCalls(ctx, ext, func(page []rc.CallLogRecord) error {
-			records = append(records, page...)
+			s.m.BootstrapCallsPage(page, at, listed)
 			return nil
 		})
 		if err == nil {
@@ -111,8 +112,7 @@ func (s *Sync) runCalls(ctx context.Context, me ID, admin bool) {
 			return
 		}
 	}
-	need := s.m.BootstrapCalls(records, at)
-	records = nil // thousands of records: not kept alive through the slow reads below
+	need := s.m.FinishBootstrapCalls(at, listed)
 	if len(need) > maxSessionReads {
 		s.log.Info("too many calls to read at once; the rest settle from events", "sessions", len(need))
 		need = need[:maxSessionReads]
