@@ -49,14 +49,17 @@ func (m *Model) savePeople() tea.Cmd {
 }
 
 // toggle adds id to a set kept as a sorted list, or takes it away; it
-// reports whether id is in it now.
+// reports whether id is in it now. The list is a new one: the old may
+// still be on its way to the view (a command runs on its own goroutine).
 func toggle(ids *[]state.ID, id state.ID) bool {
-	if i := slices.Index(*ids, id); i >= 0 {
-		*ids = slices.Delete(*ids, i, i+1)
+	next := slices.Clone(*ids)
+	defer func() { *ids = next }()
+	if i := slices.Index(next, id); i >= 0 {
+		next = slices.Delete(next, i, i+1)
 		return false
 	}
-	*ids = append(*ids, id)
-	slices.Sort(*ids)
+	next = append(next, id)
+	slices.Sort(next)
 	return true
 }
 
@@ -66,7 +69,6 @@ func (m *Model) togglePin() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	m.query.Pinned = slices.Clone(m.query.Pinned)
 	if toggle(&m.query.Pinned, l.Entry.ID) {
 		m.setFlash("★ "+l.Entry.Name+" pinned to the top", false)
 	} else {
