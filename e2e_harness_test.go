@@ -94,8 +94,12 @@ func TestE2EWatchFindsTokenSplitAcrossReads(t *testing.T) {
 		t.Fatal("a token read before it was expected was matched")
 	default:
 	}
-	if s := h.screenText(); !strings.Contains(s, "e2e-"+tok) {
-		t.Fatalf("screen text %q lacks the token", s)
+	// The screen takes the bytes after the watch has seen them: wait for it.
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(h.screenText(), "e2e-"+tok); {
+		if time.Now().After(deadline) {
+			t.Fatalf("screen text %q lacks the token", h.screenText())
+		}
+		time.Sleep(time.Millisecond) // polling a condition with a deadline
 	}
 }
 
