@@ -3,6 +3,7 @@ package serve
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,6 +43,16 @@ func TestAFrozenClientDelaysNoOtherViewer(t *testing.T) {
 	cg := h.connect(good, clientOpts{})
 	cg.waitFor("shown · sort", 10*time.Second)
 	cf := h.connect(frozen, clientOpts{w: 300, h: 200, freeze: true})
+	// Resize only once the hub has the session: charm.land/ssh v0.4.3
+	// writes the PTY's size on a window change without a lock, racing the
+	// handler's one read of it as the session starts (the size itself
+	// then comes on the window channel, so a real client loses nothing).
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(h.audit.String(), "key="+frozen.fingerprint()+" ext="); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the frozen client's session never started")
+		}
+		time.Sleep(5 * time.Millisecond) // polling a condition with a deadline
+	}
 	// Every resize redraws the whole screen: a few fill the network's
 	// buffers, and the hub's next write blocks.
 	start := time.Now()
