@@ -321,7 +321,7 @@ func (s *Server) run(v *viewer, pty ssh.Pty, winch <-chan ssh.Window, hasPty boo
 	}()
 	go func() {
 		defer wg.Done()
-		rv.pump(ctx, p.Send, time.Second/time.Duration(s.o.FPS))
+		rv.pump(ctx, p.Send, s.pace)
 	}()
 	_, err := p.Run()
 	cancel()
@@ -381,7 +381,7 @@ func (r roleView) Latest() *state.Frame { return r.adjust(r.View.Latest()) }
 // each time, at most one per every (the session's frame rate; the mirror
 // publishes up to 125 a second, and each one the HUD takes costs a
 // View, for every viewer).
-func (r roleView) pump(ctx context.Context, send func(tea.Msg), every time.Duration) {
+func (r roleView) pump(ctx context.Context, send func(tea.Msg), pace func() time.Duration) {
 	t := time.NewTimer(0)
 	defer t.Stop()
 	var last time.Time
@@ -392,7 +392,7 @@ func (r roleView) pump(ctx context.Context, send func(tea.Msg), every time.Durat
 			return
 		case f = <-r.View.Frames():
 		}
-		if wait := every - time.Since(last); wait > 0 {
+		if wait := pace() - time.Since(last); wait > 0 {
 			t.Reset(wait)
 			select {
 			case <-ctx.Done():
@@ -407,6 +407,19 @@ func (r roleView) pump(ctx context.Context, send func(tea.Msg), every time.Durat
 		last = time.Now()
 		send(ui.FrameMsg{Frame: r.adjust(f)})
 	}
+}
+
+// paceEach is the hub's time per viewer for one round of frames: with more
+// viewers than the pace of FPS leaves time for, each viewer's frames come
+// further apart rather than queueing behind the others' (200 viewers, 10k
+// people, 1,000 events/s on 2 cores: p99 to the worst viewer 153 ms at 30
+// frames a second, 110 ms at 15).
+const paceEach = 250 * time.Microsecond
+
+// pace is the least time between two frames to one viewer now: 1/FPS, or
+// longer with many viewers.
+func (s *Server) pace() time.Duration {
+	return max(time.Second/time.Duration(s.o.FPS), time.Duration(s.Sessions())*paceEach)
 }
 
 // resolver finds an extension by its number.
