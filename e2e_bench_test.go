@@ -148,6 +148,27 @@ func runE2E(b *testing.B, bin string, users int) {
 	if ours.misses > 0 || theirs.misses > 0 {
 		b.Errorf("tokens never seen: rchud %d, JS %d (of %d)", ours.misses, theirs.misses, *e2ePuts)
 	}
+	// Issue 9's goals under this load; the run fails when one is missed.
+	// (Its idle goal is for a screen on which nothing moves: the calls on
+	// screen here still count their seconds, so it is not checked here.)
+	var missed []string
+	if p99 := ours.lat.pct(0.99); p99 > 30 {
+		missed = append(missed, fmt.Sprintf("p99 %.1f ms > 30", p99))
+	}
+	if users == 10000 {
+		if p50 := ours.lat.pct(0.50); p50 > 12 {
+			missed = append(missed, fmt.Sprintf("p50 %.1f ms > 12", p50))
+		}
+		if ours.cpu > 20 {
+			missed = append(missed, fmt.Sprintf("CPU %.1f%% > 20%%", ours.cpu))
+		}
+		if mb := float64(ours.rss) / (1 << 20); mb > 48 {
+			missed = append(missed, fmt.Sprintf("RSS %.1f MB > 48", mb))
+		}
+	}
+	if len(missed) > 0 {
+		b.Errorf("goals missed: %s", strings.Join(missed, "; "))
+	}
 }
 
 // startRig starts the emulator, the HUD (until it says live), the JS peer

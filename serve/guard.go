@@ -85,31 +85,41 @@ func onOff(accept bool) string {
 
 // do checks the role for a, logs the call, and makes the change.
 func (g *Guard) do(a Action, value string, c change, f func() error) error {
-	u := g.user.Load()
-	rec := Record{Key: u.Fingerprint, Ext: u.Extension, Role: u.Role, Action: string(a), Value: value}
-	var err error
-	switch {
-	case u.Role == "":
-		err = ErrKeyRemoved
-	case !Allows(u.Role, a):
-		err = fmt.Errorf("your role (%s) may not %s", u.Role, describe(a))
-	case g.ext == "":
-		err = errors.New("your extension is not known") // never act as the hub's own user
+	rec, err := g.admit(a, value, describe(a))
+	if err == nil {
+		err = f()
 	}
 	if err != nil {
-		rec.Result = "refused: " + err.Error()
-		g.audit.Log(rec)
-		return err
-	}
-	if err := f(); err != nil {
-		rec.Result = "refused: " + err.Error()
-		g.audit.Log(rec)
-		return err
+		return g.refused(rec, err)
 	}
 	rec.Result = "sent"
 	g.audit.Log(rec)
 	g.settle.watch(c, rec)
 	return nil
+}
+
+// admit checks that the viewer's role allows a (may says what a does, for
+// the refusal) and that they have an extension to act on; rec is the
+// audit record of the action, to complete.
+func (g *Guard) admit(a Action, value, may string) (Record, error) {
+	u := g.user.Load()
+	rec := Record{Key: u.Fingerprint, Ext: u.Extension, Role: u.Role, Action: string(a), Value: value}
+	switch {
+	case u.Role == "":
+		return rec, ErrKeyRemoved
+	case !Allows(u.Role, a):
+		return rec, fmt.Errorf("your role (%s) may not %s", u.Role, may)
+	case g.ext == "":
+		return rec, errors.New("your extension is not known") // never act as the hub's own user
+	}
+	return rec, nil
+}
+
+// refused logs rec as refused for err, and returns err.
+func (g *Guard) refused(rec Record, err error) error {
+	rec.Result = "refused: " + err.Error()
+	g.audit.Log(rec)
+	return err
 }
 
 // change is a write asked for, to recognise it among the mirror's writes.
@@ -234,16 +244,9 @@ func (g *Guard) Act(r state.CallRequest) error {
 	if r.Target != "" {
 		value += " to " + r.Target
 	}
-	u := g.user.Load()
-	rec := Record{Key: u.Fingerprint, Ext: u.Extension, Role: u.Role, Action: string(a), Value: value}
-	var err error
+	rec, err := g.admit(a, value, "act on calls")
 	switch {
-	case u.Role == "":
-		err = ErrKeyRemoved
-	case !Allows(u.Role, a):
-		err = fmt.Errorf("your role (%s) may not act on calls", u.Role)
-	case g.ext == "":
-		err = errors.New("your extension is not known")
+	case err != nil:
 	case g.calls == nil:
 		err = errors.New("call actions are not available")
 	case r.Kind != state.ActPickup && r.Call.Ext != g.ext:
@@ -257,9 +260,7 @@ func (g *Guard) Act(r state.CallRequest) error {
 		err = actor.Act(r)
 	}
 	if err != nil {
-		rec.Result = "refused: " + err.Error()
-		g.audit.Log(rec)
-		return err
+		return g.refused(rec, err)
 	}
 	rec.Result = "sent"
 	g.audit.Log(rec)

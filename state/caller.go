@@ -62,19 +62,7 @@ func (c *Caller) For(ext ID, device string) *Caller {
 
 // Close waits up to grace for the requests in flight, then cancels them.
 func (c *Caller) Close(grace time.Duration) {
-	done := make(chan struct{})
-	go func() {
-		c.d.wg.Wait()
-		close(done)
-	}()
-	t := time.NewTimer(grace)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-	}
-	c.d.cancel()
-	<-done
+	drain(&c.d.wg, grace, c.d.cancel)
 }
 
 // ErrNoCallControl is returned when call actions are not possible.

@@ -55,19 +55,7 @@ func (w *Writer) Close(grace time.Duration) {
 		close(w.stop)
 	}
 	w.mu.Unlock()
-	done := make(chan struct{})
-	go func() {
-		w.wg.Wait()
-		close(done)
-	}()
-	t := time.NewTimer(grace)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-	}
-	w.cancel()
-	<-done
+	drain(&w.wg, grace, w.cancel)
 }
 
 // ErrNotSignedIn is returned before the sync has signed in.
@@ -439,4 +427,22 @@ func (m *Mirror) restingDND(ext ID) DNDStatus {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.store.restingDND(ext)
+}
+
+// drain waits up to grace for the requests in wg, then cancels those
+// still in flight and waits for them to end.
+func drain(wg *sync.WaitGroup, grace time.Duration, cancel func()) {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	}
+	cancel()
+	<-done
 }

@@ -350,21 +350,13 @@ func (m *Model) callStrip(w, h int) []string {
 	return lines
 }
 
-// callStateWord names a call's state in a receptionist's words.
+// callStateWord names a call's state in a receptionist's words (state's
+// rule), "–" when the call does not say.
 func callStateWord(c *state.Call) string {
-	switch {
-	case c.Dialling():
-		return "Dialling"
-	case c.Status == "Ringing":
-		return "Ringing"
-	case c.Status == "CallConnected":
-		return "On call"
-	case c.Status == "OnHold":
-		return "On hold"
-	case c.Status == "ParkedCall":
-		return "Parked"
+	if w := c.State(); w != "" {
+		return w
 	}
-	return TelephonyLabel(c.Status)
+	return "–"
 }
 
 // actionText tells where an action is: on its way, done, or failed and why.
