@@ -67,6 +67,9 @@ type Options struct {
 	// runs many HUDs (rchud serve) gives one that ends with the session,
 	// so no timer outlives its program.
 	Tick func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
+	// Shared, when set, is where HUDs on the same mirror find the rows
+	// another has drawn (rchud serve); nil draws alone.
+	Shared *Shared
 }
 
 type mode int
@@ -161,7 +164,12 @@ type Model struct {
 	layout layout
 	listH  int // the list's lines on screen, as last told to the view
 	// rowCache holds the rows drawn last, to draw again only what changed.
-	rowCache map[rowKey]string
+	rowCache []drawnRow
+	// colHead is the column header drawn last.
+	colHead struct {
+		key  colHeadKey
+		line string
+	}
 	// footerFor is what the footer line was drawn for (the width and its
 	// keys); footerLine the line. The keys change with a mode, not a frame.
 	footerFor, footerLine string
@@ -201,7 +209,7 @@ func New(o Options) *Model {
 	}
 	m := &Model{
 		c: Common{
-			Styles:   NewStyles(o.Profile, true),
+			Styles:   stylesFor(o.Profile, true),
 			Keys:     NewKeyMap(o.ReadOnly),
 			ReadOnly: o.ReadOnly,
 			Now:      o.Now,
@@ -266,11 +274,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmds = append(cmds, m.resize())
 	case tea.ColorProfileMsg:
 		if msg.Profile != m.c.Styles.Profile {
-			m.c.Styles = NewStyles(msg.Profile, m.c.Styles.Dark)
+			m.c.Styles = stylesFor(msg.Profile, m.c.Styles.Dark)
 		}
 	case tea.BackgroundColorMsg:
 		if dark := msg.IsDark(); dark != m.c.Styles.Dark {
-			m.c.Styles = NewStyles(m.c.Styles.Profile, dark)
+			m.c.Styles = stylesFor(m.c.Styles.Profile, dark)
 		}
 	case FrameMsg:
 		if msg.Frame != nil && msg.Frame.Seq > m.frame.Seq {

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,6 +37,8 @@ type Screen struct {
 	stop     chan struct{}
 	finished chan struct{}
 	min      time.Duration
+
+	shared *Shared // lines parsed by other screens too, or nil
 
 	// OnSuspend and OnResume, when set, give the terminal's modes back
 	// before a suspend (ctrl+z) and take them again after (raw input).
@@ -220,13 +223,38 @@ func (s *Screen) draw(lines []string) {
 		if line == s.last[y] {
 			continue
 		}
-		row := uv.Rect(0, y, s.w, 1)
-		s.buf.ClearArea(row)
-		uv.NewStyledString(line).Draw(s.buf, row)
+		s.drawLine(y, line)
 		s.last[y] = line
 	}
 	s.scr.Render(s.buf.RenderBuffer)
 	_ = s.scr.Flush()
+}
+
+// drawLine puts one line's cells in the buffer: parsed from its text, or
+// copied from what another screen of the same width parsed (Shared).
+func (s *Screen) drawLine(y int, line string) {
+	k := cellsKey{text: line, width: s.w}
+	if s.shared != nil && len(s.buf.Lines[y]) == s.w {
+		if cells, ok := s.shared.cells.get(k); ok {
+			copy(s.buf.Lines[y], cells)
+			s.buf.TouchLine(0, y, s.w) // as ClearArea does: the renderer diffs the line
+			return
+		}
+	}
+	row := uv.Rect(0, y, s.w, 1)
+	s.buf.ClearArea(row)
+	uv.NewStyledString(line).Draw(s.buf, row)
+	if s.shared != nil && len(s.buf.Lines[y]) == s.w {
+		s.shared.cells.put(k, slices.Clone(s.buf.Lines[y]))
+	}
+}
+
+// Share makes the screen look up and keep the lines it parses in sh, with
+// other screens (rchud serve); call it before the first frame.
+func (s *Screen) Share(sh *Shared) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shared = sh
 }
 
 // Program runs m on a Screen: Bubble Tea reads the keys and runs Update,

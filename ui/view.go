@@ -126,15 +126,21 @@ func (m *Model) renderGrid(w, h int) []string {
 		lay = newLayout(w, f.Query.By == state.GroupQueue)
 	}
 	lines := make([]string, 0, h)
-	lines = append(lines, renderColumnHeader(st, lay, f.Query.Sort, f.Query.Desc))
+	hk := colHeadKey{lay.width, lay.inQueue, f.Query.Sort, f.Query.Desc, st}
+	if m.colHead.key != hk || m.colHead.line == "" {
+		m.colHead.key, m.colHead.line = hk, renderColumnHeader(st, lay, f.Query.Sort, f.Query.Desc)
+	}
+	lines = append(lines, m.colHead.line)
 	now := m.c.Now()
 	var b strings.Builder
 	// A row is drawn again only when it changed: its entry (immutable, so
 	// a pointer says it), its marks, the layout, or the second on a
 	// running clock it shows. Under load most rows on screen are the same
 	// from one frame to the next.
-	rows := make(map[rowKey]string, len(m.rowCache))
+	prev := m.rowCache
+	rows := make([]drawnRow, 0, len(prev))
 	defer func() { m.rowCache = rows }()
+	shared := m.opts.Shared // other viewers' rows (rchud serve), or nil
 	top := f.Top
 	if f.Sticky != nil {
 		// The group of the rows on screen stays on the first line.
@@ -160,17 +166,23 @@ func (m *Model) renderGrid(w, h int) []string {
 		}
 		mk := rowMarks{pinned: slices.Contains(f.Query.Pinned, l.Entry.ID), watched: slices.Contains(m.watched, l.Entry.ID),
 			alarm: alarmLevel(l.Entry, now, m.opts.RingAlarm, m.opts.HoldAlarm)}
-		k := rowKey{entry: l.Entry, flags: flags, me: l.Me, inQueue: cellKey(l), lay: lay.width, styles: st, marks: mk}
+		k := rowKey{entry: l.Entry, flags: flags, me: l.Me, inQueue: cellKey(l), lay: lay.width, queueCol: lay.inQueue, styles: st, marks: mk}
 		if ticks(l.Entry) {
 			k.second = now.Unix()
 		}
-		row, ok := m.rowCache[k]
+		row, ok := findRow(prev, len(rows), k)
+		if !ok && shared != nil {
+			row, ok = shared.rows.get(k)
+		}
 		if !ok {
 			b.Reset()
 			renderRow(&b, st, lay, &l, flags, mk, now)
 			row = b.String()
+			if shared != nil {
+				shared.rows.put(k, row)
+			}
 		}
-		rows[k] = row
+		rows = append(rows, drawnRow{k, row})
 		lines = append(lines, row)
 	}
 	if f.Lines == 0 && len(lines) < h {
@@ -192,6 +204,36 @@ func (m *Model) emptyText() string {
 	return "No one to show"
 }
 
+// colHeadKey is what the column header depends on.
+type colHeadKey struct {
+	width   int
+	inQueue bool
+	sort    state.Column
+	desc    bool
+	styles  *Styles
+}
+
+// drawnRow is a row on screen and what it was drawn from.
+type drawnRow struct {
+	key rowKey
+	row string
+}
+
+// findRow finds the row drawn last frame for k: at the same place on
+// screen (most rows stay put), or anywhere (a row moved as the order
+// changed); the screen holds few enough rows to look through.
+func findRow(prev []drawnRow, at int, k rowKey) (string, bool) {
+	if at < len(prev) && prev[at].key == k {
+		return prev[at].row, true
+	}
+	for i := range prev {
+		if prev[i].key == k {
+			return prev[i].row, true
+		}
+	}
+	return "", false
+}
+
 // rowKey is everything a drawn row depends on.
 type rowKey struct {
 	entry   *state.Entry
@@ -199,9 +241,11 @@ type rowKey struct {
 	me      bool
 	inQueue queueCellKey
 	lay     int
-	styles  *Styles
-	marks   rowMarks
-	second  int64 // the clock, for rows that show a running time
+	// queueCol: the layout has the IN QUEUE column (grouped by queue).
+	queueCol bool
+	styles   *Styles
+	marks    rowMarks
+	second   int64 // the clock, for rows that show a running time
 }
 
 // queueCellKey is a row's IN QUEUE cell as drawn.
