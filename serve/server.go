@@ -22,6 +22,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"github.com/rchud/rchud/state"
+	"github.com/rchud/rchud/ui"
 )
 
 // Account is the hub's signed-in account (a *state.Sync).
@@ -126,6 +127,7 @@ type Server struct {
 	srv    *ssh.Server
 	ln     net.Listener
 	names  *resolver
+	shared *ui.Shared // the rows and lines one viewer drew, for the others
 
 	users     atomic.Pointer[Users]
 	usersMu   sync.Mutex // one reload at a time
@@ -154,7 +156,7 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{o: o, log: o.Log, audit: NewAudit(o.Audit, o.Now), sessions: map[*viewer]struct{}{},
+	s := &Server{o: o, log: o.Log, shared: ui.NewShared(), audit: NewAudit(o.Audit, o.Now), sessions: map[*viewer]struct{}{},
 		perKey: map[string]int{}, served: make(chan struct{}), names: newResolver(o.Mirror)}
 	s.settle = newSettler(o.Mirror, s.audit, 100*time.Millisecond, o.SettleWithin)
 	s.users.Store(users)

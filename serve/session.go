@@ -210,7 +210,7 @@ func (s *Server) run(v *viewer, pty ssh.Pty, winch <-chan ssh.Window, hasPty boo
 
 	ctx, cancel := context.WithCancel(sess.Context())
 	defer cancel()
-	view := s.o.Mirror.NewView(state.ViewOptions{Query: state.Query{Sort: state.ColName}, Me: id})
+	view := s.o.Mirror.NewView(state.ViewOptions{Query: state.Query{Sort: state.ColName}, Me: id, Pull: true})
 	defer view.Close()
 	v.mu.Lock()
 	v.view = view
@@ -250,6 +250,7 @@ func (s *Server) run(v *viewer, pty ssh.Pty, winch <-chan ssh.Window, hasPty boo
 		HoldAlarm: s.o.HoldAlarm,
 		Tick:      tickUntil(ctx),
 		Caller:    callActor,
+		Shared:    s.shared,
 	})
 	// wish v2's bubbletea.MakeOptions for an emulated PTY, with our output
 	// (counted, watched for a client that reads nothing) and input filter.
@@ -261,6 +262,7 @@ func (s *Server) run(v *viewer, pty ssh.Pty, winch <-chan ssh.Window, hasPty boo
 	// are taken to come out as CRLF, as Bubble Tea's renderer assumes for
 	// it too.
 	screen := ui.NewScreen(v.out, env, profile, true, 0)
+	screen.Share(s.shared)
 	defer screen.Close()
 	p := ui.Program(model, screen,
 		tea.WithInput(sess),
@@ -378,19 +380,19 @@ func (r roleView) Apply(seq uint64, ops ...state.Op) *state.Frame {
 func (r roleView) Latest() *state.Frame { return r.adjust(r.View.Latest()) }
 
 // pump is ui.Pump with the role applied and a pace: the newest frame
-// each time, at most one per every (the session's frame rate; the mirror
-// publishes up to 125 a second, and each one the HUD takes costs a
-// View, for every viewer).
+// each time, at most one per pace (the session's frame rate, longer with
+// many viewers), built when it is taken (a pulled view: the mirror
+// publishes up to 125 times a second, and building a frame for every
+// publish, for every viewer, cost more than the viewers drew).
 func (r roleView) pump(ctx context.Context, send func(tea.Msg), pace func() time.Duration) {
 	t := time.NewTimer(0)
 	defer t.Stop()
 	var last time.Time
 	for {
-		var f *state.Frame
 		select {
 		case <-ctx.Done():
 			return
-		case f = <-r.View.Frames():
+		case <-r.View.Ready():
 		}
 		if wait := pace() - time.Since(last); wait > 0 {
 			t.Reset(wait)
@@ -399,10 +401,10 @@ func (r roleView) pump(ctx context.Context, send func(tea.Msg), pace func() time
 				return
 			case <-t.C:
 			}
-			select {
-			case f = <-r.View.Frames(): // a newer one came meanwhile
-			default:
-			}
+		}
+		f := r.View.Pull()
+		if f == nil {
+			continue // nothing on screen changed
 		}
 		last = time.Now()
 		send(ui.FrameMsg{Frame: r.adjust(f)})

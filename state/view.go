@@ -45,6 +45,14 @@ type View struct {
 	last   *Frame
 	out    chan *Frame
 	closed bool
+
+	// A pulled view (ViewOptions.Pull) builds its frame when its viewer
+	// asks (Pull), not at every publish: due says something may have
+	// changed since, ready tells the viewer so.
+	pull   bool
+	due    bool
+	ready  chan struct{}
+	pulled uint64 // the last frame Pull handed out
 }
 
 // ViewOptions configure a new view.
@@ -53,6 +61,11 @@ type ViewOptions struct {
 	Height int
 	// Me is whose view it is ("": the signed-in user).
 	Me ID
+	// Pull: the viewer takes frames at its own pace with Ready and Pull
+	// instead of Frames. The mirror publishes up to 125 times a second;
+	// a hub's viewer draws far fewer (rchud serve paces each one), and a
+	// frame built for every publish was most of the hub's work in state.
+	Pull bool
 }
 
 // NewView makes a view of the mirror; Close it when done.
@@ -60,7 +73,8 @@ func (m *Mirror) NewView(o ViewOptions) *View {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.publishLocked() // the new view starts from the mirror as it is now
-	v := &View{m: m, me: o.Me, height: max(1, o.Height), sel: -1, held: map[uint64][]Op{}, out: make(chan *Frame, 1)}
+	v := &View{m: m, me: o.Me, height: max(1, o.Height), sel: -1, held: map[uint64][]Op{}, out: make(chan *Frame, 1),
+		pull: o.Pull, ready: make(chan struct{}, 1)}
 	v.ix = m.acquireIndex(o.Query)
 	m.views[v] = struct{}{}
 	v.relocate()
@@ -94,6 +108,29 @@ func (v *View) Close() {
 // a frame not yet taken is replaced by a newer one, never queued behind
 // it.
 func (v *View) Frames() <-chan *Frame { return v.out }
+
+// Ready is signalled when a pulled view may have a new frame to Pull.
+func (v *View) Ready() <-chan struct{} { return v.ready }
+
+// Pull builds a pulled view's frame from the mirror as it is now when
+// anything was published since the last, and returns the newest frame
+// when Pull has not handed it out yet (else nil: nothing new to show).
+func (v *View) Pull() *Frame {
+	v.m.mu.Lock()
+	defer v.m.mu.Unlock()
+	if v.closed {
+		return nil
+	}
+	if v.due {
+		v.due = false
+		v.buildLocked(false)
+	}
+	if v.last == nil || v.last.Seq <= v.pulled {
+		return nil
+	}
+	v.pulled = v.last.Seq
+	return v.last
+}
 
 // Latest returns the newest frame.
 func (v *View) Latest() *Frame {
@@ -517,21 +554,44 @@ func (v *View) watch() {
 
 // publishLocked builds the view's frame and publishes it when it differs
 // from the last one (always when force).
+// A pulled view builds it only when forced (the viewer's own change, whose
+// frame Apply returns); else it is due, for the viewer to Pull. Either
+// way its viewer is told.
 func (v *View) publishLocked(force bool) {
 	v.watch()
+	if v.pull {
+		if force {
+			v.buildLocked(true)
+		} else {
+			v.due = true
+		}
+		select {
+		case v.ready <- struct{}{}:
+		default:
+		}
+		return
+	}
+	if v.buildLocked(force) {
+		select {
+		case <-v.out:
+		default:
+		}
+		v.out <- v.last
+	}
+}
+
+// buildLocked builds the view's frame and makes it the last one when it
+// differs from it (always when force), and reports whether it did.
+func (v *View) buildLocked(force bool) bool {
 	f := v.build()
 	if !force && v.last != nil && f.same(v.last) &&
 		(f.Health.LastEvent.Equal(v.last.Health.LastEvent) || f.At.Sub(v.last.At) < lastEventEvery) {
-		return
+		return false
 	}
 	v.seq++
 	f.Seq, f.Ops = v.seq, v.applied
 	v.last = f
-	select {
-	case <-v.out:
-	default:
-	}
-	v.out <- f
+	return true
 }
 
 // build makes the view's frame from the mirror as it is (lock held).

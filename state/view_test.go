@@ -150,7 +150,9 @@ func (w *world) randomQuery() Query {
 }
 
 func (w *world) openView() {
-	v := w.m.NewView(ViewOptions{Query: w.randomQuery(), Height: 1 + w.r.IntN(30)})
+	// Some views are pulled, as a hub's are: checked as their viewer
+	// would see them, pulled at the check.
+	v := w.m.NewView(ViewOptions{Query: w.randomQuery(), Height: 1 + w.r.IntN(30), Pull: w.r.IntN(2) == 0})
 	w.views = append(w.views, &viewUnderTest{v: v})
 	w.check()
 }
@@ -283,6 +285,9 @@ func (w *world) viewOp() {
 
 func (w *world) check() {
 	for _, vt := range w.views {
+		if vt.v.pull {
+			vt.v.Pull()
+		}
 		w.checkView(vt.v)
 	}
 }
@@ -504,6 +509,75 @@ func TestFramesOnlyWhenTheScreenChanges(t *testing.T) {
 	m.Publish()
 	if f := drain(); f == nil || !f.Window[0].Stale {
 		t.Fatalf("past the grace the rows must turn stale without any event")
+	}
+}
+
+// TestPulledViewBuildsWhenPulled: a pulled view (a hub's viewer) builds
+// no frame as the mirror publishes, is told something may have changed,
+// and when pulled shows what a pushed view of the same query shows.
+func TestPulledViewBuildsWhenPulled(t *testing.T) {
+	m, c := testMirror(t, 40)
+	var recs []rc.Presence
+	for i := 1; i <= 40; i++ {
+		recs = append(recs, *ev(t, fmt.Sprintf(`{"extension":{"id":%d},"userStatus":"Available","telephonyStatus":"NoCall"}`, i)))
+	}
+	m.StartResync("first load")
+	m.ApplySnapshot(recs, true)
+	m.FinishResync(true)
+	m.SetLink(rc.Link{State: rc.LinkLive})
+	q := Query{Sort: ColNumber}
+	pushed := m.NewView(ViewOptions{Query: q, Height: 5})
+	defer pushed.Close()
+	pulled := m.NewView(ViewOptions{Query: q, Height: 5, Pull: true})
+	defer pulled.Close()
+	if f := pulled.Pull(); f == nil {
+		t.Fatal("a new pulled view has its first frame to hand out")
+	}
+	ready := func() bool {
+		select {
+		case <-pulled.Ready():
+			return true
+		default:
+			return false
+		}
+	}
+	ready()
+	built := pulled.seq
+	for i := range 5 {
+		m.ApplyEvent(ev(t, fmt.Sprintf(`{"extensionId":"2","sequence":%d,"message":"lunch %d"}`, i+1, i)), c.Now(), true)
+		m.Publish()
+	}
+	if pulled.seq != built {
+		t.Fatalf("the pulled view built %d frames as the mirror published", pulled.seq-built)
+	}
+	if !ready() {
+		t.Fatal("the pulled view's viewer was not told")
+	}
+	f := pulled.Pull()
+	if f == nil {
+		t.Fatal("nothing to pull after changes on screen")
+	}
+	want := pushed.Latest()
+	if l, _ := f.Line(1); l.Entry != want.Window[1].Entry || l.Entry.Message != "lunch 4" {
+		t.Fatalf("pulled %+v, pushed %+v", l.Entry, want.Window[1].Entry)
+	}
+	if f := pulled.Pull(); f != nil {
+		t.Fatal("the same frame handed out twice")
+	}
+	// A change off screen: told, but nothing new to pull.
+	m.ApplyEvent(ev(t, `{"extensionId":"40","sequence":1,"message":"away"}`), c.Now(), true)
+	m.Publish()
+	if !ready() || pulled.Pull() != nil {
+		t.Fatal("an off-screen change: the viewer is told, and pulls nothing")
+	}
+	// A change the hub makes for the viewer (their phone) is built at
+	// once and handed out at the next pull.
+	pulled.SetDevice("Desk 7")
+	if !ready() {
+		t.Fatal("not told of the device")
+	}
+	if f := pulled.Pull(); f == nil || f.Desk.Device != "Desk 7" {
+		t.Fatalf("pulled %+v after the device was set", f)
 	}
 }
 
