@@ -156,24 +156,35 @@ func (s *scanner) str() string {
 		return ""
 	}
 	start := s.i + 1
-	for i := start; i < len(s.data); i++ {
-		switch c := s.data[i]; {
-		case c == '"':
-			s.i = i + 1
-			if i == start {
-				return "" // no reference into src for nothing
-			}
-			return s.src[start:i]
-		case c == '\\' || c >= utf8.RuneSelf:
-			return s.slowStr(start)
-		case c < 0x20:
-			s.fail()
-			return ""
-		}
+	i := start
+	for i < len(s.data) && !strStop[s.data[i]] {
+		i++
 	}
-	s.fail()
-	return ""
+	switch {
+	case i == len(s.data):
+		s.fail()
+		return ""
+	case s.data[i] == '"':
+		s.i = i + 1
+		if i == start {
+			return "" // no reference into src for nothing
+		}
+		return s.src[start:i]
+	case s.data[i] < 0x20:
+		s.fail()
+		return ""
+	}
+	return s.slowStr(start) // an escape or a non-ASCII byte
 }
+
+// strStop marks the bytes that end str's plain run: the quote, the
+// backslash, control bytes and non-ASCII.
+var strStop = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c == '"' || c == '\\' || c < 0x20 || c >= utf8.RuneSelf
+	}
+	return t
+}()
 
 // slowStr finishes a string with escapes or non-ASCII bytes that starts
 // at start (just past its quote).
@@ -423,7 +434,7 @@ func (s *scanner) unknown(key string, fields []string) {
 		}
 	}
 	for _, f := range fields {
-		if strings.EqualFold(f, key) {
+		if len(f) == len(key) && strings.EqualFold(f, key) { // ASCII: folding keeps the length
 			s.fail()
 			return
 		}
