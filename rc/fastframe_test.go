@@ -120,6 +120,25 @@ func realisticFrames() []string {
 			`{"id":"p-2","direction":"Inbound","to":{"phoneNumber":"+18445810019"},"from":{"phoneNumber":"+18775380038","name":"John Wang"},` +
 			`"status":{"code":"Gone","reason":"BlindTransfer","description":"moved","peerId":{"sessionId":"1","telephonySessionId":"s-2","partyId":"p-9"}},"park":{},"missedCall":true,"standAlone":true,"muted":true}],` +
 			`"origin":{"type":"RingOut"}}}]`,
+		// DOCS code-samples/events/account-telephony-sessions.json (see
+		// TestTelephonySessionNotificationFromTheDocsSample): numeric ids, a
+		// +0000 time, an unknown nested mobilePickupData
+		`[{"type":"ServerNotification","messageId":"u8","status":200,"wsc":{"token":"t","sequence":16}},` +
+			`{"uuid":"u8","event":"/restapi/v1.0/account/400144452008/extension/400144455008/telephony/sessions","timestamp":"2018-06-05T00:14:50.147+0000","subscriptionId":"s","ownerId":"400144455008",` +
+			`"body":{"sequence":5,"sessionId":"402936341008","telephonySessionId":"Y3MxNzE4NDE5MDM0MzQwMTgzODRAMTAuNjIuMjUuMTEx",
+		"serverId":"10.62.25.111.TAM","eventTime":"2018-06-05T00:14:50.147+0000","accountId":400144452008,
+		"parties":[{"extensionId":"400144455008","id":"cs171841903434018384-2","direction":"Inbound",
+		"to":{"phoneNumber":"102","name":"Tom Sawyer","extensionId":"400144455008"},
+		"from":{"phoneNumber":"103","name":"TheCat Jerry","extensionId":400144457008},
+		"status":{"code":"Proceeding","mobilePickupData":{"ccMailboxes":["400144455008"]}},"park":{},
+		"missedCall":false,"standAlone":false,"muted":false}],"origin":{"type":"Call"},"extensionId":"400144455008"}}]`,
+		// what json.Marshal escapes (the emulator's event path: & as
+		// \u0026), a quoted message, and sipData at the SIP detail level
+		`[{"type":"ServerNotification","messageId":"u9","status":200,"wsc":{"token":"t","sequence":17}},` +
+			`{"uuid":"u9","event":"/restapi/v1.0/account/1/extension/2/presence?detailedTelephonyState=true\u0026sipData=true","timestamp":"2026-03-02T14:07:31.482Z","subscriptionId":"s","ownerId":"2",` +
+			`"body":{"extensionId":"2","sequence":6,"message":"\"On a call\" \u2014 back at 3","activeCalls":[{"id":"c1","direction":"Inbound","queueCall":false,"from":"+18775380038",` +
+			`"startTime":"2026-03-02T14:01:12.322Z","telephonyStatus":"Ringing","sipData":{"callId":"s@10.13.22.81","toTag":"to-p","fromTag":"from-c1","remoteUri":"sip:+18775380038@sip.ringcentral.com","localUri":"sip:1016@sip.ringcentral.com"},` +
+			`"sessionId":"1","telephonySessionId":"s-1","partyId":"p-1","callInfo":{"primary":{"type":"QueueName","value":"Support"},"additional":{"type":"CallerIdName","value":"John"}}}],"totalActiveCalls":1}}]`,
 	}
 }
 
