@@ -72,3 +72,25 @@ func BenchmarkDecodeFrameOnlyTelephonySession(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeFrameReference is decodeFrame's encoding/json path alone
+// on the two frames above, which the hand-written path takes: the
+// before of DecodeNotificationFrame and DecodeFrameOnlyTelephonySession,
+// measured in the same run.
+func BenchmarkDecodeFrameReference(b *testing.B) {
+	for _, bc := range []struct{ name, frame string }{
+		{"presence", detailedPresenceFrame},
+		{"telephony", telephonySessionFrame},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			data := []byte(bc.frame)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if f, err := decodeFrameRef(data); err != nil || f.note == nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
