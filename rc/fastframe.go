@@ -202,7 +202,7 @@ func (d *frameDecoder) headers() map[string]string {
 		if !d.null() {
 			v = d.enum()
 		}
-		m[d.intern(k)] = v
+		m[intern(k)] = v
 	}
 	return m
 }
@@ -242,7 +242,7 @@ func (d *frameDecoder) intField() int {
 }
 
 // intern returns the interned copy of s when there is one.
-func (d *frameDecoder) intern(s string) string {
+func intern(s string) string {
 	if p := interned[s]; p != nil {
 		return *p
 	}
@@ -250,7 +250,7 @@ func (d *frameDecoder) intern(s string) string {
 }
 
 // enum reads a string field of enumerated values.
-func (d *frameDecoder) enum() string { return d.intern(d.str()) }
+func (d *frameDecoder) enum() string { return intern(d.str()) }
 
 // enumPtr reads a *string field: an interned value's shared address, or
 // slot's.
