@@ -39,3 +39,58 @@ func BenchmarkDecodeNotificationFrame(b *testing.B) {
 		}
 	}
 }
+
+// telephonySessionFrame is one telephony session event as the emulator
+// sends it (emulator/telephony_events.go sessionEvent, gateway_frames.go
+// notificationFrame): the one party that changed, an agent answering a
+// queue call.
+const telephonySessionFrame = `[{"type":"ServerNotification","messageId":"0c1e7f3a-9b2d-4c5e-8f60-718293a4b5c6","status":200,` +
+	`"headers":{"Content-Type":"application/json","RCRequestId":"5d0b6a4e-3c2f-41d8-9e7a-b0c1d2e3f405"},` +
+	`"wsc":{"token":"RTFhRG5nfExxxxxxxxxxxcHE3bXkyRURQVQ","sequence":48214}},` +
+	`{"uuid":"0c1e7f3a-9b2d-4c5e-8f60-718293a4b5c6","event":"/restapi/v1.0/account/809646016/extension/62264425016/telephony/sessions",` +
+	`"timestamp":"2026-03-02T14:07:31.482Z","subscriptionId":"1b2a2e6b-2245-4278-b47c-16259ca003a8","ownerId":"62264425001",` +
+	`"body":{"sequence":7,"sessionId":"17133704004","telephonySessionId":"s-a0d7e8b14c3f2e9d8c7b6a5f4e3d2c1b0","serverId":"10.13.22.81.TAM",` +
+	`"eventTime":"2026-03-02T14:07:31.479Z","accountId":"809646016","extensionId":"62264425016","parties":[` +
+	`{"accountId":"809646016","extensionId":"62264425016","id":"p-a0d7e8b14c3f2e9d8c7b6a5f4e3d2c1b0-4","direction":"Inbound",` +
+	`"to":{"phoneNumber":"+18445810019","name":"Support","extensionId":"62264425003"},` +
+	`"from":{"phoneNumber":"+18775380038","name":"John Wang"},` +
+	`"status":{"code":"Answered","rcc":false},"park":{},"missedCall":false,"standAlone":false,"muted":false,"queueCall":true,` +
+	`"uiCallInfo":{"primary":{"type":"QueueName","value":"Support"},"additional":{"type":"CallerIdName","value":"John Wang"}}}],` +
+	`"origin":{"type":"Call"}}}]`
+
+// BenchmarkDecodeFrameOnlyTelephonySession measures decodeFrame alone on
+// a telephony session event frame: bytes to the decoded frame, without
+// building the TelephonySession the tracker reads.
+func BenchmarkDecodeFrameOnlyTelephonySession(b *testing.B) {
+	data := []byte(telephonySessionFrame)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		f, err := decodeFrame(data)
+		if err != nil || f.note == nil || f.note.body == nil || len(f.note.body.Parties) != 1 {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeFrameReference is decodeFrame's encoding/json path alone
+// on the two frames above, which the hand-written path takes: the
+// before of DecodeNotificationFrame and DecodeFrameOnlyTelephonySession,
+// measured in the same run.
+func BenchmarkDecodeFrameReference(b *testing.B) {
+	for _, bc := range []struct{ name, frame string }{
+		{"presence", detailedPresenceFrame},
+		{"telephony", telephonySessionFrame},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			data := []byte(bc.frame)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if f, err := decodeFrameRef(data); err != nil || f.note == nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -50,7 +50,20 @@ var errBadFrame = errors.New("malformed gateway frame")
 // decodeFrame parses [header] or [header, body], reading each byte of a
 // notification once into its final type. It never panics and rejects
 // anything that is not such a JSON array, so one bad frame costs only itself.
+//
+// The hot frames go the hand-written way (fastframe.go), which returns
+// exactly what decodeFrameRef would or declines; the rest, and every
+// frame it declines, go the encoding/json way.
 func decodeFrame(data []byte) (frame, error) {
+	if f, ok := fastDecodeFrame(data); ok {
+		return f, nil
+	}
+	return decodeFrameRef(data)
+}
+
+// decodeFrameRef is decodeFrame with encoding/json: the reference the fast
+// path is tested against, and the decoder of what it declines.
+func decodeFrameRef(data []byte) (frame, error) {
 	head, body, ok := splitFrame(data)
 	if !ok {
 		return frame{}, errBadFrame

@@ -27,12 +27,16 @@ func FuzzDecodeFrame(f *testing.F) {
 	for _, s := range frameSeeds {
 		f.Add([]byte(s))
 	}
+	for _, s := range realisticFrames() {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fr, err := decodeFrame(data)
 		if err == nil && fr.header.Type == "" {
 			t.Fatalf("accepted a frame without a type")
 		}
 		checkFrameAgainstParts(t, data)
+		checkFastFrame(t, data) // the hand-written path: what encoding/json makes, or declined
 	})
 }
 
