@@ -212,7 +212,7 @@ func callLogPages(users []ID, n int) [][]byte {
 		default:
 			rec.Legs = append(rec.Legs, rc.CallLogLeg{PartyID: "p-3", LegType: "Accept", StartTime: tm(start + 10), Direction: "Inbound",
 				Action: "Phone Call", Result: rc.ResultInProgress, From: from,
-				To: rc.CallLogParty{ExtensionNumber: strconv.Itoa(2000 + r.IntN(8000)), ExtensionID: rc.ID(who), Name: "Agent " + string(who)},
+				To:        rc.CallLogParty{ExtensionNumber: strconv.Itoa(2000 + r.IntN(8000)), ExtensionID: rc.ID(who), Name: "Agent " + string(who)},
 				Extension: own(who), Transport: "PSTN"})
 		}
 		page = append(page, rec)
