@@ -3,6 +3,7 @@ package state
 import (
 	"cmp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rchud/rchud/rc"
@@ -64,8 +65,8 @@ type queueCounts struct{ answered, abandoned int }
 
 // callSession is one telephony session as the tracker knows it.
 type callSession struct {
-	id, legacy string
-	start      time.Time
+	id    string
+	start stamp
 	// serverStart: start is the session's creationTime or the call log's
 	// startTime, not the first event's time.
 	serverStart bool
@@ -86,12 +87,12 @@ type callParty struct {
 	queueName   string
 	parkID      string
 	parkData    string
-	joined      time.Time // when it joined the call (first seen live)
-	since       time.Time // when it entered code
+	joined      stamp // when it joined the call (first seen live)
+	since       stamp // when it entered code
 	seq         int64     // the last sequence applied to it
 	known       bool      // code came from an event or a read session, not guessed
 	counted     bool      // a queue party's ending has been counted
-	touched     time.Time // the local time it last changed
+	touched     stamp // the local time it last changed
 	inWait      ID        // the queue whose waiting set holds it
 	inExt       bool
 	inParked    bool
@@ -101,13 +102,12 @@ type callParty struct {
 	hist      []partyEvent
 	baseSeq   int64
 	baseCode  string
-	baseSince time.Time
+	baseSince stamp
 }
 
-// callEnd is one side of a party, sanitised.
+// callEnd is one side of a party, sanitised: what is shown of it.
 type callEnd struct {
 	name, number string
-	ext          ID
 }
 
 // endedSession remembers a forgotten session's parties' last sequences:
@@ -475,8 +475,8 @@ func (s *callSession) anyLive() bool {
 func (c *Calls) session(id string) *callSession {
 	s := c.sessions[id]
 	if s == nil {
-		s = &callSession{id: id}
-		c.sessions[id] = s
+		s = &callSession{id: strings.Clone(id)} // not a piece of the decoded event
+		c.sessions[s.id] = s
 	}
 	return s
 }
@@ -528,20 +528,9 @@ func (c *Calls) prune(at time.Time) {
 
 // --- ingest ----------------------------------------------------------------------
 
-func endOf(e rc.CallEnd) callEnd {
-	n := e.PhoneNumber
-	if n == "" {
-		n = e.ExtensionNumber
-	}
-	return callEnd{name: Sanitize(e.Name), number: Sanitize(n), ext: ID(e.ExtensionID)}
-}
-
-func logEndOf(e rc.CallLogParty) callEnd {
-	n := e.PhoneNumber
-	if n == "" {
-		n = e.ExtensionNumber
-	}
-	return callEnd{name: Sanitize(e.Name), number: Sanitize(n), ext: ID(e.ExtensionID)}
+// endOf is e as p keeps it.
+func (p *callParty) endOf(old callEnd, e *rc.CallEnd) callEnd {
+	return p.s.end(old, e.Name, e.PhoneNumber, e.ExtensionNumber)
 }
 
 // setCode moves p to code at t; true when it changed.
@@ -551,12 +540,12 @@ func (c *Calls) setCode(p *callParty, code, reason string, t time.Time) bool {
 	}
 	wasLive := p.live() || p.code == ""
 	if p.code != code {
-		p.since = t
+		p.since = stampOf(t)
 	}
 	if p.code == "" && code != rc.PartyDisconnected && code != rc.PartyGone {
-		p.joined = t
+		p.joined = stampOf(t)
 	}
-	p.code, p.reason = code, reason
+	p.code, p.reason = word(code), word(reason)
 	if code == rc.PartyAnswered && !c.isQueue(p.ext) && p.ext != "" {
 		p.wasAnswered = true
 	}
@@ -595,13 +584,14 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 	if rp.ID == "" {
 		return false
 	}
+	ts := stampOf(t)
 	s := c.sessions[ev.ID]
 	var p *callParty
 	moved := false
 	if s != nil {
 		p = s.party(rp.ID)
-		if !s.serverStart && t.Before(s.start) {
-			s.start, moved = t, true // a late event still says when the call was up
+		if !s.serverStart && ts < s.start {
+			s.start, moved = ts, true // a late event still says when the call was up
 		}
 	}
 	if p == nil {
@@ -617,39 +607,29 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 		if ev.Sequence > p.baseSeq && p.record(ev.Sequence, rp.Status.Code, t) && p.resince() {
 			moved = true
 		}
-		if p.live() && rp.Live() && !p.joined.IsZero() && t.Before(p.joined) {
-			p.joined, moved = t, true
+		if p.live() && rp.Live() && p.joined != 0 && ts < p.joined {
+			p.joined, moved = ts, true
 		}
 		return moved
 	}
 	if s == nil {
 		s = c.session(ev.ID)
 	}
-	if s.legacy == "" {
-		s.legacy = ev.SessionID
-	}
-	if !s.serverStart && (s.start.IsZero() || t.Before(s.start)) {
-		s.start = t
+	if !s.serverStart && (s.start == 0 || ts < s.start) {
+		s.start = ts
 	}
 	isNew := p == nil
 	if isNew {
-		p = &callParty{s: s, id: rp.ID}
+		p = &callParty{s: s, id: strings.Clone(rp.ID)}
 		s.parties = append(s.parties, p)
 	}
 	before := p.snapshot()
-	p.ext = ID(rp.Extension())
-	p.inbound = rp.Direction != "Outbound"
-	p.from, p.to = endOf(rp.From), endOf(rp.To)
-	p.missed = rp.MissedCall
+	c.fromParty(p, rp)
 	p.queueCall = rp.QueueCall
-	if qn := rp.QueueName(); qn != "" {
-		p.queueName = Sanitize(qn)
-	}
-	p.parkID, p.parkData = Sanitize(string(rp.Park.ID)), Sanitize(rp.Status.ParkData)
 	if ev.Sequence > 0 {
 		p.seq = ev.Sequence
 	}
-	p.known, p.touched = true, at
+	p.known, p.touched = true, stampOf(at)
 	c.setCode(p, rp.Status.Code, rp.Status.Reason, t)
 	if ev.Sequence > 0 {
 		p.record(ev.Sequence, rp.Status.Code, t)
@@ -662,23 +642,57 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 	return isNew || p.snapshot() != before
 }
 
+// fromParty sets what an event or a read session says of a party, but its
+// state and whether it came through a queue.
+func (c *Calls) fromParty(p *callParty, rp *rc.CallParty) {
+	p.ext = p.s.keepID(p.ext, ID(rp.Extension()))
+	p.inbound = rp.Direction != "Outbound"
+	p.from, p.to = p.endOf(p.from, &rp.From), p.endOf(p.to, &rp.To)
+	p.missed = rp.MissedCall
+	if qn := rp.QueueName(); qn != "" {
+		p.queueName = c.keepQueueName(p.queueName, qn)
+	}
+	p.parkID, p.parkData = keepText(p.parkID, string(rp.Park.ID)), keepText(p.parkData, rp.Status.ParkData)
+}
+
 // partyEvent is one event's word on a party, kept so that since when the
 // party is in its state does not depend on the order events arrive in.
 type partyEvent struct {
 	seq  int64
 	code string
-	t    time.Time
+	t    stamp
 }
 
 // record files an event in the party's history, by sequence; false when
-// that sequence is there already.
+// that sequence is there already (or is before the history kept, and
+// cannot change since when the party is in its state).
 func (p *callParty) record(seq int64, code string, t time.Time) bool {
 	i, found := slices.BinarySearchFunc(p.hist, seq, func(e partyEvent, s int64) int { return cmp.Compare(e.seq, s) })
 	if found {
 		return false
 	}
-	p.hist = slices.Insert(p.hist, i, partyEvent{seq, code, t})
+	p.hist = slices.Insert(p.hist, i, partyEvent{seq, word(code), stampOf(t)})
+	p.trim()
 	return true
+}
+
+// trim drops the history before the last event in another state than
+// the last run's: since when the party is in its state is the first time
+// of that run, and an event that comes late from before that other state
+// cannot join the run. It keeps a party's history to a few events however
+// long the call.
+func (p *callParty) trim() {
+	n := len(p.hist)
+	if n < 3 {
+		return
+	}
+	i := n - 1
+	for i > 0 && p.hist[i-1].code == p.hist[n-1].code {
+		i--
+	}
+	if i >= 2 {
+		p.hist = slices.Delete(p.hist, 0, i-1)
+	}
 }
 
 // resince sets since from the history: the time of the first event of the
@@ -694,10 +708,10 @@ func (p *callParty) resince() bool {
 		i--
 	}
 	since := p.hist[i].t
-	if i == 0 && p.baseCode == p.code && !p.baseSince.IsZero() && p.baseSince.Before(since) {
+	if i == 0 && p.baseCode == p.code && p.baseSince != 0 && p.baseSince < since {
 		since = p.baseSince
 	}
-	if since.Equal(p.since) {
+	if since == p.since {
 		return false
 	}
 	p.since = since
@@ -794,7 +808,7 @@ func (c *Calls) Of(ext ID) []PartyCall {
 		pc := PartyCall{
 			Session: p.s.id, Party: p.id, Ext: p.ext, State: stateOf(p), Inbound: p.inbound,
 			Remote: r.name, RemoteNumber: r.number, Queue: q, QueueName: qn,
-			Start: p.s.start, Since: p.since, Known: p.known,
+			Start: p.s.start.time(), Since: p.since.time(), Known: p.known,
 		}
 		if pc.State == CallParked {
 			pc.Orbit = orbitOf(p)
@@ -821,7 +835,7 @@ func (c *Calls) Parked() []ParkedCall {
 	for p := range c.parked {
 		r := p.remote()
 		pc := ParkedCall{Session: p.s.id, Party: p.id, Orbit: orbitOf(p), Caller: r.name, CallerNumber: r.number,
-			ParkedBy: p.ext, Since: p.since}
+			ParkedBy: p.ext, Since: p.since.time()}
 		if p.parkData == "" && p.parkID != "" {
 			pc.Location = ID(p.parkID)
 		}
@@ -850,7 +864,7 @@ func (c *Calls) backlog(q ID, top int) (Backlog, bool) {
 	waiting := c.waiting[q]
 	b.WaitingNow = len(waiting)
 	older := func(x, y *callParty) int {
-		return cmp.Or(x.joined.Compare(y.joined), cmp.Compare(x.s.id, y.s.id))
+		return cmp.Or(cmp.Compare(x.joined, y.joined), cmp.Compare(x.s.id, y.s.id))
 	}
 	// The longest waiting first: all of them sorted, or the top few kept
 	// in order as the set is scanned once (a jammed queue holds thousands).
@@ -875,7 +889,7 @@ func (c *Calls) backlog(q ID, top int) (Backlog, bool) {
 		}
 	}
 	for _, p := range ps {
-		w := Waiter{Session: p.s.id, Party: p.id, Caller: p.from.name, CallerNumber: p.from.number, Since: p.joined}
+		w := Waiter{Session: p.s.id, Party: p.id, Caller: p.from.name, CallerNumber: p.from.number, Since: p.joined.time()}
 		for _, o := range p.s.parties {
 			if o.live() && o.ringing() && o.inbound && o.ext != "" && !c.isQueue(o.ext) {
 				w.RingingExt = o.ext
