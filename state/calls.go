@@ -73,36 +73,66 @@ type callSession struct {
 	parties     []*callParty
 }
 
-// callParty is one party of a session.
+// callParty is one party of a session. There is one per leg of every
+// call in progress, so its fields are laid out without padding.
 type callParty struct {
-	s           *callSession
-	id          string
-	ext         ID
+	s         *callSession
+	id        string
+	ext       ID
+	code      string
+	reason    string
+	from, to  callEnd
+	queueName string
+	park      *partyPark // nil when it has neither
+	joined    stamp      // when it joined the call (first seen live)
+	since     stamp      // when it entered code
+	seq       int64      // the last sequence applied to it
+	touched   stamp      // the local time it last changed
+	inWait    ID         // the queue whose waiting set holds it
+	// hist holds the events since the base, by sequence: when hasBase,
+	// hist[0] is the base (what a read, presence or the call log said: its
+	// code since its time, up to its sequence), else there is none.
+	hist        []partyEvent
+	hasBase     bool
 	inbound     bool
-	code        string
-	reason      string
 	missed      bool
-	from, to    callEnd
 	queueCall   bool
-	queueName   string
-	parkID      string
-	parkData    string
-	joined      stamp // when it joined the call (first seen live)
-	since       stamp // when it entered code
-	seq         int64     // the last sequence applied to it
-	known       bool      // code came from an event or a read session, not guessed
-	counted     bool      // a queue party's ending has been counted
-	touched     stamp // the local time it last changed
-	inWait      ID        // the queue whose waiting set holds it
+	known       bool // code came from an event or a read session, not guessed
+	counted     bool // a queue party's ending has been counted
 	inExt       bool
 	inParked    bool
 	wasAnswered bool // a user's party that answered
-	// hist holds the events since the base (what a read, presence or the
-	// call log said: baseCode since baseSince, up to sequence baseSeq).
-	hist      []partyEvent
-	baseSeq   int64
-	baseCode  string
-	baseSince stamp
+}
+
+// partyPark is where a parked party is (rare, so out of line): the
+// Park's id and the status's parkData.
+type partyPark struct{ id, data string }
+
+func (p *callParty) parkID() string {
+	if p.park == nil {
+		return ""
+	}
+	return p.park.id
+}
+
+func (p *callParty) parkData() string {
+	if p.park == nil {
+		return ""
+	}
+	return p.park.data
+}
+
+// setPark keeps id and data, sanitised.
+func (p *callParty) setPark(id, data string) {
+	if id == "" && data == "" {
+		p.park = nil
+		return
+	}
+	k := keepText(p.parkID(), id)
+	d := keepText(p.parkData(), data)
+	if p.park == nil || p.park.id != k || p.park.data != d {
+		p.park = &partyPark{k, d}
+	}
 }
 
 // callEnd is one side of a party, sanitised: what is shown of it.
@@ -604,7 +634,7 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 		// Late: its state is stale, but it may tell since when the party
 		// is in its state (it left it and came back in between) and since
 		// when it was in the call.
-		if ev.Sequence > p.baseSeq && p.record(ev.Sequence, rp.Status.Code, t) && p.resince() {
+		if ev.Sequence > p.baseSeq() && p.record(ev.Sequence, rp.Status.Code, t) && p.resince() {
 			moved = true
 		}
 		if p.live() && rp.Live() && p.joined != 0 && ts < p.joined {
@@ -652,7 +682,7 @@ func (c *Calls) fromParty(p *callParty, rp *rc.CallParty) {
 	if qn := rp.QueueName(); qn != "" {
 		p.queueName = c.keepQueueName(p.queueName, qn)
 	}
-	p.parkID, p.parkData = keepText(p.parkID, string(rp.Park.ID)), keepText(p.parkData, rp.Status.ParkData)
+	p.setPark(string(rp.Park.ID), rp.Status.ParkData)
 }
 
 // partyEvent is one event's word on a party, kept so that since when the
@@ -692,24 +722,38 @@ func (p *callParty) trim() {
 	}
 	if i >= 2 {
 		p.hist = slices.Delete(p.hist, 0, i-1)
+		p.hasBase = false // not needed: the event before the run stays
 	}
+}
+
+// baseSeq is the sequence up to which the base says (0: no base).
+func (p *callParty) baseSeq() int64 {
+	if !p.hasBase {
+		return 0
+	}
+	return p.hist[0].seq
 }
 
 // resince sets since from the history: the time of the first event of the
 // last run in the party's current state (or of what a read or the call
 // log said, when the run goes back that far). True when it changed.
 func (p *callParty) resince() bool {
-	n := len(p.hist)
-	if n == 0 || p.hist[n-1].code != p.code {
+	n, first := len(p.hist), 0
+	if p.hasBase {
+		first = 1
+	}
+	if n == first || p.hist[n-1].code != p.code {
 		return false
 	}
 	i := n - 1
-	for i > 0 && p.hist[i-1].code == p.code {
+	for i > first && p.hist[i-1].code == p.code {
 		i--
 	}
 	since := p.hist[i].t
-	if i == 0 && p.baseCode == p.code && p.baseSince != 0 && p.baseSince < since {
-		since = p.baseSince
+	if i == 1 && p.hasBase {
+		if b := p.hist[0]; b.code == p.code && b.t != 0 && b.t < since {
+			since = b.t
+		}
 	}
 	if since == p.since {
 		return false
@@ -721,8 +765,8 @@ func (p *callParty) resince() bool {
 // rebase makes the party's present state the base later events build on:
 // what a read, presence or the call log said.
 func (p *callParty) rebase() {
-	p.hist = p.hist[:0]
-	p.baseSeq, p.baseCode, p.baseSince = p.seq, p.code, p.since
+	p.hist = append(p.hist[:0], partyEvent{p.seq, p.code, p.since})
+	p.hasBase = true
 }
 
 // partySnapshot is what a party shows, to tell a change from a repeat.
@@ -738,7 +782,7 @@ type partySnapshot struct {
 
 func (p *callParty) snapshot() partySnapshot {
 	return partySnapshot{ext: p.ext, inbound: p.inbound, missed: p.missed, qc: p.queueCall, known: p.known,
-		from: p.from, to: p.to, queueName: p.queueName, park: p.parkID, data: p.parkData,
+		from: p.from, to: p.to, queueName: p.queueName, park: p.parkID(), data: p.parkData(),
 		code: p.code, reason: p.reason, seq: p.seq}
 }
 
@@ -787,10 +831,10 @@ func (c *Calls) queueOf(p *callParty) (ID, string) {
 }
 
 func orbitOf(p *callParty) string {
-	if p.parkData != "" {
-		return p.parkData
+	if d := p.parkData(); d != "" {
+		return d
 	}
-	return p.parkID
+	return p.parkID()
 }
 
 // Of lists a person's live calls: ringing first, then dialling,
@@ -836,8 +880,8 @@ func (c *Calls) Parked() []ParkedCall {
 		r := p.remote()
 		pc := ParkedCall{Session: p.s.id, Party: p.id, Orbit: orbitOf(p), Caller: r.name, CallerNumber: r.number,
 			ParkedBy: p.ext, Since: p.since.time()}
-		if p.parkData == "" && p.parkID != "" {
-			pc.Location = ID(p.parkID)
+		if p.parkData() == "" && p.parkID() != "" {
+			pc.Location = ID(p.parkID())
 		}
 		out = append(out, pc)
 	}

@@ -235,9 +235,9 @@ func (c *Calls) fromLeg(p *callParty, l *rc.CallLogLeg, r *rc.CallLogRecord, via
 	case l.LegType == "CallPark" || l.LegType == "ParkLocation" || l.Action == "Call Park" || l.Action == "Park Location":
 		code, p.known = rc.PartyParked, true
 		if l.To.ExtensionID != "" {
-			p.parkID, p.parkData = keepText(p.parkID, string(l.To.ExtensionID)), ""
+			p.setPark(string(l.To.ExtensionID), "")
 		} else {
-			p.parkID, p.parkData = "", keepText(p.parkData, l.To.PhoneNumber)
+			p.setPark("", l.To.PhoneNumber)
 		}
 		p.to = callEnd{}
 	}
