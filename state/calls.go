@@ -59,6 +59,11 @@ type Calls struct {
 	counts        map[ID]*queueCounts
 
 	version uint64
+
+	// words and wordNums number the status codes and reasons the tracker
+	// does not know (wordOf).
+	words    []string
+	wordNums map[string]word
 }
 
 type queueCounts struct{ answered, abandoned int }
@@ -79,8 +84,6 @@ type callParty struct {
 	s         *callSession
 	id        string
 	ext       ID
-	code      string
-	reason    string
 	from, to  callEnd
 	queueName string
 	park      *partyPark // nil when it has neither
@@ -93,6 +96,8 @@ type callParty struct {
 	// hist[0] is the base (what a read, presence or the call log said: its
 	// code since its time, up to its sequence), else there is none.
 	hist        []partyEvent
+	code        word
+	reason      word
 	hasBase     bool
 	inbound     bool
 	missed      bool
@@ -390,11 +395,11 @@ func (c *Calls) count(p *callParty, t time.Time) {
 	}
 	answered := false
 	switch p.reason {
-	case rc.ReasonAgentAnswered:
+	case wAgentAnswered:
 		answered = true
-	case rc.ReasonCallRedirected, rc.ReasonBlindTransfer, "AttendedTransfer", "RccTransfer", "CallerInputRedirect", "DtmfTransfer":
+	case wCallRedirected, wBlindTransfer, wAttendedTransfer, wRccTransfer, wCallerInputRedirect, wDtmfTransfer:
 		return // sent elsewhere: neither
-	case "":
+	case wNone:
 		// No reason given: an agent of this call who answered says answered.
 		for _, o := range p.s.parties {
 			if o != p && o.wasAnswered {
@@ -416,9 +421,9 @@ func (c *Calls) count(p *callParty, t time.Time) {
 
 // --- indexes -------------------------------------------------------------------
 
-func (p *callParty) live() bool { return p.code != rc.PartyDisconnected && p.code != rc.PartyGone }
+func (p *callParty) live() bool { return p.code != wDisconnected && p.code != wGone }
 
-func (p *callParty) ringing() bool { return p.code == rc.PartySetup || p.code == rc.PartyProceeding }
+func (p *callParty) ringing() bool { return p.code == wSetup || p.code == wProceeding }
 
 func (c *Calls) isQueue(id ID) bool {
 	_, ok := c.queues[id]
@@ -467,7 +472,7 @@ func (c *Calls) index(p *callParty) {
 		}
 		p.inWait = wantWait
 	}
-	wantParked := live && p.code == rc.PartyParked
+	wantParked := live && p.code == wParked
 	if wantParked != p.inParked {
 		if wantParked {
 			c.parked[p] = struct{}{}
@@ -481,7 +486,7 @@ func (c *Calls) index(p *callParty) {
 // unindex takes p out of every set.
 func (c *Calls) unindex(p *callParty) {
 	code := p.code
-	p.code = rc.PartyGone
+	p.code = wGone
 	c.index(p)
 	p.code = code
 }
@@ -564,19 +569,19 @@ func (p *callParty) endOf(old callEnd, e *rc.CallEnd) callEnd {
 }
 
 // setCode moves p to code at t; true when it changed.
-func (c *Calls) setCode(p *callParty, code, reason string, t time.Time) bool {
+func (c *Calls) setCode(p *callParty, code, reason word, t time.Time) bool {
 	if p.code == code && p.reason == reason {
 		return false
 	}
-	wasLive := p.live() || p.code == ""
+	wasLive := p.live() || p.code == wNone
 	if p.code != code {
 		p.since = stampOf(t)
 	}
-	if p.code == "" && code != rc.PartyDisconnected && code != rc.PartyGone {
+	if p.code == wNone && code != wDisconnected && code != wGone {
 		p.joined = stampOf(t)
 	}
-	p.code, p.reason = word(code), word(reason)
-	if code == rc.PartyAnswered && !c.isQueue(p.ext) && p.ext != "" {
+	p.code, p.reason = code, reason
+	if code == wAnswered && !c.isQueue(p.ext) && p.ext != "" {
 		p.wasAnswered = true
 	}
 	if wasLive && !p.live() && c.isQueue(p.ext) {
@@ -634,7 +639,7 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 		// Late: its state is stale, but it may tell since when the party
 		// is in its state (it left it and came back in between) and since
 		// when it was in the call.
-		if ev.Sequence > p.baseSeq() && p.record(ev.Sequence, rp.Status.Code, t) && p.resince() {
+		if ev.Sequence > p.baseSeq() && p.record(ev.Sequence, c.wordOf(rp.Status.Code), t) && p.resince() {
 			moved = true
 		}
 		if p.live() && rp.Live() && p.joined != 0 && ts < p.joined {
@@ -660,9 +665,10 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 		p.seq = ev.Sequence
 	}
 	p.known, p.touched = true, stampOf(at)
-	c.setCode(p, rp.Status.Code, rp.Status.Reason, t)
+	code := c.wordOf(rp.Status.Code)
+	c.setCode(p, code, c.wordOf(rp.Status.Reason), t)
 	if ev.Sequence > 0 {
-		p.record(ev.Sequence, rp.Status.Code, t)
+		p.record(ev.Sequence, code, t)
 		p.resince()
 	}
 	c.index(p)
@@ -689,19 +695,19 @@ func (c *Calls) fromParty(p *callParty, rp *rc.CallParty) {
 // party is in its state does not depend on the order events arrive in.
 type partyEvent struct {
 	seq  int64
-	code string
 	t    stamp
+	code word
 }
 
 // record files an event in the party's history, by sequence; false when
 // that sequence is there already (or is before the history kept, and
 // cannot change since when the party is in its state).
-func (p *callParty) record(seq int64, code string, t time.Time) bool {
+func (p *callParty) record(seq int64, code word, t time.Time) bool {
 	i, found := slices.BinarySearchFunc(p.hist, seq, func(e partyEvent, s int64) int { return cmp.Compare(e.seq, s) })
 	if found {
 		return false
 	}
-	p.hist = slices.Insert(p.hist, i, partyEvent{seq, word(code), stampOf(t)})
+	p.hist = slices.Insert(p.hist, i, partyEvent{seq, stampOf(t), code})
 	p.trim()
 	return true
 }
@@ -765,7 +771,7 @@ func (p *callParty) resince() bool {
 // rebase makes the party's present state the base later events build on:
 // what a read, presence or the call log said.
 func (p *callParty) rebase() {
-	p.hist = append(p.hist[:0], partyEvent{p.seq, p.code, p.since})
+	p.hist = append(p.hist[:0], partyEvent{p.seq, p.since, p.code})
 	p.hasBase = true
 }
 
@@ -776,7 +782,7 @@ type partySnapshot struct {
 	known                 bool
 	from, to              callEnd
 	queueName, park, data string
-	code, reason          string
+	code, reason          word
 	seq                   int64
 }
 
@@ -791,16 +797,16 @@ func (p *callParty) snapshot() partySnapshot {
 // stateOf is the switchboard state of a live party.
 func stateOf(p *callParty) CallState {
 	switch p.code {
-	case rc.PartySetup, rc.PartyProceeding:
+	case wSetup, wProceeding:
 		if p.inbound {
 			return CallRinging
 		}
 		return CallDialling
-	case rc.PartyHold:
+	case wHold:
 		return CallHeld
-	case rc.PartyParked:
+	case wParked:
 		return CallParked
-	case rc.PartyVoiceMail, "VoiceMailScreening":
+	case wVoiceMail, wVoiceMailScreening:
 		return CallVoicemail
 	}
 	return CallConnected

@@ -100,16 +100,16 @@ func (c *Calls) SettleFromPresence(ext ID, calls []rc.ActiveCall, at time.Time) 
 		if p == nil || p.known || !p.live() || p.ext != ext {
 			continue
 		}
-		code := ""
+		var code word
 		switch ac.TelephonyStatus {
 		case "Ringing":
-			code = rc.PartyProceeding
+			code = wProceeding
 		case "CallConnected":
-			code = rc.PartyAnswered
+			code = wAnswered
 		case "OnHold":
-			code = rc.PartyHold
+			code = wHold
 		case "ParkedCall":
-			code = rc.PartyParked
+			code = wParked
 		default:
 			continue // NoCall: its end comes as an event, or with the next bootstrap
 		}
@@ -127,7 +127,7 @@ func (c *Calls) SettleFromPresence(ext ID, calls []rc.ActiveCall, at time.Time) 
 			}
 		}
 		p.known = true
-		c.setCode(p, code, "", since)
+		c.setCode(p, code, wNone, since)
 		p.rebase()
 		c.index(p)
 		changed = true
@@ -227,13 +227,13 @@ func (c *Calls) fromLeg(p *callParty, l *rc.CallLogLeg, r *rc.CallLogRecord, via
 	p.from = p.s.end(p.from, l.From.Name, l.From.PhoneNumber, l.From.ExtensionNumber)
 	p.to = p.s.end(p.to, l.To.Name, l.To.PhoneNumber, l.To.ExtensionNumber)
 	p.touched = stampOf(at)
-	code := rc.PartyAnswered
+	code := wAnswered
 	p.known = false
 	switch {
 	case c.isQueue(p.ext):
-		code, p.known = rc.PartyProceeding, true
+		code, p.known = wProceeding, true
 	case l.LegType == "CallPark" || l.LegType == "ParkLocation" || l.Action == "Call Park" || l.Action == "Park Location":
-		code, p.known = rc.PartyParked, true
+		code, p.known = wParked, true
 		if l.To.ExtensionID != "" {
 			p.setPark(string(l.To.ExtensionID), "")
 		} else {
@@ -304,11 +304,11 @@ func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
 		switch {
 		case !p.known && p.since != 0:
 			since = p.since.time() // the call log's start of its leg
-		case p.code == "" && c.isQueue(p.ext) && s.start != 0:
+		case p.code == wNone && c.isQueue(p.ext) && s.start != 0:
 			since = s.start.time() // it has waited at least since the call began
 		}
 		p.known, p.touched = true, stampOf(at)
-		c.setCode(p, rp.Status.Code, rp.Status.Reason, since)
+		c.setCode(p, c.wordOf(rp.Status.Code), c.wordOf(rp.Status.Reason), since)
 		p.rebase()
 		c.index(p)
 	}

@@ -31,59 +31,139 @@ func (s stamp) time() time.Time {
 	return time.Unix(0, int64(s)).UTC()
 }
 
-// word is the shared constant for a status code or reason, so that a
-// party keeps no copy of the event's; an unknown word is copied out of
-// the event (never a piece of a bigger decoded string).
-func word(s string) string {
+// word is a party's status code or reason as the tracker keeps it: two
+// bytes rather than a string (and a copy of the event's) in every party
+// and every event of its history. The SPEC's words are constants; a word
+// the tracker does not know gets a number of its own (Calls.wordOf), so it
+// still compares and reads back exactly.
+type word uint16
+
+// The words the tracker knows, in wordNames' order.
+const (
+	wNone word = iota
+	wSetup
+	wProceeding
+	wAnswered
+	wHold
+	wParked
+	wVoiceMail
+	wDisconnected
+	wGone
+	wVoiceMailScreening
+	wAgentAnswered
+	wCallRedirected
+	wBlindTransfer
+	wPickup
+	wCancelled
+	wNoAnswer
+	wRejected
+	wCallPark
+	wAttendedTransfer
+	wRccTransfer
+	wCallerInputRedirect
+	wDtmfTransfer
+	wVoicemail
+	knownWords
+)
+
+var wordNames = [knownWords]string{
+	"", rc.PartySetup, rc.PartyProceeding, rc.PartyAnswered, rc.PartyHold, rc.PartyParked, rc.PartyVoiceMail,
+	rc.PartyDisconnected, rc.PartyGone, "VoiceMailScreening",
+	rc.ReasonAgentAnswered, rc.ReasonCallRedirected, rc.ReasonBlindTransfer, rc.ReasonPickup, rc.ReasonCancelled,
+	rc.ReasonNoAnswer, rc.ReasonRejected, rc.ReasonCallPark, "AttendedTransfer", "RccTransfer", "CallerInputRedirect",
+	"DtmfTransfer", "Voicemail",
+}
+
+// knownWord is s's constant, if the tracker knows it.
+func knownWord(s string) (word, bool) {
 	switch s {
 	case "":
-		return ""
+		return wNone, true
 	case rc.PartySetup:
-		return rc.PartySetup
+		return wSetup, true
 	case rc.PartyProceeding:
-		return rc.PartyProceeding
+		return wProceeding, true
 	case rc.PartyAnswered:
-		return rc.PartyAnswered
+		return wAnswered, true
 	case rc.PartyHold:
-		return rc.PartyHold
+		return wHold, true
 	case rc.PartyParked:
-		return rc.PartyParked
+		return wParked, true
 	case rc.PartyVoiceMail:
-		return rc.PartyVoiceMail
+		return wVoiceMail, true
 	case rc.PartyDisconnected:
-		return rc.PartyDisconnected
+		return wDisconnected, true
 	case rc.PartyGone:
-		return rc.PartyGone
+		return wGone, true
 	case "VoiceMailScreening":
-		return "VoiceMailScreening"
+		return wVoiceMailScreening, true
 	case rc.ReasonAgentAnswered:
-		return rc.ReasonAgentAnswered
+		return wAgentAnswered, true
 	case rc.ReasonCallRedirected:
-		return rc.ReasonCallRedirected
+		return wCallRedirected, true
 	case rc.ReasonBlindTransfer:
-		return rc.ReasonBlindTransfer
+		return wBlindTransfer, true
 	case rc.ReasonPickup:
-		return rc.ReasonPickup
+		return wPickup, true
 	case rc.ReasonCancelled:
-		return rc.ReasonCancelled
+		return wCancelled, true
 	case rc.ReasonNoAnswer:
-		return rc.ReasonNoAnswer
+		return wNoAnswer, true
 	case rc.ReasonRejected:
-		return rc.ReasonRejected
+		return wRejected, true
 	case rc.ReasonCallPark:
-		return rc.ReasonCallPark
+		return wCallPark, true
 	case "AttendedTransfer":
-		return "AttendedTransfer"
+		return wAttendedTransfer, true
 	case "RccTransfer":
-		return "RccTransfer"
+		return wRccTransfer, true
 	case "CallerInputRedirect":
-		return "CallerInputRedirect"
+		return wCallerInputRedirect, true
 	case "DtmfTransfer":
-		return "DtmfTransfer"
+		return wDtmfTransfer, true
 	case "Voicemail":
-		return "Voicemail"
+		return wVoicemail, true
 	}
-	return strings.Clone(s)
+	return 0, false
+}
+
+// maxWords bounds the words a tracker numbers: past it (a server sending
+// ever new words), every new one is wOther, equal to each other.
+const maxWords = 1 << 12
+
+// wOther is every word past maxWords.
+const wOther = word(maxWords)
+
+// wordOf is s's word, numbering it when it is new.
+func (c *Calls) wordOf(s string) word {
+	if w, ok := knownWord(s); ok {
+		return w
+	}
+	if w, ok := c.wordNums[s]; ok {
+		return w
+	}
+	n := int(knownWords) + len(c.words)
+	if n >= maxWords {
+		return wOther
+	}
+	if c.wordNums == nil {
+		c.wordNums = map[string]word{}
+	}
+	s = strings.Clone(s) // not a piece of the decoded event
+	c.words = append(c.words, s)
+	c.wordNums[s] = word(n)
+	return word(n)
+}
+
+// wordString is the text of w.
+func (c *Calls) wordString(w word) string {
+	switch {
+	case w < knownWords:
+		return wordNames[w]
+	case int(w-knownWords) < len(c.words):
+		return c.words[w-knownWords]
+	}
+	return "?"
 }
 
 // keep is s, sanitised, as the party keeps it: old when that is the same
@@ -91,8 +171,11 @@ func word(s string) string {
 // keeps, else a copy of its own.
 func (s *callSession) keep(old, raw string) string {
 	v := Sanitize(raw)
-	if v == old || v == "" {
-		return v
+	if v == old {
+		return old
+	}
+	if v == "" {
+		return ""
 	}
 	for _, o := range s.parties {
 		for _, k := range [...]string{o.from.name, o.from.number, o.to.name, o.to.number} {
@@ -107,8 +190,11 @@ func (s *callSession) keep(old, raw string) string {
 // keepID is id as the party keeps it: old when the same, else the
 // session's copy, else its own.
 func (s *callSession) keepID(old ID, id ID) ID {
-	if id == old || id == "" {
-		return id
+	if id == old {
+		return old
+	}
+	if id == "" {
+		return ""
 	}
 	for _, o := range s.parties {
 		if o.ext == id {

@@ -1,0 +1,124 @@
+package state
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/rchud/rchud/rc"
+)
+
+// The compact forms the call tracker keeps (calls_compact.go) give back
+// exactly what they were given.
+
+func TestCallsWordsReadBackExactly(t *testing.T) {
+	c := NewCalls()
+	for w := wNone; w < knownWords; w++ {
+		if got, ok := knownWord(wordNames[w]); !ok || got != w || c.wordOf(wordNames[w]) != w {
+			t.Fatalf("word %d %q: %d, %v", w, wordNames[w], got, ok)
+		}
+	}
+	for _, s := range []string{rc.PartyAnswered, rc.ReasonAgentAnswered, "SomethingNew", "somethingnew", "Answered ", "Über"} {
+		w := c.wordOf(s)
+		if got := c.wordString(w); got != s {
+			t.Fatalf("%q reads back as %q", s, got)
+		}
+		if c.wordOf(strings.Clone(s)) != w {
+			t.Fatalf("%q numbered twice", s)
+		}
+	}
+	if c.wordOf("SomethingNew") == c.wordOf("somethingnew") {
+		t.Fatal("two unknown words are one")
+	}
+	// An unknown word is not a piece of the event's text.
+	frame := "xxxxUnheardOfxxxx"
+	w := c.wordOf(frame[4:13])
+	if s := c.wordString(w); s != "UnheardOf" || unsafe.StringData(s) == unsafe.StringData(frame[4:]) {
+		t.Fatalf("kept %q from the frame itself", s)
+	}
+	// Past maxWords, new words are all wOther; the earlier ones still read back.
+	for i := 0; int(knownWords)+len(c.words) < maxWords; i++ {
+		c.wordOf("w" + strconv.Itoa(i))
+	}
+	if c.wordOf("one more") != wOther || c.wordOf("and another") != wOther || c.wordString(c.wordOf("SomethingNew")) != "SomethingNew" {
+		t.Fatal("past maxWords")
+	}
+}
+
+// An unknown status is a state of its own: a change to it is a change,
+// and a party in it shows as connected (stateOf's default), as before.
+func TestCallsUnknownStatusIsAStateOfItsOwn(t *testing.T) {
+	c := newTracker()
+	s := script(c, "s-1")
+	s.send(1, caller(pt("p-2", recR, "Inbound", rc.PartyAnswered, "")))
+	if !s.send(5, caller(pt("p-2", recR, "Inbound", "Conferencing", ""))) {
+		t.Fatal("a new unknown status changed nothing")
+	}
+	if calls := c.Of(recR); len(calls) != 1 || calls[0].State != CallConnected || !calls[0].Since.Equal(at(5)) {
+		t.Fatalf("in an unknown status: %+v", calls)
+	}
+	again := s.event(6, caller(pt("p-2", recR, "Inbound", "Conferencing", "")))
+	if c.Apply(again, at(6)); c.Apply(again, at(6)) {
+		t.Fatal("the same event again changed something")
+	}
+	if c.wordString(c.sessions["s-1"].party("p-2").code) != "Conferencing" {
+		t.Fatal("the unknown status does not read back")
+	}
+}
+
+func TestStampsReadBackExactly(t *testing.T) {
+	for _, tm := range []time.Time{{}, at(0), at(1.5), time.Date(2262, 1, 1, 0, 0, 0, 1, time.UTC), time.Date(1970, 1, 1, 0, 0, 0, 1, time.UTC)} {
+		if got := stampOf(tm).time(); !got.Equal(tm) || got != tm.UTC() && !tm.IsZero() {
+			t.Fatalf("%v reads back as %v", tm, got)
+		}
+	}
+	if !stampOf(time.Time{}).time().IsZero() {
+		t.Fatal("the zero time")
+	}
+	local := time.Date(2025, 3, 14, 9, 0, 0, 7, time.FixedZone("X", 3600))
+	if got := stampOf(local).time(); !got.Equal(local) {
+		t.Fatalf("%v reads back as %v", local, got)
+	}
+}
+
+// A party keeps one copy of each text: its own when an event repeats it,
+// another party's of the session when it is the same, and never a piece of
+// the decoded event.
+func TestCallsKeepOneCopyOfEachText(t *testing.T) {
+	c := newTracker()
+	s := script(c, "s-1")
+	s.send(1, decodedEvent(s.event(1, viaQueue(pt("p-2", queueQ, "Inbound", rc.PartyProceeding, "")))).Parties[0])
+	ev := decodedEvent(s.event(2, viaQueue(pt("p-3", agentA, "Inbound", rc.PartyProceeding, ""))))
+	c.Apply(ev, at(2))
+	q, a := c.sessions["s-1"].party("p-2"), c.sessions["s-1"].party("p-3")
+	same := func(x, y string) bool { return unsafe.StringData(x) == unsafe.StringData(y) }
+	if !same(q.from.name, a.from.name) || !same(q.from.number, a.from.number) {
+		t.Fatal("the caller is kept twice")
+	}
+	if same(a.from.name, ev.Parties[0].From.Name) || same(string(a.ext), string(ev.Parties[0].ExtensionID)) || same(a.id, ev.Parties[0].ID) ||
+		same(c.sessions["s-1"].id, ev.ID) {
+		t.Fatal("a text kept is the event's own")
+	}
+	if a.queueName != "Support" || !same(a.queueName, c.queues[queueQ]) {
+		t.Fatalf("queue name %q is not the tracker's", a.queueName)
+	}
+	name := a.from.name
+	s.send(3, decodedEvent(s.event(3, viaQueue(pt("p-3", agentA, "Inbound", rc.PartyAnswered, "")))).Parties[0])
+	if !same(a.from.name, name) {
+		t.Fatalf("a repeated text is taken again: %q %q %p %p", a.from.name, name, unsafe.StringData(a.from.name), unsafe.StringData(name))
+	}
+	// A text that changes is the new one.
+	p := viaQueue(pt("p-3", agentA, "Inbound", rc.PartyAnswered, ""))
+	p.From.Name = "Initech"
+	s.send(4, p)
+	if calls := c.Of(agentA); len(calls) != 1 || calls[0].Remote != "Initech" {
+		t.Fatalf("after a new name: %+v", calls)
+	}
+	p.From.Name = ""
+	s.send(5, p)
+	if calls := c.Of(agentA); len(calls) != 1 || calls[0].Remote != "" {
+		t.Fatalf("after the name is gone: %+v", calls)
+	}
+}
