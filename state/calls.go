@@ -48,8 +48,8 @@ type Calls struct {
 	ended    map[string]*endedSession
 	pruneAt  time.Time
 
-	byExt   map[ID]map[*callParty]struct{} // live parties by owner
-	waiting map[ID]map[*callParty]struct{} // queue id -> its waiting parties
+	byExt   map[ID]*partySet // live parties by owner
+	waiting map[ID]*partySet // queue id -> its waiting parties
 	parked  map[*callParty]struct{}
 
 	started       bool
@@ -91,7 +91,10 @@ type callParty struct {
 	since     stamp      // when it entered code
 	seq       int64      // the last sequence applied to it
 	touched   stamp      // the local time it last changed
-	inWait    ID         // the queue whose waiting set holds it
+	// inExt and inWait are the owner's and the queue's sets that hold
+	// it, extAt and waitAt where in them.
+	inExt, inWait *partySet
+	extAt, waitAt int32
 	// hist holds the events since the base, by sequence: when hasBase,
 	// hist[0] is the base (what a read, presence or the call log said: its
 	// code since its time, up to its sequence), else there is none.
@@ -104,7 +107,6 @@ type callParty struct {
 	queueCall   bool
 	known       bool // code came from an event or a read session, not guessed
 	counted     bool // a queue party's ending has been counted
-	inExt       bool
 	inParked    bool
 	wasAnswered bool // a user's party that answered
 }
@@ -193,8 +195,8 @@ func NewCalls() *Calls {
 		byName:   map[string]ID{},
 		sessions: map[string]*callSession{},
 		ended:    map[string]*endedSession{},
-		byExt:    map[ID]map[*callParty]struct{}{},
-		waiting:  map[ID]map[*callParty]struct{}{},
+		byExt:    map[ID]*partySet{},
+		waiting:  map[ID]*partySet{},
 		parked:   map[*callParty]struct{}{},
 		counts:   map[ID]*queueCounts{},
 	}
@@ -430,47 +432,71 @@ func (c *Calls) isQueue(id ID) bool {
 	return ok && id != ""
 }
 
+// partySet is the live parties of one owner, or the waiting parties of
+// one queue: a slice in which each party knows its place (callParty's
+// extAt, waitAt), cheaper than a map per owner and as quick to change.
+type partySet struct {
+	id ID
+	ps []*callParty
+}
+
+// setID is the id of the set s, "" for none.
+func setID(s *partySet) ID {
+	if s == nil {
+		return ""
+	}
+	return s.id
+}
+
+// move takes a party out of the set *in (at *at) and files it in the set
+// of sets for id ("": none).
+func move(sets map[ID]*partySet, p *callParty, in **partySet, at *int32, id ID, place func(*callParty) *int32) {
+	if old := *in; old != nil {
+		i, last := *at, len(old.ps)-1
+		if int(i) != last {
+			o := old.ps[last]
+			old.ps[i], *place(o) = o, i
+		}
+		old.ps[last] = nil
+		old.ps = old.ps[:last]
+		if last == 0 {
+			delete(sets, old.id)
+		} else if cap(old.ps) > 64 && last < cap(old.ps)/4 {
+			old.ps = slices.Clip(slices.Clone(old.ps)) // a jam has drained
+		}
+		*in = nil
+	}
+	if id == "" {
+		return
+	}
+	set := sets[id]
+	if set == nil {
+		set = &partySet{id: id}
+		sets[id] = set
+	}
+	*in, *at = set, int32(len(set.ps))
+	set.ps = append(set.ps, p)
+}
+
+func extPlace(p *callParty) *int32  { return &p.extAt }
+func waitPlace(p *callParty) *int32 { return &p.waitAt }
+
 // index files p in the owner, waiting and parked sets its state puts it in.
 func (c *Calls) index(p *callParty) {
 	live := p.live()
-	wantExt := live && p.ext != ""
-	if wantExt != p.inExt {
-		set := c.byExt[p.ext]
-		if wantExt {
-			if set == nil {
-				set = map[*callParty]struct{}{}
-				c.byExt[p.ext] = set
-			}
-			set[p] = struct{}{}
-		} else {
-			delete(set, p)
-			if len(set) == 0 {
-				delete(c.byExt, p.ext)
-			}
-		}
-		p.inExt = wantExt
+	var wantExt ID
+	if live {
+		wantExt = p.ext
+	}
+	if wantExt != setID(p.inExt) {
+		move(c.byExt, p, &p.inExt, &p.extAt, wantExt, extPlace)
 	}
 	var wantWait ID
 	if live && p.ringing() && c.isQueue(p.ext) {
 		wantWait = p.ext
 	}
-	if wantWait != p.inWait {
-		if p.inWait != "" {
-			set := c.waiting[p.inWait]
-			delete(set, p)
-			if len(set) == 0 {
-				delete(c.waiting, p.inWait)
-			}
-		}
-		if wantWait != "" {
-			set := c.waiting[wantWait]
-			if set == nil {
-				set = map[*callParty]struct{}{}
-				c.waiting[wantWait] = set
-			}
-			set[p] = struct{}{}
-		}
-		p.inWait = wantWait
+	if wantWait != setID(p.inWait) {
+		move(c.waiting, p, &p.inWait, &p.waitAt, wantWait, waitPlace)
 	}
 	wantParked := live && p.code == wParked
 	if wantParked != p.inParked {
@@ -848,11 +874,11 @@ func orbitOf(p *callParty) string {
 // each.
 func (c *Calls) Of(ext ID) []PartyCall {
 	set := c.byExt[ext]
-	if len(set) == 0 {
+	if set == nil {
 		return nil
 	}
-	out := make([]PartyCall, 0, len(set))
-	for p := range set {
+	out := make([]PartyCall, 0, len(set.ps))
+	for _, p := range set.ps {
 		r := p.remote()
 		q, qn := c.queueOf(p)
 		pc := PartyCall{
@@ -911,7 +937,10 @@ func (c *Calls) backlog(q ID, top int) (Backlog, bool) {
 	if qc := c.counts[q]; qc != nil {
 		b.Answered, b.Abandoned = qc.answered, qc.abandoned
 	}
-	waiting := c.waiting[q]
+	var waiting []*callParty
+	if set := c.waiting[q]; set != nil {
+		waiting = set.ps
+	}
 	b.WaitingNow = len(waiting)
 	older := func(x, y *callParty) int {
 		return cmp.Or(cmp.Compare(x.joined, y.joined), cmp.Compare(x.s.id, y.s.id))
@@ -920,13 +949,10 @@ func (c *Calls) backlog(q ID, top int) (Backlog, bool) {
 	// in order as the set is scanned once (a jammed queue holds thousands).
 	var ps []*callParty
 	if top < 0 {
-		ps = make([]*callParty, 0, len(waiting))
-		for p := range waiting {
-			ps = append(ps, p)
-		}
+		ps = slices.Clone(waiting)
 		slices.SortFunc(ps, older)
 	} else {
-		for p := range waiting {
+		for _, p := range waiting {
 			switch {
 			case len(ps) < top:
 				i, _ := slices.BinarySearchFunc(ps, p, older)
