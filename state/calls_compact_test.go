@@ -122,3 +122,66 @@ func TestCallsKeepOneCopyOfEachText(t *testing.T) {
 		t.Fatalf("after the name is gone: %+v", calls)
 	}
 }
+
+// The owner and queue sets hold every live party once, each where it
+// says it is, after a busy floor's calls come and go.
+func TestCallsPartySetsHoldEachLivePartyWhereItSays(t *testing.T) {
+	users := make([]ID, 50)
+	for i := range users {
+		users[i] = ID(strconv.Itoa(100000 + i))
+	}
+	c := feedCallsUntilLive(users, 2000)
+	held := 0
+	for id, set := range c.byExt {
+		if set.id != id || len(set.ps) == 0 {
+			t.Fatalf("set %s: id %s, %d parties", id, set.id, len(set.ps))
+		}
+		for i, p := range set.ps {
+			if p.inExt != set || int(p.extAt) != i || p.ext != id || !p.live() {
+				t.Fatalf("%s/%s in %s at %d says %s at %d", p.s.id, p.id, id, i, setID(p.inExt), p.extAt)
+			}
+			held++
+		}
+	}
+	waiting := 0
+	for id, set := range c.waiting {
+		for i, p := range set.ps {
+			if p.inWait != set || int(p.waitAt) != i || p.ext != id || !p.ringing() || !c.isQueue(id) {
+				t.Fatalf("%s/%s waiting in %s at %d says %s at %d", p.s.id, p.id, id, i, setID(p.inWait), p.waitAt)
+			}
+			waiting++
+		}
+	}
+	live, ringingInQueue := 0, 0
+	for _, s := range c.sessions {
+		for _, p := range s.parties {
+			if p.live() && p.ext != "" {
+				live++
+				if p.ringing() && c.isQueue(p.ext) {
+					ringingInQueue++
+				}
+			} else if p.inExt != nil || p.inWait != nil {
+				t.Fatalf("%s/%s has left but is in a set", s.id, p.id)
+			}
+		}
+	}
+	if held != live || waiting != ringingInQueue || waiting == 0 {
+		t.Fatalf("sets hold %d of %d live parties, %d of %d waiting", held, live, waiting, ringingInQueue)
+	}
+}
+
+// A party whose owner changes is among the new owner's calls, and no
+// longer the old one's.
+func TestCallsPartyMovesWithItsOwner(t *testing.T) {
+	c := newTracker()
+	s := script(c, "s-1")
+	s.send(1, caller(pt("p-2", agentA, "Inbound", rc.PartyAnswered, "")))
+	s.send(2, caller(pt("p-2", userB, "Inbound", rc.PartyAnswered, "")))
+	if len(c.Of(agentA)) != 0 || len(c.Of(userB)) != 1 {
+		t.Fatalf("after the owner changed: %+v, %+v", c.Of(agentA), c.Of(userB))
+	}
+	s.send(3, caller(pt("p-2", userB, "Inbound", rc.PartyDisconnected, "")))
+	if len(c.Of(agentA)) != 0 || len(c.Of(userB)) != 0 || len(c.byExt) != 0 {
+		t.Fatalf("after it ended: %+v, %+v", c.Of(agentA), c.Of(userB))
+	}
+}
