@@ -142,11 +142,6 @@ func (p *callParty) setPark(id, data string) {
 	}
 }
 
-// callEnd is one side of a party, sanitised: what is shown of it.
-type callEnd struct {
-	name, number string
-}
-
 // endedSession remembers a forgotten session's parties' last sequences:
 // a slice, not a map, as tens of thousands are kept on a busy account.
 type endedSession struct {
@@ -883,7 +878,7 @@ func (c *Calls) Of(ext ID) []PartyCall {
 		q, qn := c.queueOf(p)
 		pc := PartyCall{
 			Session: p.s.id, Party: p.id, Ext: p.ext, State: stateOf(p), Inbound: p.inbound,
-			Remote: r.name, RemoteNumber: r.number, Queue: q, QueueName: qn,
+			Remote: r.name(), RemoteNumber: r.number(), Queue: q, QueueName: qn,
 			Start: p.s.start.time(), Since: p.since.time(), Known: p.known,
 		}
 		if pc.State == CallParked {
@@ -910,7 +905,7 @@ func (c *Calls) Parked() []ParkedCall {
 	out := make([]ParkedCall, 0, len(c.parked))
 	for p := range c.parked {
 		r := p.remote()
-		pc := ParkedCall{Session: p.s.id, Party: p.id, Orbit: orbitOf(p), Caller: r.name, CallerNumber: r.number,
+		pc := ParkedCall{Session: p.s.id, Party: p.id, Orbit: orbitOf(p), Caller: r.name(), CallerNumber: r.number(),
 			ParkedBy: p.ext, Since: p.since.time()}
 		if p.parkData() == "" && p.parkID() != "" {
 			pc.Location = ID(p.parkID())
@@ -965,7 +960,7 @@ func (c *Calls) backlog(q ID, top int) (Backlog, bool) {
 		}
 	}
 	for _, p := range ps {
-		w := Waiter{Session: p.s.id, Party: p.id, Caller: p.from.name, CallerNumber: p.from.number, Since: p.joined.time()}
+		w := Waiter{Session: p.s.id, Party: p.id, Caller: p.from.name(), CallerNumber: p.from.number(), Since: p.joined.time()}
 		for _, o := range p.s.parties {
 			if o.live() && o.ringing() && o.inbound && o.ext != "" && !c.isQueue(o.ext) {
 				w.RingingExt = o.ext

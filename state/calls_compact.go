@@ -166,27 +166,6 @@ func (c *Calls) wordString(w word) string {
 	return "?"
 }
 
-// keep is s, sanitised, as the party keeps it: old when that is the same
-// text (the event repeats it), else a text another party of the session
-// keeps, else a copy of its own.
-func (s *callSession) keep(old, raw string) string {
-	v := Sanitize(raw)
-	if v == old {
-		return old
-	}
-	if v == "" {
-		return ""
-	}
-	for _, o := range s.parties {
-		for _, k := range [...]string{o.from.name, o.from.number, o.to.name, o.to.number} {
-			if k == v {
-				return k
-			}
-		}
-	}
-	return strings.Clone(v)
-}
-
 // keepID is id as the party keeps it: old when the same, else the
 // session's copy, else its own.
 func (s *callSession) keepID(old ID, id ID) ID {
@@ -204,12 +183,57 @@ func (s *callSession) keepID(old ID, id ID) ID {
 	return ID(strings.Clone(string(id)))
 }
 
-// end is e as p keeps it (old its previous value).
+// end is a side of a party as it keeps it (old its previous value): old
+// when the same, else the same side another party of the session keeps,
+// else its own.
 func (s *callSession) end(old callEnd, name, number, extNumber string) callEnd {
 	if number == "" {
 		number = extNumber
 	}
-	return callEnd{name: s.keep(old.name, name), number: s.keep(old.number, number)}
+	n, m := Sanitize(name), Sanitize(number)
+	if old.is(n, m) {
+		return old
+	}
+	if n == "" && m == "" {
+		return callEnd{}
+	}
+	for _, o := range s.parties {
+		if o.from.is(n, m) {
+			return o.from
+		}
+		if o.to.is(n, m) {
+			return o.to
+		}
+	}
+	return callEnd{n + "\x00" + m}
+}
+
+// callEnd is one side of a party, sanitised: what is shown of it, its
+// name and number in one string (name, NUL, number; "" when both are: a
+// sanitised text holds no NUL), one string header and one allocation
+// rather than two.
+type callEnd struct{ s string }
+
+func (e callEnd) name() string {
+	if i := strings.IndexByte(e.s, 0); i >= 0 {
+		return e.s[:i]
+	}
+	return e.s
+}
+
+func (e callEnd) number() string {
+	if i := strings.IndexByte(e.s, 0); i >= 0 {
+		return e.s[i+1:]
+	}
+	return ""
+}
+
+// is reports whether e is name and number.
+func (e callEnd) is(name, number string) bool {
+	if e.s == "" {
+		return name == "" && number == ""
+	}
+	return len(e.s) == len(name)+1+len(number) && e.name() == name && e.number() == number
 }
 
 // keepText is a sanitised text as kept: old when the same, else a copy.

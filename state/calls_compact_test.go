@@ -94,20 +94,20 @@ func TestCallsKeepOneCopyOfEachText(t *testing.T) {
 	c.Apply(ev, at(2))
 	q, a := c.sessions["s-1"].party("p-2"), c.sessions["s-1"].party("p-3")
 	same := func(x, y string) bool { return unsafe.StringData(x) == unsafe.StringData(y) }
-	if !same(q.from.name, a.from.name) || !same(q.from.number, a.from.number) {
-		t.Fatal("the caller is kept twice")
+	if !same(q.from.s, a.from.s) || a.from.name() != "Globex Corp" || a.from.number() != "+14155550142" {
+		t.Fatalf("the caller is kept twice, or not as sent: %q", a.from.s)
 	}
-	if same(a.from.name, ev.Parties[0].From.Name) || same(string(a.ext), string(ev.Parties[0].ExtensionID)) || same(a.id, ev.Parties[0].ID) ||
+	if same(a.from.name(), ev.Parties[0].From.Name) || same(string(a.ext), string(ev.Parties[0].ExtensionID)) || same(a.id, ev.Parties[0].ID) ||
 		same(c.sessions["s-1"].id, ev.ID) {
 		t.Fatal("a text kept is the event's own")
 	}
 	if a.queueName != "Support" || !same(a.queueName, c.queues[queueQ]) {
 		t.Fatalf("queue name %q is not the tracker's", a.queueName)
 	}
-	name := a.from.name
+	from := a.from.s
 	s.send(3, decodedEvent(s.event(3, viaQueue(pt("p-3", agentA, "Inbound", rc.PartyAnswered, "")))).Parties[0])
-	if !same(a.from.name, name) {
-		t.Fatalf("a repeated text is taken again: %q %q %p %p", a.from.name, name, unsafe.StringData(a.from.name), unsafe.StringData(name))
+	if !same(a.from.s, from) {
+		t.Fatal("a repeated text is taken again")
 	}
 	// A text that changes is the new one.
 	p := viaQueue(pt("p-3", agentA, "Inbound", rc.PartyAnswered, ""))
@@ -183,5 +183,25 @@ func TestCallsPartyMovesWithItsOwner(t *testing.T) {
 	s.send(3, caller(pt("p-2", userB, "Inbound", rc.PartyDisconnected, "")))
 	if len(c.Of(agentA)) != 0 || len(c.Of(userB)) != 0 || len(c.byExt) != 0 {
 		t.Fatalf("after it ended: %+v, %+v", c.Of(agentA), c.Of(userB))
+	}
+}
+
+// A side of a party reads back its name and number, either empty.
+func TestCallEndReadsBack(t *testing.T) {
+	s := &callSession{}
+	for _, nm := range [][2]string{{"", ""}, {"Globex Corp", ""}, {"", "+14155550142"}, {"Globex", "102"}, {"a\x00b", "1"}} {
+		e := s.end(callEnd{}, nm[0], nm[1], "")
+		n, m := Sanitize(nm[0]), Sanitize(nm[1])
+		if e.name() != n || e.number() != m || !e.is(n, m) || (n == "" && m == "") != (e.s == "") {
+			t.Fatalf("%q: %q, %q", nm, e.name(), e.number())
+		}
+		for _, other := range [][2]string{{"Globex", ""}, {"", "Globex"}, {"Globex Corp", "+14155550142"}} {
+			if e.is(other[0], other[1]) && other != [2]string{n, m} {
+				t.Fatalf("%q is %q", nm, other)
+			}
+		}
+	}
+	if e := s.end(callEnd{}, "", "", "102"); e.number() != "102" {
+		t.Fatalf("the extension number when no phone number: %q", e.number())
 	}
 }
