@@ -97,7 +97,8 @@ type callParty struct {
 	extAt, waitAt int32
 	// hist holds the events since the base, by sequence: when hasBase,
 	// hist[0] is the base (what a read, presence or the call log said: its
-	// code since its time, up to its sequence), else there is none.
+	// code since its time, up to its sequence), or the party's present
+	// state is while hist is empty (pinBase); else there is none.
 	hist        []partyEvent
 	code        word
 	reason      word
@@ -645,7 +646,9 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 	var p *callParty
 	moved := false
 	if s != nil {
-		p = s.party(rp.ID)
+		if p = s.party(rp.ID); p != nil {
+			p.pinBase()
+		}
 		if !s.serverStart && ts < s.start {
 			s.start, moved = ts, true // a late event still says when the call was up
 		}
@@ -755,8 +758,11 @@ func (p *callParty) trim() {
 
 // baseSeq is the sequence up to which the base says (0: no base).
 func (p *callParty) baseSeq() int64 {
-	if !p.hasBase {
+	switch {
+	case !p.hasBase:
 		return 0
+	case len(p.hist) == 0:
+		return p.seq
 	}
 	return p.hist[0].seq
 }
@@ -765,6 +771,7 @@ func (p *callParty) baseSeq() int64 {
 // last run in the party's current state (or of what a read or the call
 // log said, when the run goes back that far). True when it changed.
 func (p *callParty) resince() bool {
+	p.pinBase()
 	n, first := len(p.hist), 0
 	if p.hasBase {
 		first = 1
@@ -791,9 +798,22 @@ func (p *callParty) resince() bool {
 
 // rebase makes the party's present state the base later events build on:
 // what a read, presence or the call log said.
+// Until an event comes the base is the party's present state, kept in
+// the party alone (a party read at start and never told more needs no
+// history); pinBase files it in the history before an event changes it.
 func (p *callParty) rebase() {
-	p.hist = append(p.hist[:0], partyEvent{p.seq, p.since, p.code})
+	p.hist = p.hist[:0]
 	p.hasBase = true
+}
+
+// pinBase files the base in the history, when only the party holds it.
+func (p *callParty) pinBase() {
+	if p.hasBase && len(p.hist) == 0 {
+		if p.hist == nil {
+			p.hist = make([]partyEvent, 0, 2) // the base, and the event coming
+		}
+		p.hist = append(p.hist, partyEvent{p.seq, p.since, p.code})
+	}
 }
 
 // partySnapshot is what a party shows, to tell a change from a repeat.

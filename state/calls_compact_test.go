@@ -205,3 +205,53 @@ func TestCallEndReadsBack(t *testing.T) {
 		t.Fatalf("the extension number when no phone number: %q", e.number())
 	}
 }
+
+// What the call log or a read said is the base events build on, whether
+// or not an event has come since: an event in the same state keeps the
+// base's since; a late one from between takes it away; a late one from
+// before the base changes nothing.
+func TestCallsEventsBuildOnTheBase(t *testing.T) {
+	c := newTracker()
+	c.Bootstrap(bootstrapRecords(), at(0))
+	c.AddSession(rc.TelephonySession{ID: "s-talk", CreationTime: rc.Time{Time: at(-120)}, Parties: []rc.CallParty{
+		caller(pt("p-1", "", "Outbound", rc.PartyAnswered, "")), viaQueue(pt("p-3", agentA, "Inbound", rc.PartyAnswered, "")),
+	}}, at(1))
+	since := func() time.Time {
+		calls := c.Of(agentA)
+		if len(calls) != 1 {
+			t.Fatalf("the agent's calls: %+v", calls)
+		}
+		return calls[0].Since
+	}
+	if p := c.sessions["s-talk"].party("p-3"); !p.hasBase || len(p.hist) != 0 {
+		t.Fatalf("a party read and not told more keeps a history: %+v", p.hist)
+	}
+	if !since().Equal(at(-100)) {
+		t.Fatalf("since %v, want the call log's start of the leg", since())
+	}
+	s := script(c, "s-talk")
+	s.seq = 4
+	s.send(20, viaQueue(pt("p-3", agentA, "Inbound", rc.PartyAnswered, ""))) // 5
+	if !since().Equal(at(-100)) {
+		t.Fatalf("after an event in the same state: since %v, want the base's", since())
+	}
+	late := s.event(10, viaQueue(pt("p-3", agentA, "Inbound", rc.PartyAnswered, "")))
+	late.Sequence = 0
+	if c.Apply(late, at(21)) {
+		t.Fatal("an event without a sequence, older, changed something")
+	}
+	hold := s.event(15, viaQueue(pt("p-3", agentA, "Inbound", rc.PartyHold, "")))
+	hold.Sequence = 3 // late, from between the base and event 5
+	if !c.Apply(hold, at(22)) || !since().Equal(at(20)) {
+		t.Fatalf("after a late hold from between: since %v, want event 5's", since())
+	}
+	// A fresh read is a new base; a late event from before it is dropped.
+	c.AddSession(rc.TelephonySession{ID: "s-talk", Parties: []rc.CallParty{
+		caller(pt("p-1", "", "Outbound", rc.PartyAnswered, "")), viaQueue(pt("p-3", agentA, "Inbound", rc.PartyAnswered, "")),
+	}}, at(30))
+	before := s.event(25, viaQueue(pt("p-3", agentA, "Inbound", rc.PartyHold, "")))
+	before.Sequence = 5
+	if c.Apply(before, at(31)) || !since().Equal(at(20)) {
+		t.Fatalf("a late event from before the read: since %v", since())
+	}
+}
