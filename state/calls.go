@@ -64,6 +64,9 @@ type Calls struct {
 	// does not know (wordOf).
 	words    []string
 	wordNums map[string]word
+
+	// ids gives the directory's copy of an extension id (SetIDs).
+	ids func(ID) (ID, bool)
 }
 
 type queueCounts struct{ answered, abandoned int }
@@ -705,7 +708,7 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 // fromParty sets what an event or a read session says of a party, but its
 // state and whether it came through a queue.
 func (c *Calls) fromParty(p *callParty, rp *rc.CallParty) {
-	p.ext = p.s.keepID(p.ext, ID(rp.Extension()))
+	p.ext = c.keepID(p.s, p.ext, ID(rp.Extension()))
 	p.inbound = rp.Direction != "Outbound"
 	p.from, p.to = p.endOf(p.from, &rp.From), p.endOf(p.to, &rp.To)
 	p.missed = rp.MissedCall

@@ -222,7 +222,7 @@ func (c *Calls) fromLeg(p *callParty, l *rc.CallLogLeg, r *rc.CallLogRecord, via
 	if start.IsZero() {
 		start = at
 	}
-	p.ext = p.s.keepID(p.ext, legOwner(l))
+	p.ext = c.keepID(p.s, p.ext, legOwner(l))
 	p.inbound = l.Direction != "Outbound"
 	p.from = p.s.end(p.from, l.From.Name, l.From.PhoneNumber, l.From.ExtensionNumber)
 	p.to = p.s.end(p.to, l.To.Name, l.To.PhoneNumber, l.To.ExtensionNumber)

@@ -166,9 +166,10 @@ func (c *Calls) wordString(w word) string {
 	return "?"
 }
 
-// keepID is id as the party keeps it: old when the same, else the
-// session's copy, else its own.
-func (s *callSession) keepID(old ID, id ID) ID {
+// keepID is an owner's id as party p of session s keeps it: old when the
+// same, else the session's copy, else the directory's (SetIDs), else its
+// own.
+func (c *Calls) keepID(s *callSession, old ID, id ID) ID {
 	if id == old {
 		return old
 	}
@@ -180,8 +181,18 @@ func (s *callSession) keepID(old ID, id ID) ID {
 			return o.ext
 		}
 	}
+	if c.ids != nil {
+		if k, ok := c.ids(id); ok {
+			return k
+		}
+	}
 	return ID(strings.Clone(string(id)))
 }
+
+// SetIDs gives the tracker the directory's copy of an extension id, to
+// keep rather than one of its own in every party (the mirror's, under
+// its lock).
+func (c *Calls) SetIDs(ids func(ID) (ID, bool)) { c.ids = ids }
 
 // end is a side of a party as it keeps it (old its previous value): old
 // when the same, else the same side another party of the session keeps,

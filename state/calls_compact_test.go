@@ -130,7 +130,7 @@ func TestCallsPartySetsHoldEachLivePartyWhereItSays(t *testing.T) {
 	for i := range users {
 		users[i] = ID(strconv.Itoa(100000 + i))
 	}
-	c := feedCallsUntilLive(users, 2000)
+	c := feedCallsUntilLive(users, 2000, nil)
 	held := 0
 	for id, set := range c.byExt {
 		if set.id != id || len(set.ps) == 0 {

@@ -37,13 +37,19 @@ func BenchmarkCallsHeapPerLiveSession(b *testing.B) {
 	for i := range users {
 		users[i] = ID(strconv.Itoa(100000 + i))
 	}
+	// The directory the mirror gives the tracker (SetIDs): its memory is
+	// the store's, not counted.
+	dir := map[ID]ID{}
+	for _, u := range users {
+		dir[u] = u
+	}
 	b.Run("events", func(b *testing.B) {
 		var c *Calls
 		var heapBytes uint64
 		for range b.N {
 			c = nil
 			base := liveHeap()
-			c = feedCallsUntilLive(users, heapLiveSessions)
+			c = feedCallsUntilLive(users, heapLiveSessions, dir)
 			heapBytes = liveHeap() - base
 		}
 		reportCallsHeap(b, c, heapBytes)
@@ -55,7 +61,7 @@ func BenchmarkCallsHeapPerLiveSession(b *testing.B) {
 		for range b.N {
 			c = nil
 			base := liveHeap()
-			c = bootstrapFromPages(pages)
+			c = bootstrapFromPages(pages, dir)
 			heapBytes = liveHeap() - base
 		}
 		reportCallsHeap(b, c, heapBytes)
@@ -100,9 +106,10 @@ func (h *pendingCalls) Pop() any {
 // feedCallsUntilLive plays calls arriving at the e2e's rate, every event
 // in time order across calls and decoded afresh, until live sessions are
 // in progress; the events not yet sent are then dropped.
-func feedCallsUntilLive(users []ID, live int) *Calls {
+func feedCallsUntilLive(users []ID, live int, dir map[ID]ID) *Calls {
 	r := rand.New(rand.NewPCG(3, 4))
 	c := NewCalls()
+	c.SetIDs(dirIDs(dir))
 	c.SetQueues(map[ID]string{queueQ: "Support", "5002": "Billing"})
 	c.SetAccountWide(true)
 	c.listed = true
@@ -229,8 +236,9 @@ func callLogPages(users []ID, n int) [][]byte {
 
 // bootstrapFromPages starts a tracker from the list of calls in
 // progress, decoding one page at a time as the sync does.
-func bootstrapFromPages(pages [][]byte) *Calls {
+func bootstrapFromPages(pages [][]byte, dir map[ID]ID) *Calls {
 	c := NewCalls()
+	c.SetIDs(dirIDs(dir))
 	c.SetQueues(map[ID]string{queueQ: "Support", "5002": "Billing"})
 	c.SetAccountWide(true)
 	now := at(0)
@@ -244,4 +252,15 @@ func bootstrapFromPages(pages [][]byte) *Calls {
 	}
 	c.FinishBootstrap(now, listed)
 	return c
+}
+
+// dirIDs is the directory's ids as the mirror gives them (nil: none).
+func dirIDs(dir map[ID]ID) func(ID) (ID, bool) {
+	if dir == nil {
+		return nil
+	}
+	return func(id ID) (ID, bool) {
+		k, ok := dir[id]
+		return k, ok
+	}
 }

@@ -34,6 +34,14 @@ func newStore(now func() time.Time, col *collator) store {
 	return store{now: now, col: col, index: map[ID]int{}, qindex: map[ID]int{}, lastNonDND: map[ID]DNDStatus{}}
 }
 
+// keptID is the directory's copy of id, if it has one.
+func (s *store) keptID(id ID) (ID, bool) {
+	if e := s.entry(id); e != nil {
+		return e.ID, true
+	}
+	return "", false
+}
+
 // entry returns id's entry, or nil.
 func (s *store) entry(id ID) *Entry {
 	if i, ok := s.index[id]; ok {
