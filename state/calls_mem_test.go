@@ -3,11 +3,13 @@ package state
 import (
 	"container/heap"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rchud/rchud/rc"
 )
@@ -53,6 +55,23 @@ func BenchmarkCallsHeapPerLiveSession(b *testing.B) {
 			heapBytes = liveHeap() - base
 		}
 		reportCallsHeap(b, c, heapBytes)
+	})
+	b.Run("ended", func(b *testing.B) {
+		// Calls that all end, for a minute at the e2e's rate: the sequences
+		// of the sessions ended, kept endedRetention (five minutes: ~85,000
+		// sessions at that rate) so that a late event cannot bring one back.
+		var c *Calls
+		var heapBytes uint64
+		for range b.N {
+			c = nil
+			base := liveHeap()
+			c = feedEndedCalls(users, time.Minute, dir)
+			heapBytes = liveHeap() - base
+		}
+		b.ReportMetric(float64(heapBytes)/float64(len(c.ended)), "B/ended-session")
+		b.ReportMetric(float64(heapBytes)/1e6, "MB")
+		b.ReportMetric(float64(len(c.ended)), "ended-sessions")
+		b.ReportMetric(float64(len(c.sessions)), "live-sessions")
 	})
 	b.Run("bootstrap", func(b *testing.B) {
 		pages := callLogPages(users, heapLiveSessions)
@@ -138,15 +157,56 @@ func feedCallsUntilLive(users []ID, live int, dir map[ID]ID) *Calls {
 	return c
 }
 
-// frontDeskCall is randomCallOf with a caller of its own (number and name)
-// and the account's ids on every party, as the emulator sends them.
+// feedEndedCalls plays calls that end, arriving at the e2e's rate for d,
+// every event in time order across calls, then the rest of the calls in
+// progress then, until every call has ended.
+func feedEndedCalls(users []ID, d time.Duration, dir map[ID]ID) *Calls {
+	r := rand.New(rand.NewPCG(5, 6))
+	c := NewCalls()
+	c.SetQueues(map[ID]string{queueQ: "Support", "5002": "Billing"})
+	c.SetAccountWide(true)
+	c.SetIDs(dirIDs(dir))
+	c.listed = true
+	var h pendingCalls
+	next := 0
+	nextStart := func() float64 { return float64(next) / heapCallsPerSecond }
+	for len(h) > 0 || next == 0 {
+		for nextStart() < d.Seconds() && (len(h) == 0 || at(nextStart()).Before(h[0][0].EventTime.Time)) {
+			var evs []rc.TelephonySession
+			for {
+				evs = frontDeskCall(r, next, nextStart(), users)
+				if last := evs[len(evs)-1].Parties[0]; strings.HasSuffix(last.ID, "-1") && last.Status.Code == rc.PartyDisconnected {
+					break // it ends
+				}
+			}
+			next++
+			heap.Push(&h, pendingCall(evs))
+		}
+		ev := h[0][0]
+		if len(h[0]) == 1 {
+			heap.Pop(&h)
+		} else {
+			h[0] = h[0][1:]
+			heap.Fix(&h, 0)
+		}
+		ev = decodedEvent(ev)
+		c.Apply(ev, ev.EventTime.Time)
+	}
+	return c
+}
+
+// frontDeskCall is randomCallOf with a caller of its own (number and name),
+// ids shaped as the emulator's and RingCentral's (a session "s-" and 32
+// hex digits, its parties "p-", the same digits, "-" and a number) and
+// the account's id on every party.
 func frontDeskCall(r *rand.Rand, i int, start float64, users []ID) []rc.TelephonySession {
-	evs := randomCallOf(r, "s-"+strconv.Itoa(i), start, users)
+	evs := randomCallOf(r, sessionIDOf(i), start, users)
 	number := "+1415" + strconv.Itoa(5000000+i%5000000)
 	name := "Caller " + strconv.Itoa(i%1000)
 	for k := range evs {
 		evs[k].SessionID = strconv.Itoa(900000000 + i)
 		p := &evs[k].Parties[0]
+		p.ID = partyIDOf(evs[k].ID, p.ID)
 		p.AccountID = "400123456"
 		if p.From.PhoneNumber == "+14155550142" {
 			p.From.PhoneNumber, p.From.Name = number, name
@@ -156,6 +216,16 @@ func frontDeskCall(r *rand.Rand, i int, start float64, users []ID) []rc.Telephon
 		}
 	}
 	return evs
+}
+
+// sessionIDOf is the i'th session's telephonySessionId.
+func sessionIDOf(i int) string {
+	return fmt.Sprintf("s-%016x%016x", uint64(i)*0x9e3779b97f4a7c15, uint64(i)^0xa0d17e2e26e3d18c)
+}
+
+// partyIDOf is party "p-N" of session tsid as RingCentral names it.
+func partyIDOf(tsid, p string) string {
+	return "p-" + strings.TrimPrefix(tsid, "s-") + "-" + strings.TrimPrefix(p, "p-")
 }
 
 // decodedEvent is ev with every string a fresh allocation, as decoding a
@@ -201,23 +271,24 @@ func callLogPages(users []ID, n int) [][]byte {
 	for i := range n {
 		start := -float64(r.IntN(300))
 		from := rc.CallLogParty{PhoneNumber: "+1415" + strconv.Itoa(5000000+i), Name: "Caller " + strconv.Itoa(i%1000)}
-		rec := rc.CallLogRecord{ID: "log-" + strconv.Itoa(i), TelephonySessionID: "s-b" + strconv.Itoa(i), SessionID: strconv.Itoa(800000000 + i),
+		tsid := sessionIDOf(1_000_000 + i)
+		rec := rc.CallLogRecord{ID: "log-" + strconv.Itoa(i), TelephonySessionID: tsid, SessionID: strconv.Itoa(800000000 + i),
 			StartTime: tm(start), Type: "Voice", Direction: "Inbound", Action: "Phone Call", Result: rc.ResultInProgress, From: from, To: qto,
 			Transport: "PSTN"}
-		caller := rc.CallLogLeg{PartyID: "p-1", LegType: "PstnToSip", StartTime: tm(start), Direction: "Outbound", Action: "Phone Call",
+		caller := rc.CallLogLeg{PartyID: partyIDOf(tsid, "p-1"), LegType: "PstnToSip", StartTime: tm(start), Direction: "Outbound", Action: "Phone Call",
 			Result: rc.ResultInProgress, From: from, To: qto, Transport: "PSTN"}
 		rec.Legs = append(rec.Legs, caller)
 		who := users[r.IntN(len(users))]
 		switch k := r.IntN(20); {
 		case k < 5:
-			rec.Legs = append(rec.Legs, rc.CallLogLeg{PartyID: "p-2", LegType: "Hunting", StartTime: tm(start + 1), Direction: "Inbound",
+			rec.Legs = append(rec.Legs, rc.CallLogLeg{PartyID: partyIDOf(tsid, "p-2"), LegType: "Hunting", StartTime: tm(start + 1), Direction: "Inbound",
 				Action: "Phone Call", Result: rc.ResultInProgress, From: from, To: qto, Extension: own(queueQ), Transport: "PSTN"})
 		case k < 6:
-			rec.Legs = append(rec.Legs, rc.CallLogLeg{PartyID: "p-4", LegType: "CallPark", Action: "Call Park", StartTime: tm(start + 30),
+			rec.Legs = append(rec.Legs, rc.CallLogLeg{PartyID: partyIDOf(tsid, "p-4"), LegType: "CallPark", Action: "Call Park", StartTime: tm(start + 30),
 				Direction: "Inbound", Result: rc.ResultInProgress, From: from, To: rc.CallLogParty{PhoneNumber: "*8" + strconv.Itoa(10+r.IntN(89))},
 				Extension: own(who), Transport: "PSTN"})
 		default:
-			rec.Legs = append(rec.Legs, rc.CallLogLeg{PartyID: "p-3", LegType: "Accept", StartTime: tm(start + 10), Direction: "Inbound",
+			rec.Legs = append(rec.Legs, rc.CallLogLeg{PartyID: partyIDOf(tsid, "p-3"), LegType: "Accept", StartTime: tm(start + 10), Direction: "Inbound",
 				Action: "Phone Call", Result: rc.ResultInProgress, From: from,
 				To:        rc.CallLogParty{ExtensionNumber: strconv.Itoa(2000 + r.IntN(8000)), ExtensionID: rc.ID(who), Name: "Agent " + string(who)},
 				Extension: own(who), Transport: "PSTN"})
