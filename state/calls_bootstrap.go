@@ -155,10 +155,8 @@ func (c *Calls) bootstrapRecord(r *rc.CallLogRecord, at time.Time) bool {
 		if l.PartyID == "" || l.Result != "" && l.Result != rc.ResultInProgress {
 			continue
 		}
-		if e != nil {
-			if _, gone := e.last(l.PartyID); gone {
-				continue // we saw it leave; the call log lags
-			}
+		if _, gone := e.last(r.TelephonySessionID, l.PartyID); gone {
+			continue // we saw it leave; the call log lags
 		}
 		take = append(take, l)
 	}
@@ -267,7 +265,7 @@ func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
 	s := c.sessions[rs.ID]
 	if s == nil {
 		live := slices.ContainsFunc(rs.Parties, func(p rc.CallParty) bool {
-			_, gone := e.last(p.ID)
+			_, gone := e.last(rs.ID, p.ID)
 			return p.ID != "" && p.Live() && !gone
 		})
 		if !live {
@@ -290,7 +288,7 @@ func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
 			continue
 		}
 		if p == nil {
-			if _, gone := e.last(rp.ID); gone {
+			if _, gone := e.last(rs.ID, rp.ID); gone {
 				continue
 			}
 			p = &callParty{s: s, id: strings.Clone(rp.ID)}

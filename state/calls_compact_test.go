@@ -255,3 +255,39 @@ func TestCallsEventsBuildOnTheBase(t *testing.T) {
 		t.Fatalf("a late event from before the read: since %v", since())
 	}
 }
+
+// An ended session knows each of its parties' last sequence, however the
+// party is named: by its number when named as RingCentral names them,
+// by its id otherwise.
+func TestEndedSessionKnowsEachPartysLastSequence(t *testing.T) {
+	const s = "s-a0d17e2e26e3dz18c1b6b2a2bz2fd4a6b80000"
+	p := func(n string) string { return "p-a0d17e2e26e3dz18c1b6b2a2bz2fd4a6b80000-" + n }
+	parties := []string{p("1"), p("2"), p("10"), p("63"), p("64"), p("01"), p("x"), p(""), p("1-2"), "p-other-1", "1", "", "p-a0d17e2e26e3dz18c1b6b2a2bz2fd4a6b80001-1"}
+	var e endedSession
+	for i, id := range parties {
+		if _, ok := e.last(s, id); ok {
+			t.Fatalf("%q known before it left", id)
+		}
+		e.note(s, id, int64(10+i), 3)
+		e.note(s, id, int64(5+i), 3) // an older one changes nothing
+	}
+	for i, id := range parties {
+		if seq, ok := e.last(s, id); !ok || seq != int64(10+i) {
+			t.Fatalf("%q: %d, %v", id, seq, ok)
+		}
+	}
+	if n, ok := partyNumber(s, p("7")); !ok || n != 7 {
+		t.Fatal("a party's number")
+	}
+	for _, id := range []string{p("64"), p("01"), p("x"), p(""), p("+1"), p("1-2"), "p-other-1"} {
+		if _, ok := partyNumber(s, id); ok {
+			t.Fatalf("%q taken for a number", id)
+		}
+	}
+	if _, ok := partyNumber("x-1", "p-1-1"); ok {
+		t.Fatal("a session not named s-")
+	}
+	if e.other == nil || len(*e.other) != 9 || len(e.seqs) != 4 {
+		t.Fatalf("%d numbered, %v other", len(e.seqs), e.other)
+	}
+}
