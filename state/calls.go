@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math/bits"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,7 +86,10 @@ type callSession struct {
 // callParty is one party of a session. There is one per leg of every
 // call in progress, so its fields are laid out without padding.
 type callParty struct {
-	s         *callSession
+	s *callSession
+	// id is the party's id, or "" when it is named as RingCentral and the
+	// emulator name a session's parties ("p-", the session's digits, "-"
+	// and num, below 64: partyNumber), which is then not kept again.
 	id        string
 	ext       ID
 	from, to  callEnd
@@ -106,6 +110,7 @@ type callParty struct {
 	hist        []partyEvent
 	code        word
 	reason      word
+	num         uint8
 	hasBase     bool
 	inbound     bool
 	missed      bool
@@ -209,22 +214,32 @@ func (e *endedSession) last(session, party string) (int64, bool) {
 	return 0, false
 }
 
-// note records party's last sequence; n is how many parties the session
-// has, to make room for at once.
-func (e *endedSession) note(session, party string, seq int64, n int) {
-	if k, ok := partyNumber(session, party); ok {
-		i := bits.OnesCount64(e.nums & (1<<k - 1))
-		if e.nums&(1<<k) != 0 {
-			e.seqs[i] = max(e.seqs[i], seq)
-			return
-		}
-		if e.seqs == nil {
-			e.seqs = make([]int64, 0, n)
-		}
-		e.seqs = slices.Insert(e.seqs, i, seq)
-		e.nums |= 1 << k
+// note records p's last sequence.
+func (e *endedSession) note(p *callParty) {
+	if p.id == "" {
+		e.noteNum(uint(p.num), p.seq, len(p.s.parties))
 		return
 	}
+	e.noteOther(p.id, p.seq)
+}
+
+// noteNum records the last sequence of party number k; n is how many
+// parties the session has, to make room for at once.
+func (e *endedSession) noteNum(k uint, seq int64, n int) {
+	i := bits.OnesCount64(e.nums & (1<<k - 1))
+	if e.nums&(1<<k) != 0 {
+		e.seqs[i] = max(e.seqs[i], seq)
+		return
+	}
+	if e.seqs == nil {
+		e.seqs = make([]int64, 0, n)
+	}
+	e.seqs = slices.Insert(e.seqs, i, seq)
+	e.nums |= 1 << k
+}
+
+// noteOther records the last sequence of a party not named by number.
+func (e *endedSession) noteOther(party string, seq int64) {
 	if e.other == nil {
 		e.other = &[]partySeq{}
 	}
@@ -573,13 +588,42 @@ func (c *Calls) unindex(p *callParty) {
 // --- sessions --------------------------------------------------------------------
 
 func (s *callSession) party(id string) *callParty {
+	n, numbered := partyNumber(s.id, id)
 	for _, p := range s.parties {
-		if p.id == id {
+		if p.id == id && id != "" || p.id == "" && numbered && uint(p.num) == n {
 			return p
 		}
 	}
 	return nil
 }
+
+// newParty adds party id to the session.
+func (s *callSession) newParty(id string) *callParty {
+	p := &callParty{s: s}
+	if n, ok := partyNumber(s.id, id); ok {
+		p.num = uint8(n)
+	} else {
+		p.id = strings.Clone(id) // not a piece of the decoded event
+	}
+	s.parties = append(s.parties, p)
+	return p
+}
+
+// partyID is p's id.
+func (p *callParty) partyID() string {
+	if p.id != "" {
+		return p.id
+	}
+	return "p-" + p.s.id[2:] + "-" + partyNums[p.num]
+}
+
+// partyNums are the numbers of a session's parties, written once.
+var partyNums = func() (n [64]string) {
+	for i := range n {
+		n[i] = strconv.Itoa(i)
+	}
+	return n
+}()
 
 func (s *callSession) anyLive() bool {
 	return slices.ContainsFunc(s.parties, (*callParty).live)
@@ -609,7 +653,7 @@ func (c *Calls) bury(p *callParty, at time.Time) {
 	c.unindex(p)
 	e := c.ended[p.s.id]
 	e.at = stampOf(at)
-	e.note(p.s.id, p.id, p.seq, len(p.s.parties))
+	e.note(p)
 	c.ended[p.s.id] = e
 }
 
@@ -734,8 +778,7 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 	}
 	isNew := p == nil
 	if isNew {
-		p = &callParty{s: s, id: strings.Clone(rp.ID)}
-		s.parties = append(s.parties, p)
+		p = s.newParty(rp.ID)
 	}
 	before := p.snapshot()
 	c.fromParty(p, rp)
@@ -952,7 +995,7 @@ func (c *Calls) Of(ext ID) []PartyCall {
 		r := p.remote()
 		q, qn := c.queueOf(p)
 		pc := PartyCall{
-			Session: p.s.id, Party: p.id, Ext: p.ext, State: stateOf(p), Inbound: p.inbound,
+			Session: p.s.id, Party: p.partyID(), Ext: p.ext, State: stateOf(p), Inbound: p.inbound,
 			Remote: r.name(), RemoteNumber: r.number(), Queue: q, QueueName: qn,
 			Start: p.s.start.time(), Since: p.since.time(), Known: p.known,
 		}
@@ -980,7 +1023,7 @@ func (c *Calls) Parked() []ParkedCall {
 	out := make([]ParkedCall, 0, len(c.parked))
 	for p := range c.parked {
 		r := p.remote()
-		pc := ParkedCall{Session: p.s.id, Party: p.id, Orbit: orbitOf(p), Caller: r.name(), CallerNumber: r.number(),
+		pc := ParkedCall{Session: p.s.id, Party: p.partyID(), Orbit: orbitOf(p), Caller: r.name(), CallerNumber: r.number(),
 			ParkedBy: p.ext, Since: p.since.time()}
 		if p.parkData() == "" && p.parkID() != "" {
 			pc.Location = ID(p.parkID())
@@ -1035,7 +1078,7 @@ func (c *Calls) backlog(q ID, top int) (Backlog, bool) {
 		}
 	}
 	for _, p := range ps {
-		w := Waiter{Session: p.s.id, Party: p.id, Caller: p.from.name(), CallerNumber: p.from.number(), Since: p.joined.time()}
+		w := Waiter{Session: p.s.id, Party: p.partyID(), Caller: p.from.name(), CallerNumber: p.from.number(), Since: p.joined.time()}
 		for _, o := range p.s.parties {
 			if o.live() && o.ringing() && o.inbound && o.ext != "" && !c.isQueue(o.ext) {
 				w.RingingExt = o.ext

@@ -2,7 +2,6 @@ package state
 
 import (
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/rchud/rchud/rc"
@@ -185,8 +184,7 @@ func (c *Calls) bootstrapRecord(r *rc.CallLogRecord, at time.Time) bool {
 			continue // an event said more than the call log can
 		}
 		if p == nil {
-			p = &callParty{s: s, id: strings.Clone(l.PartyID)}
-			s.parties = append(s.parties, p)
+			p = s.newParty(l.PartyID)
 		}
 		c.fromLeg(p, l, r, viaQueue, at)
 		p.rebase()
@@ -195,7 +193,7 @@ func (c *Calls) bootstrapRecord(r *rc.CallLogRecord, at time.Time) bool {
 	if c.accountWide && len(r.Legs) > 0 {
 		// The company's record lists every party still in the call.
 		for _, p := range slices.Clone(s.parties) {
-			if !inRecord[p.id] && p.touched <= stampOf(at) {
+			if !inRecord[p.partyID()] && p.touched <= stampOf(at) {
 				c.drop(p, at)
 			}
 		}
@@ -291,8 +289,7 @@ func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
 			if _, gone := e.last(rs.ID, rp.ID); gone {
 				continue
 			}
-			p = &callParty{s: s, id: strings.Clone(rp.ID)}
-			s.parties = append(s.parties, p)
+			p = s.newParty(rp.ID)
 		}
 		c.fromParty(p, rp)
 		if rp.QueueCall {
@@ -311,7 +308,7 @@ func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
 		c.index(p)
 	}
 	for _, p := range slices.Clone(s.parties) {
-		if !listed[p.id] && p.live() && p.touched <= stampOf(at) {
+		if !listed[p.partyID()] && p.live() && p.touched <= stampOf(at) {
 			c.drop(p, at)
 		}
 	}

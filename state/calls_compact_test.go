@@ -268,8 +268,8 @@ func TestEndedSessionKnowsEachPartysLastSequence(t *testing.T) {
 		if _, ok := e.last(s, id); ok {
 			t.Fatalf("%q known before it left", id)
 		}
-		e.note(s, id, int64(10+i), 3)
-		e.note(s, id, int64(5+i), 3) // an older one changes nothing
+		noteID(&e, s, id, int64(10+i))
+		noteID(&e, s, id, int64(5+i)) // an older one changes nothing
 	}
 	for i, id := range parties {
 		if seq, ok := e.last(s, id); !ok || seq != int64(10+i) {
@@ -289,5 +289,37 @@ func TestEndedSessionKnowsEachPartysLastSequence(t *testing.T) {
 	}
 	if e.other == nil || len(*e.other) != 9 || len(e.seqs) != 4 {
 		t.Fatalf("%d numbered, %v other", len(e.seqs), e.other)
+	}
+}
+
+// noteID records the last sequence of party (of session) in e.
+func noteID(e *endedSession, session, party string, seq int64) {
+	if n, ok := partyNumber(session, party); ok {
+		e.noteNum(n, seq, 3)
+	} else {
+		e.noteOther(party, seq)
+	}
+}
+
+// A party named by number is kept by it, and reads back its whole id.
+func TestCallsPartyNamedByNumber(t *testing.T) {
+	c := newTracker()
+	tsid := sessionIDOf(7)
+	s := script(c, tsid)
+	id := partyIDOf(tsid, "p-3")
+	s.send(1, decodedEvent(s.event(1, caller(pt(id, agentA, "Inbound", rc.PartyAnswered, "")))).Parties[0])
+	odd := partyIDOf(tsid, "p-x")
+	s.send(2, caller(pt(odd, userB, "Inbound", rc.PartyAnswered, "")))
+	p := c.sessions[tsid].party(id)
+	if p == nil || p.id != "" || p.num != 3 || p.partyID() != id || c.sessions[tsid].party(odd).id != odd {
+		t.Fatalf("party %q: %+v", id, p)
+	}
+	if calls := c.Of(agentA); len(calls) != 1 || calls[0].Party != id {
+		t.Fatalf("the agent's call: %+v", calls)
+	}
+	for _, other := range []string{partyIDOf(tsid, "p-4"), partyIDOf(tsid, "p-03"), partyIDOf(sessionIDOf(8), "p-3"), "p-3", ""} {
+		if c.sessions[tsid].party(other) != nil {
+			t.Fatalf("%q found", other)
+		}
 	}
 }
