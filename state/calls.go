@@ -2,7 +2,10 @@ package state
 
 import (
 	"cmp"
+	"math/bits"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rchud/rchud/rc"
@@ -44,11 +47,11 @@ type Calls struct {
 	listed bool
 
 	sessions map[string]*callSession
-	ended    map[string]*endedSession
+	ended    map[string]endedSession
 	pruneAt  time.Time
 
-	byExt   map[ID]map[*callParty]struct{} // live parties by owner
-	waiting map[ID]map[*callParty]struct{} // queue id -> its waiting parties
+	byExt   map[ID]*partySet // live parties by owner
+	waiting map[ID]*partySet // queue id -> its waiting parties
 	parked  map[*callParty]struct{}
 
 	started       bool
@@ -58,63 +61,109 @@ type Calls struct {
 	counts        map[ID]*queueCounts
 
 	version uint64
+
+	// words and wordNums number the status codes and reasons the tracker
+	// does not know (wordOf).
+	words    []string
+	wordNums map[string]word
+
+	// ids gives the directory's copy of an extension id (SetIDs).
+	ids func(ID) (ID, bool)
 }
 
 type queueCounts struct{ answered, abandoned int }
 
 // callSession is one telephony session as the tracker knows it.
 type callSession struct {
-	id, legacy string
-	start      time.Time
+	id    string
+	start stamp
 	// serverStart: start is the session's creationTime or the call log's
 	// startTime, not the first event's time.
 	serverStart bool
 	parties     []*callParty
 }
 
-// callParty is one party of a session.
+// callParty is one party of a session. There is one per leg of every
+// call in progress, so its fields are laid out without padding.
 type callParty struct {
-	s           *callSession
-	id          string
-	ext         ID
+	s *callSession
+	// id is the party's id, or "" when it is named as RingCentral and the
+	// emulator name a session's parties ("p-", the session's digits, "-"
+	// and num, below 64: partyNumber), which is then not kept again.
+	id        string
+	ext       ID
+	from, to  callEnd
+	queueName string
+	park      *partyPark // nil when it has neither
+	joined    stamp      // when it joined the call (first seen live)
+	since     stamp      // when it entered code
+	seq       int64      // the last sequence applied to it
+	touched   stamp      // the local time it last changed
+	// inExt and inWait are the owner's and the queue's sets that hold
+	// it, extAt and waitAt where in them.
+	inExt, inWait *partySet
+	extAt, waitAt int32
+	// hist holds the events since the base, by sequence: when hasBase,
+	// hist[0] is the base (what a read, presence or the call log said: its
+	// code since its time, up to its sequence), or the party's present
+	// state is while hist is empty (pinBase); else there is none.
+	hist        []partyEvent
+	code        word
+	reason      word
+	num         uint8
+	hasBase     bool
 	inbound     bool
-	code        string
-	reason      string
 	missed      bool
-	from, to    callEnd
 	queueCall   bool
-	queueName   string
-	parkID      string
-	parkData    string
-	joined      time.Time // when it joined the call (first seen live)
-	since       time.Time // when it entered code
-	seq         int64     // the last sequence applied to it
-	known       bool      // code came from an event or a read session, not guessed
-	counted     bool      // a queue party's ending has been counted
-	touched     time.Time // the local time it last changed
-	inWait      ID        // the queue whose waiting set holds it
-	inExt       bool
+	known       bool // code came from an event or a read session, not guessed
+	counted     bool // a queue party's ending has been counted
 	inParked    bool
 	wasAnswered bool // a user's party that answered
-	// hist holds the events since the base (what a read, presence or the
-	// call log said: baseCode since baseSince, up to sequence baseSeq).
-	hist      []partyEvent
-	baseSeq   int64
-	baseCode  string
-	baseSince time.Time
 }
 
-// callEnd is one side of a party, sanitised.
-type callEnd struct {
-	name, number string
-	ext          ID
+// partyPark is where a parked party is (rare, so out of line): the
+// Park's id and the status's parkData.
+type partyPark struct{ id, data string }
+
+func (p *callParty) parkID() string {
+	if p.park == nil {
+		return ""
+	}
+	return p.park.id
 }
 
-// endedSession remembers a forgotten session's parties' last sequences:
-// a slice, not a map, as tens of thousands are kept on a busy account.
+func (p *callParty) parkData() string {
+	if p.park == nil {
+		return ""
+	}
+	return p.park.data
+}
+
+// setPark keeps id and data, sanitised.
+func (p *callParty) setPark(id, data string) {
+	if id == "" && data == "" {
+		p.park = nil
+		return
+	}
+	k := keepText(p.parkID(), id)
+	d := keepText(p.parkData(), data)
+	if p.park == nil || p.park.id != k || p.park.data != d {
+		p.park = &partyPark{k, d}
+	}
+}
+
+// endedSession remembers a forgotten session's parties' last sequences,
+// held in the map by value: tens of thousands are kept on a busy account
+// (five minutes of the front desk's 17,000 calls a minute: 85,000). A
+// party named as RingCentral and the emulator name them ("p-", the
+// session id's digits, "-" and its number, 0 to 63) is kept as its number
+// alone, a bit of nums, its sequence in seqs in number order: the rest of
+// its id is the session's, and would be most of what is kept.
 type endedSession struct {
-	at   time.Time
-	seqs []partySeq
+	at    stamp
+	nums  uint64      // bit n: party number n left
+	seqs  []int64     // the last sequences of nums' parties, in number order
+	other *[]partySeq // parties named otherwise
 }
 
 type partySeq struct {
@@ -122,29 +171,85 @@ type partySeq struct {
 	seq   int64
 }
 
-// last is party's last sequence, and whether it was seen to leave (a nil
-// e knows none).
-func (e *endedSession) last(party string) (int64, bool) {
-	if e == nil {
+// partyNumber is party's number if it is named "p-", session's digits
+// after "s-", "-" and a number from 0 to 63 (as strconv.Itoa writes it).
+func partyNumber(session, party string) (uint, bool) {
+	if len(session) < 2 || session[:2] != "s-" {
 		return 0, false
 	}
-	for _, p := range e.seqs {
-		if p.party == party {
-			return p.seq, true
+	body := session[2:]
+	if len(party) < len(body)+4 || len(party) > len(body)+5 || party[:2] != "p-" || party[2:2+len(body)] != body || party[2+len(body)] != '-' {
+		return 0, false
+	}
+	num := party[3+len(body):]
+	if len(num) > 1 && num[0] == '0' {
+		return 0, false
+	}
+	n := uint(0)
+	for i := 0; i < len(num); i++ {
+		if num[i] < '0' || num[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + uint(num[i]-'0')
+	}
+	return n, n < 64
+}
+
+// last is party's last sequence, and whether it was seen to leave (the
+// zero e knows none).
+func (e *endedSession) last(session, party string) (int64, bool) {
+	if n, ok := partyNumber(session, party); ok {
+		if e.nums&(1<<n) == 0 {
+			return 0, false
+		}
+		return e.seqs[bits.OnesCount64(e.nums&(1<<n-1))], true
+	}
+	if e.other != nil {
+		for _, p := range *e.other {
+			if p.party == party {
+				return p.seq, true
+			}
 		}
 	}
 	return 0, false
 }
 
-// note records party's last sequence.
-func (e *endedSession) note(party string, seq int64) {
-	for i := range e.seqs {
-		if e.seqs[i].party == party {
-			e.seqs[i].seq = max(e.seqs[i].seq, seq)
+// note records p's last sequence.
+func (e *endedSession) note(p *callParty) {
+	if p.id == "" {
+		e.noteNum(uint(p.num), p.seq, len(p.s.parties))
+		return
+	}
+	e.noteOther(p.id, p.seq)
+}
+
+// noteNum records the last sequence of party number k; n is how many
+// parties the session has, to make room for at once.
+func (e *endedSession) noteNum(k uint, seq int64, n int) {
+	i := bits.OnesCount64(e.nums & (1<<k - 1))
+	if e.nums&(1<<k) != 0 {
+		e.seqs[i] = max(e.seqs[i], seq)
+		return
+	}
+	if e.seqs == nil {
+		e.seqs = make([]int64, 0, n)
+	}
+	e.seqs = slices.Insert(e.seqs, i, seq)
+	e.nums |= 1 << k
+}
+
+// noteOther records the last sequence of a party not named by number.
+func (e *endedSession) noteOther(party string, seq int64) {
+	if e.other == nil {
+		e.other = &[]partySeq{}
+	}
+	for i := range *e.other {
+		if p := &(*e.other)[i]; p.party == party {
+			p.seq = max(p.seq, seq)
 			return
 		}
 	}
-	e.seqs = append(e.seqs, partySeq{party, seq})
+	*e.other = append(*e.other, partySeq{party, seq})
 }
 
 // endedRetention is how long a forgotten session's sequences are kept:
@@ -157,9 +262,9 @@ func NewCalls() *Calls {
 		queues:   map[ID]string{},
 		byName:   map[string]ID{},
 		sessions: map[string]*callSession{},
-		ended:    map[string]*endedSession{},
-		byExt:    map[ID]map[*callParty]struct{}{},
-		waiting:  map[ID]map[*callParty]struct{}{},
+		ended:    map[string]endedSession{},
+		byExt:    map[ID]*partySet{},
+		waiting:  map[ID]*partySet{},
 		parked:   map[*callParty]struct{}{},
 		counts:   map[ID]*queueCounts{},
 	}
@@ -360,11 +465,11 @@ func (c *Calls) count(p *callParty, t time.Time) {
 	}
 	answered := false
 	switch p.reason {
-	case rc.ReasonAgentAnswered:
+	case wAgentAnswered:
 		answered = true
-	case rc.ReasonCallRedirected, rc.ReasonBlindTransfer, "AttendedTransfer", "RccTransfer", "CallerInputRedirect", "DtmfTransfer":
+	case wCallRedirected, wBlindTransfer, wAttendedTransfer, wRccTransfer, wCallerInputRedirect, wDtmfTransfer:
 		return // sent elsewhere: neither
-	case "":
+	case wNone:
 		// No reason given: an agent of this call who answered says answered.
 		for _, o := range p.s.parties {
 			if o != p && o.wasAnswered {
@@ -386,58 +491,82 @@ func (c *Calls) count(p *callParty, t time.Time) {
 
 // --- indexes -------------------------------------------------------------------
 
-func (p *callParty) live() bool { return p.code != rc.PartyDisconnected && p.code != rc.PartyGone }
+func (p *callParty) live() bool { return p.code != wDisconnected && p.code != wGone }
 
-func (p *callParty) ringing() bool { return p.code == rc.PartySetup || p.code == rc.PartyProceeding }
+func (p *callParty) ringing() bool { return p.code == wSetup || p.code == wProceeding }
 
 func (c *Calls) isQueue(id ID) bool {
 	_, ok := c.queues[id]
 	return ok && id != ""
 }
 
+// partySet is the live parties of one owner, or the waiting parties of
+// one queue: a slice in which each party knows its place (callParty's
+// extAt, waitAt), cheaper than a map per owner and as quick to change.
+type partySet struct {
+	id ID
+	ps []*callParty
+}
+
+// setID is the id of the set s, "" for none.
+func setID(s *partySet) ID {
+	if s == nil {
+		return ""
+	}
+	return s.id
+}
+
+// move takes a party out of the set *in (at *at) and files it in the set
+// of sets for id ("": none).
+func move(sets map[ID]*partySet, p *callParty, in **partySet, at *int32, id ID, place func(*callParty) *int32) {
+	if old := *in; old != nil {
+		i, last := *at, len(old.ps)-1
+		if int(i) != last {
+			o := old.ps[last]
+			old.ps[i], *place(o) = o, i
+		}
+		old.ps[last] = nil
+		old.ps = old.ps[:last]
+		if last == 0 {
+			delete(sets, old.id)
+		} else if cap(old.ps) > 64 && last < cap(old.ps)/4 {
+			old.ps = slices.Clip(slices.Clone(old.ps)) // a jam has drained
+		}
+		*in = nil
+	}
+	if id == "" {
+		return
+	}
+	set := sets[id]
+	if set == nil {
+		set = &partySet{id: id}
+		sets[id] = set
+	}
+	*in, *at = set, int32(len(set.ps))
+	set.ps = append(set.ps, p)
+}
+
+func extPlace(p *callParty) *int32  { return &p.extAt }
+func waitPlace(p *callParty) *int32 { return &p.waitAt }
+
 // index files p in the owner, waiting and parked sets its state puts it in.
 func (c *Calls) index(p *callParty) {
 	live := p.live()
-	wantExt := live && p.ext != ""
-	if wantExt != p.inExt {
-		set := c.byExt[p.ext]
-		if wantExt {
-			if set == nil {
-				set = map[*callParty]struct{}{}
-				c.byExt[p.ext] = set
-			}
-			set[p] = struct{}{}
-		} else {
-			delete(set, p)
-			if len(set) == 0 {
-				delete(c.byExt, p.ext)
-			}
-		}
-		p.inExt = wantExt
+	var wantExt ID
+	if live {
+		wantExt = p.ext
+	}
+	if wantExt != setID(p.inExt) {
+		move(c.byExt, p, &p.inExt, &p.extAt, wantExt, extPlace)
 	}
 	var wantWait ID
 	if live && p.ringing() && c.isQueue(p.ext) {
 		wantWait = p.ext
 	}
-	if wantWait != p.inWait {
-		if p.inWait != "" {
-			set := c.waiting[p.inWait]
-			delete(set, p)
-			if len(set) == 0 {
-				delete(c.waiting, p.inWait)
-			}
-		}
-		if wantWait != "" {
-			set := c.waiting[wantWait]
-			if set == nil {
-				set = map[*callParty]struct{}{}
-				c.waiting[wantWait] = set
-			}
-			set[p] = struct{}{}
-		}
-		p.inWait = wantWait
+	if wantWait != setID(p.inWait) {
+		move(c.waiting, p, &p.inWait, &p.waitAt, wantWait, waitPlace)
 	}
-	wantParked := live && p.code == rc.PartyParked
+	wantParked := live && p.code == wParked
 	if wantParked != p.inParked {
 		if wantParked {
 			c.parked[p] = struct{}{}
@@ -451,7 +580,7 @@ func (c *Calls) index(p *callParty) {
 // unindex takes p out of every set.
 func (c *Calls) unindex(p *callParty) {
 	code := p.code
-	p.code = rc.PartyGone
+	p.code = wGone
 	c.index(p)
 	p.code = code
 }
@@ -459,13 +588,42 @@ func (c *Calls) unindex(p *callParty) {
 // --- sessions --------------------------------------------------------------------
 
 func (s *callSession) party(id string) *callParty {
+	n, numbered := partyNumber(s.id, id)
 	for _, p := range s.parties {
-		if p.id == id {
+		if p.id == id && id != "" || p.id == "" && numbered && uint(p.num) == n {
 			return p
 		}
 	}
 	return nil
 }
+
+// newParty adds party id to the session.
+func (s *callSession) newParty(id string) *callParty {
+	p := &callParty{s: s}
+	if n, ok := partyNumber(s.id, id); ok {
+		p.num = uint8(n)
+	} else {
+		p.id = strings.Clone(id) // not a piece of the decoded event
+	}
+	s.parties = append(s.parties, p)
+	return p
+}
+
+// partyID is p's id.
+func (p *callParty) partyID() string {
+	if p.id != "" {
+		return p.id
+	}
+	return "p-" + p.s.id[2:] + "-" + partyNums[p.num]
+}
+
+// partyNums are the numbers of a session's parties, written once.
+var partyNums = func() (n [64]string) {
+	for i := range n {
+		n[i] = strconv.Itoa(i)
+	}
+	return n
+}()
 
 func (s *callSession) anyLive() bool {
 	return slices.ContainsFunc(s.parties, (*callParty).live)
@@ -475,8 +633,8 @@ func (s *callSession) anyLive() bool {
 func (c *Calls) session(id string) *callSession {
 	s := c.sessions[id]
 	if s == nil {
-		s = &callSession{id: id}
-		c.sessions[id] = s
+		s = &callSession{id: strings.Clone(id)} // not a piece of the decoded event
+		c.sessions[s.id] = s
 	}
 	return s
 }
@@ -494,12 +652,9 @@ func (c *Calls) forget(s *callSession, at time.Time) {
 func (c *Calls) bury(p *callParty, at time.Time) {
 	c.unindex(p)
 	e := c.ended[p.s.id]
-	if e == nil {
-		e = &endedSession{}
-		c.ended[p.s.id] = e
-	}
-	e.at = at
-	e.note(p.id, p.seq)
+	e.at = stampOf(at)
+	e.note(p)
+	c.ended[p.s.id] = e
 }
 
 // drop takes a party out of a session without an ending event: it left
@@ -519,8 +674,9 @@ func (c *Calls) prune(at time.Time) {
 		return
 	}
 	c.pruneAt = at.Add(endedRetention / 10)
+	now := stampOf(at)
 	for id, e := range c.ended {
-		if at.Sub(e.at) > endedRetention {
+		if time.Duration(now-e.at) > endedRetention {
 			delete(c.ended, id)
 		}
 	}
@@ -528,36 +684,25 @@ func (c *Calls) prune(at time.Time) {
 
 // --- ingest ----------------------------------------------------------------------
 
-func endOf(e rc.CallEnd) callEnd {
-	n := e.PhoneNumber
-	if n == "" {
-		n = e.ExtensionNumber
-	}
-	return callEnd{name: Sanitize(e.Name), number: Sanitize(n), ext: ID(e.ExtensionID)}
-}
-
-func logEndOf(e rc.CallLogParty) callEnd {
-	n := e.PhoneNumber
-	if n == "" {
-		n = e.ExtensionNumber
-	}
-	return callEnd{name: Sanitize(e.Name), number: Sanitize(n), ext: ID(e.ExtensionID)}
+// endOf is e as p keeps it.
+func (p *callParty) endOf(old callEnd, e *rc.CallEnd) callEnd {
+	return p.s.end(old, e.Name, e.PhoneNumber, e.ExtensionNumber)
 }
 
 // setCode moves p to code at t; true when it changed.
-func (c *Calls) setCode(p *callParty, code, reason string, t time.Time) bool {
+func (c *Calls) setCode(p *callParty, code, reason word, t time.Time) bool {
 	if p.code == code && p.reason == reason {
 		return false
 	}
-	wasLive := p.live() || p.code == ""
+	wasLive := p.live() || p.code == wNone
 	if p.code != code {
-		p.since = t
+		p.since = stampOf(t)
 	}
-	if p.code == "" && code != rc.PartyDisconnected && code != rc.PartyGone {
-		p.joined = t
+	if p.code == wNone && code != wDisconnected && code != wGone {
+		p.joined = stampOf(t)
 	}
 	p.code, p.reason = code, reason
-	if code == rc.PartyAnswered && !c.isQueue(p.ext) && p.ext != "" {
+	if code == wAnswered && !c.isQueue(p.ext) && p.ext != "" {
 		p.wasAnswered = true
 	}
 	if wasLive && !p.live() && c.isQueue(p.ext) {
@@ -595,18 +740,21 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 	if rp.ID == "" {
 		return false
 	}
+	ts := stampOf(t)
 	s := c.sessions[ev.ID]
 	var p *callParty
 	moved := false
 	if s != nil {
-		p = s.party(rp.ID)
-		if !s.serverStart && t.Before(s.start) {
-			s.start, moved = t, true // a late event still says when the call was up
+		if p = s.party(rp.ID); p != nil {
+			p.pinBase()
+		}
+		if !s.serverStart && ts < s.start {
+			s.start, moved = ts, true // a late event still says when the call was up
 		}
 	}
 	if p == nil {
-		if e := c.ended[ev.ID]; e != nil {
-			if last, ok := e.last(rp.ID); ok && (ev.Sequence == 0 || ev.Sequence <= last) {
+		if e, ok := c.ended[ev.ID]; ok {
+			if last, ok := e.last(ev.ID, rp.ID); ok && (ev.Sequence == 0 || ev.Sequence <= last) {
 				return false // the party left; this is late
 			}
 		}
@@ -614,45 +762,35 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 		// Late: its state is stale, but it may tell since when the party
 		// is in its state (it left it and came back in between) and since
 		// when it was in the call.
-		if ev.Sequence > p.baseSeq && p.record(ev.Sequence, rp.Status.Code, t) && p.resince() {
+		if ev.Sequence > p.baseSeq() && p.record(ev.Sequence, c.wordOf(rp.Status.Code), t) && p.resince() {
 			moved = true
 		}
-		if p.live() && rp.Live() && !p.joined.IsZero() && t.Before(p.joined) {
-			p.joined, moved = t, true
+		if p.live() && rp.Live() && p.joined != 0 && ts < p.joined {
+			p.joined, moved = ts, true
 		}
 		return moved
 	}
 	if s == nil {
 		s = c.session(ev.ID)
 	}
-	if s.legacy == "" {
-		s.legacy = ev.SessionID
-	}
-	if !s.serverStart && (s.start.IsZero() || t.Before(s.start)) {
-		s.start = t
+	if !s.serverStart && (s.start == 0 || ts < s.start) {
+		s.start = ts
 	}
 	isNew := p == nil
 	if isNew {
-		p = &callParty{s: s, id: rp.ID}
-		s.parties = append(s.parties, p)
+		p = s.newParty(rp.ID)
 	}
 	before := p.snapshot()
-	p.ext = ID(rp.Extension())
-	p.inbound = rp.Direction != "Outbound"
-	p.from, p.to = endOf(rp.From), endOf(rp.To)
-	p.missed = rp.MissedCall
+	c.fromParty(p, rp)
 	p.queueCall = rp.QueueCall
-	if qn := rp.QueueName(); qn != "" {
-		p.queueName = Sanitize(qn)
-	}
-	p.parkID, p.parkData = Sanitize(string(rp.Park.ID)), Sanitize(rp.Status.ParkData)
 	if ev.Sequence > 0 {
 		p.seq = ev.Sequence
 	}
-	p.known, p.touched = true, at
-	c.setCode(p, rp.Status.Code, rp.Status.Reason, t)
+	p.known, p.touched = true, stampOf(at)
+	code := c.wordOf(rp.Status.Code)
+	c.setCode(p, code, c.wordOf(rp.Status.Reason), t)
 	if ev.Sequence > 0 {
-		p.record(ev.Sequence, rp.Status.Code, t)
+		p.record(ev.Sequence, code, t)
 		p.resince()
 	}
 	c.index(p)
@@ -662,42 +800,94 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 	return isNew || p.snapshot() != before
 }
 
+// fromParty sets what an event or a read session says of a party, but its
+// state and whether it came through a queue.
+func (c *Calls) fromParty(p *callParty, rp *rc.CallParty) {
+	p.ext = c.keepID(p.s, p.ext, ID(rp.Extension()))
+	p.inbound = rp.Direction != "Outbound"
+	p.from, p.to = p.endOf(p.from, &rp.From), p.endOf(p.to, &rp.To)
+	p.missed = rp.MissedCall
+	if qn := rp.QueueName(); qn != "" {
+		p.queueName = c.keepQueueName(p.queueName, qn)
+	}
+	p.setPark(string(rp.Park.ID), rp.Status.ParkData)
+}
+
 // partyEvent is one event's word on a party, kept so that since when the
 // party is in its state does not depend on the order events arrive in.
 type partyEvent struct {
 	seq  int64
-	code string
-	t    time.Time
+	t    stamp
+	code word
 }
 
 // record files an event in the party's history, by sequence; false when
-// that sequence is there already.
-func (p *callParty) record(seq int64, code string, t time.Time) bool {
+// that sequence is there already (or is before the history kept, and
+// cannot change since when the party is in its state).
+func (p *callParty) record(seq int64, code word, t time.Time) bool {
 	i, found := slices.BinarySearchFunc(p.hist, seq, func(e partyEvent, s int64) int { return cmp.Compare(e.seq, s) })
 	if found {
 		return false
 	}
-	p.hist = slices.Insert(p.hist, i, partyEvent{seq, code, t})
+	p.hist = slices.Insert(p.hist, i, partyEvent{seq, stampOf(t), code})
+	p.trim()
 	return true
+}
+
+// trim drops the history before the last event in another state than
+// the last run's: since when the party is in its state is the first time
+// of that run, and an event that comes late from before that other state
+// cannot join the run. It keeps a party's history to a few events however
+// long the call.
+func (p *callParty) trim() {
+	n := len(p.hist)
+	if n < 3 {
+		return
+	}
+	i := n - 1
+	for i > 0 && p.hist[i-1].code == p.hist[n-1].code {
+		i--
+	}
+	if i >= 2 {
+		p.hist = slices.Delete(p.hist, 0, i-1)
+		p.hasBase = false // not needed: the event before the run stays
+	}
+}
+
+// baseSeq is the sequence up to which the base says (0: no base).
+func (p *callParty) baseSeq() int64 {
+	switch {
+	case !p.hasBase:
+		return 0
+	case len(p.hist) == 0:
+		return p.seq
+	}
+	return p.hist[0].seq
 }
 
 // resince sets since from the history: the time of the first event of the
 // last run in the party's current state (or of what a read or the call
 // log said, when the run goes back that far). True when it changed.
 func (p *callParty) resince() bool {
-	n := len(p.hist)
-	if n == 0 || p.hist[n-1].code != p.code {
+	p.pinBase()
+	n, first := len(p.hist), 0
+	if p.hasBase {
+		first = 1
+	}
+	if n == first || p.hist[n-1].code != p.code {
 		return false
 	}
 	i := n - 1
-	for i > 0 && p.hist[i-1].code == p.code {
+	for i > first && p.hist[i-1].code == p.code {
 		i--
 	}
 	since := p.hist[i].t
-	if i == 0 && p.baseCode == p.code && !p.baseSince.IsZero() && p.baseSince.Before(since) {
-		since = p.baseSince
+	if i == 1 && p.hasBase {
+		if b := p.hist[0]; b.code == p.code && b.t != 0 && b.t < since {
+			since = b.t
+		}
 	}
-	if since.Equal(p.since) {
+	if since == p.since {
 		return false
 	}
 	p.since = since
@@ -706,9 +896,22 @@ func (p *callParty) resince() bool {
 
 // rebase makes the party's present state the base later events build on:
 // what a read, presence or the call log said.
+// Until an event comes the base is the party's present state, kept in
+// the party alone (a party read at start and never told more needs no
+// history); pinBase files it in the history before an event changes it.
 func (p *callParty) rebase() {
 	p.hist = p.hist[:0]
-	p.baseSeq, p.baseCode, p.baseSince = p.seq, p.code, p.since
+	p.hasBase = true
+}
+
+// pinBase files the base in the history, when only the party holds it.
+func (p *callParty) pinBase() {
+	if p.hasBase && len(p.hist) == 0 {
+		if p.hist == nil {
+			p.hist = make([]partyEvent, 0, 2) // the base, and the event coming
+		}
+		p.hist = append(p.hist, partyEvent{p.seq, p.since, p.code})
+	}
 }
 
 // partySnapshot is what a party shows, to tell a change from a repeat.
@@ -718,13 +921,13 @@ type partySnapshot struct {
 	known                 bool
 	from, to              callEnd
 	queueName, park, data string
-	code, reason          string
+	code, reason          word
 	seq                   int64
 }
 
 func (p *callParty) snapshot() partySnapshot {
 	return partySnapshot{ext: p.ext, inbound: p.inbound, missed: p.missed, qc: p.queueCall, known: p.known,
-		from: p.from, to: p.to, queueName: p.queueName, park: p.parkID, data: p.parkData,
+		from: p.from, to: p.to, queueName: p.queueName, park: p.parkID(), data: p.parkData(),
 		code: p.code, reason: p.reason, seq: p.seq}
 }
 
@@ -733,16 +936,16 @@ func (p *callParty) snapshot() partySnapshot {
 // stateOf is the switchboard state of a live party.
 func stateOf(p *callParty) CallState {
 	switch p.code {
-	case rc.PartySetup, rc.PartyProceeding:
+	case wSetup, wProceeding:
 		if p.inbound {
 			return CallRinging
 		}
 		return CallDialling
-	case rc.PartyHold:
+	case wHold:
 		return CallHeld
-	case rc.PartyParked:
+	case wParked:
 		return CallParked
-	case rc.PartyVoiceMail, "VoiceMailScreening":
+	case wVoiceMail, wVoiceMailScreening:
 		return CallVoicemail
 	}
 	return CallConnected
@@ -773,10 +976,10 @@ func (c *Calls) queueOf(p *callParty) (ID, string) {
 }
 
 func orbitOf(p *callParty) string {
-	if p.parkData != "" {
-		return p.parkData
+	if d := p.parkData(); d != "" {
+		return d
 	}
-	return p.parkID
+	return p.parkID()
 }
 
 // Of lists a person's live calls: ringing first, then dialling,
@@ -784,17 +987,17 @@ func orbitOf(p *callParty) string {
 // each.
 func (c *Calls) Of(ext ID) []PartyCall {
 	set := c.byExt[ext]
-	if len(set) == 0 {
+	if set == nil {
 		return nil
 	}
-	out := make([]PartyCall, 0, len(set))
-	for p := range set {
+	out := make([]PartyCall, 0, len(set.ps))
+	for _, p := range set.ps {
 		r := p.remote()
 		q, qn := c.queueOf(p)
 		pc := PartyCall{
-			Session: p.s.id, Party: p.id, Ext: p.ext, State: stateOf(p), Inbound: p.inbound,
-			Remote: r.name, RemoteNumber: r.number, Queue: q, QueueName: qn,
-			Start: p.s.start, Since: p.since, Known: p.known,
+			Session: p.s.id, Party: p.partyID(), Ext: p.ext, State: stateOf(p), Inbound: p.inbound,
+			Remote: r.name(), RemoteNumber: r.number(), Queue: q, QueueName: qn,
+			Start: p.s.start.time(), Since: p.since.time(), Known: p.known,
 		}
 		if pc.State == CallParked {
 			pc.Orbit = orbitOf(p)
@@ -820,10 +1023,10 @@ func (c *Calls) Parked() []ParkedCall {
 	out := make([]ParkedCall, 0, len(c.parked))
 	for p := range c.parked {
 		r := p.remote()
-		pc := ParkedCall{Session: p.s.id, Party: p.id, Orbit: orbitOf(p), Caller: r.name, CallerNumber: r.number,
-			ParkedBy: p.ext, Since: p.since}
-		if p.parkData == "" && p.parkID != "" {
-			pc.Location = ID(p.parkID)
+		pc := ParkedCall{Session: p.s.id, Party: p.partyID(), Orbit: orbitOf(p), Caller: r.name(), CallerNumber: r.number(),
+			ParkedBy: p.ext, Since: p.since.time()}
+		if p.parkData() == "" && p.parkID() != "" {
+			pc.Location = ID(p.parkID())
 		}
 		out = append(out, pc)
 	}
@@ -847,22 +1050,22 @@ func (c *Calls) backlog(q ID, top int) (Backlog, bool) {
 	if qc := c.counts[q]; qc != nil {
 		b.Answered, b.Abandoned = qc.answered, qc.abandoned
 	}
-	waiting := c.waiting[q]
+	var waiting []*callParty
+	if set := c.waiting[q]; set != nil {
+		waiting = set.ps
+	}
 	b.WaitingNow = len(waiting)
 	older := func(x, y *callParty) int {
-		return cmp.Or(x.joined.Compare(y.joined), cmp.Compare(x.s.id, y.s.id))
+		return cmp.Or(cmp.Compare(x.joined, y.joined), cmp.Compare(x.s.id, y.s.id))
 	}
 	// The longest waiting first: all of them sorted, or the top few kept
 	// in order as the set is scanned once (a jammed queue holds thousands).
 	var ps []*callParty
 	if top < 0 {
-		ps = make([]*callParty, 0, len(waiting))
-		for p := range waiting {
-			ps = append(ps, p)
-		}
+		ps = slices.Clone(waiting)
 		slices.SortFunc(ps, older)
 	} else {
-		for p := range waiting {
+		for _, p := range waiting {
 			switch {
 			case len(ps) < top:
 				i, _ := slices.BinarySearchFunc(ps, p, older)
@@ -875,7 +1078,7 @@ func (c *Calls) backlog(q ID, top int) (Backlog, bool) {
 		}
 	}
 	for _, p := range ps {
-		w := Waiter{Session: p.s.id, Party: p.id, Caller: p.from.name, CallerNumber: p.from.number, Since: p.joined}
+		w := Waiter{Session: p.s.id, Party: p.partyID(), Caller: p.from.name(), CallerNumber: p.from.number(), Since: p.joined.time()}
 		for _, o := range p.s.parties {
 			if o.live() && o.ringing() && o.inbound && o.ext != "" && !c.isQueue(o.ext) {
 				w.RingingExt = o.ext

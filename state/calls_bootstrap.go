@@ -53,7 +53,7 @@ func (c *Calls) FinishBootstrap(at time.Time, listed map[string]bool) (need []st
 		if listed[id] {
 			continue
 		}
-		if slices.ContainsFunc(s.parties, func(p *callParty) bool { return p.touched.After(at) }) {
+		if slices.ContainsFunc(s.parties, func(p *callParty) bool { return p.touched > stampOf(at) }) {
 			continue // news newer than the list
 		}
 		for _, p := range slices.Clone(s.parties) {
@@ -99,20 +99,20 @@ func (c *Calls) SettleFromPresence(ext ID, calls []rc.ActiveCall, at time.Time) 
 		if p == nil || p.known || !p.live() || p.ext != ext {
 			continue
 		}
-		code := ""
+		var code word
 		switch ac.TelephonyStatus {
 		case "Ringing":
-			code = rc.PartyProceeding
+			code = wProceeding
 		case "CallConnected":
-			code = rc.PartyAnswered
+			code = wAnswered
 		case "OnHold":
-			code = rc.PartyHold
+			code = wHold
 		case "ParkedCall":
-			code = rc.PartyParked
+			code = wParked
 		default:
 			continue // NoCall: its end comes as an event, or with the next bootstrap
 		}
-		since := p.since
+		since := p.since.time()
 		if since.IsZero() {
 			since = at
 		}
@@ -122,11 +122,11 @@ func (c *Calls) SettleFromPresence(ext ID, calls []rc.ActiveCall, at time.Time) 
 		if ac.QueueCall {
 			p.queueCall = true
 			if qn := ac.QueueName(); qn != "" && p.queueName == "" {
-				p.queueName = Sanitize(qn)
+				p.queueName = c.keepQueueName("", qn)
 			}
 		}
 		p.known = true
-		c.setCode(p, code, "", since)
+		c.setCode(p, code, wNone, since)
 		p.rebase()
 		c.index(p)
 		changed = true
@@ -154,10 +154,8 @@ func (c *Calls) bootstrapRecord(r *rc.CallLogRecord, at time.Time) bool {
 		if l.PartyID == "" || l.Result != "" && l.Result != rc.ResultInProgress {
 			continue
 		}
-		if e != nil {
-			if _, gone := e.last(l.PartyID); gone {
-				continue // we saw it leave; the call log lags
-			}
+		if _, gone := e.last(r.TelephonySessionID, l.PartyID); gone {
+			continue // we saw it leave; the call log lags
 		}
 		take = append(take, l)
 	}
@@ -166,11 +164,8 @@ func (c *Calls) bootstrapRecord(r *rc.CallLogRecord, at time.Time) bool {
 	}
 	delete(c.ended, r.TelephonySessionID)
 	s := c.session(r.TelephonySessionID)
-	if r.SessionID != "" {
-		s.legacy = r.SessionID
-	}
 	if !r.StartTime.IsZero() {
-		s.start, s.serverStart = r.StartTime.Time, true
+		s.start, s.serverStart = stampOf(r.StartTime.Time), true
 	}
 	viaQueue := c.isQueue(ID(r.To.ExtensionID))
 	for _, l := range take {
@@ -184,13 +179,12 @@ func (c *Calls) bootstrapRecord(r *rc.CallLogRecord, at time.Time) bool {
 		p := s.party(l.PartyID)
 		if p != nil && p.known {
 			if c.isQueue(p.ext) && !l.StartTime.IsZero() {
-				p.joined = l.StartTime.Time // the server's word on when they entered
+				p.joined = stampOf(l.StartTime.Time) // the server's word on when they entered
 			}
 			continue // an event said more than the call log can
 		}
 		if p == nil {
-			p = &callParty{s: s, id: l.PartyID}
-			s.parties = append(s.parties, p)
+			p = s.newParty(l.PartyID)
 		}
 		c.fromLeg(p, l, r, viaQueue, at)
 		p.rebase()
@@ -199,7 +193,7 @@ func (c *Calls) bootstrapRecord(r *rc.CallLogRecord, at time.Time) bool {
 	if c.accountWide && len(r.Legs) > 0 {
 		// The company's record lists every party still in the call.
 		for _, p := range slices.Clone(s.parties) {
-			if !inRecord[p.id] && !p.touched.After(at) {
+			if !inRecord[p.partyID()] && p.touched <= stampOf(at) {
 				c.drop(p, at)
 			}
 		}
@@ -224,22 +218,22 @@ func (c *Calls) fromLeg(p *callParty, l *rc.CallLogLeg, r *rc.CallLogRecord, via
 	if start.IsZero() {
 		start = at
 	}
-	p.ext = legOwner(l)
+	p.ext = c.keepID(p.s, p.ext, legOwner(l))
 	p.inbound = l.Direction != "Outbound"
-	p.from, p.to = logEndOf(l.From), logEndOf(l.To)
-	p.touched = at
-	code := rc.PartyAnswered
+	p.from = p.s.end(p.from, l.From.Name, l.From.PhoneNumber, l.From.ExtensionNumber)
+	p.to = p.s.end(p.to, l.To.Name, l.To.PhoneNumber, l.To.ExtensionNumber)
+	p.touched = stampOf(at)
+	code := wAnswered
 	p.known = false
 	switch {
 	case c.isQueue(p.ext):
-		code, p.known = rc.PartyProceeding, true
+		code, p.known = wProceeding, true
 	case l.LegType == "CallPark" || l.LegType == "ParkLocation" || l.Action == "Call Park" || l.Action == "Park Location":
-		code, p.known = rc.PartyParked, true
-		p.parkData, p.parkID = "", ""
+		code, p.known = wParked, true
 		if l.To.ExtensionID != "" {
-			p.parkID = Sanitize(string(l.To.ExtensionID))
+			p.setPark(string(l.To.ExtensionID), "")
 		} else {
-			p.parkData = Sanitize(l.To.PhoneNumber)
+			p.setPark("", l.To.PhoneNumber)
 		}
 		p.to = callEnd{}
 	}
@@ -250,10 +244,10 @@ func (c *Calls) fromLeg(p *callParty, l *rc.CallLogLeg, r *rc.CallLogRecord, via
 		}
 	}
 	if p.code != code {
-		p.code, p.since = code, start
+		p.code, p.since = code, stampOf(start)
 	}
-	if p.joined.IsZero() || start.Before(p.joined) {
-		p.joined = start
+	if p.joined == 0 || stampOf(start) < p.joined {
+		p.joined = stampOf(start)
 	}
 }
 
@@ -269,7 +263,7 @@ func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
 	s := c.sessions[rs.ID]
 	if s == nil {
 		live := slices.ContainsFunc(rs.Parties, func(p rc.CallParty) bool {
-			_, gone := e.last(p.ID)
+			_, gone := e.last(rs.ID, p.ID)
 			return p.ID != "" && p.Live() && !gone
 		})
 		if !live {
@@ -277,11 +271,8 @@ func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
 		}
 		s = c.session(rs.ID)
 	}
-	if s.legacy == "" {
-		s.legacy = rs.SessionID
-	}
 	if !rs.CreationTime.IsZero() {
-		s.start, s.serverStart = rs.CreationTime.Time, true
+		s.start, s.serverStart = stampOf(rs.CreationTime.Time), true
 	}
 	listed := map[string]bool{}
 	for i := range rs.Parties {
@@ -291,41 +282,33 @@ func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
 		}
 		listed[rp.ID] = true
 		p := s.party(rp.ID)
-		if p != nil && p.touched.After(at) {
+		if p != nil && p.touched > stampOf(at) {
 			continue
 		}
 		if p == nil {
-			if _, gone := e.last(rp.ID); gone {
+			if _, gone := e.last(rs.ID, rp.ID); gone {
 				continue
 			}
-			p = &callParty{s: s, id: rp.ID}
-			s.parties = append(s.parties, p)
+			p = s.newParty(rp.ID)
 		}
-		p.ext = ID(rp.Extension())
-		p.inbound = rp.Direction != "Outbound"
-		p.from, p.to = endOf(rp.From), endOf(rp.To)
-		p.missed = rp.MissedCall
+		c.fromParty(p, rp)
 		if rp.QueueCall {
 			p.queueCall = true
 		}
-		if qn := rp.QueueName(); qn != "" {
-			p.queueName = Sanitize(qn)
-		}
-		p.parkID, p.parkData = Sanitize(string(rp.Park.ID)), Sanitize(rp.Status.ParkData)
 		since := at
 		switch {
-		case !p.known && !p.since.IsZero():
-			since = p.since // the call log's start of its leg
-		case p.code == "" && c.isQueue(p.ext) && !s.start.IsZero():
-			since = s.start // it has waited at least since the call began
+		case !p.known && p.since != 0:
+			since = p.since.time() // the call log's start of its leg
+		case p.code == wNone && c.isQueue(p.ext) && s.start != 0:
+			since = s.start.time() // it has waited at least since the call began
 		}
-		p.known, p.touched = true, at
-		c.setCode(p, rp.Status.Code, rp.Status.Reason, since)
+		p.known, p.touched = true, stampOf(at)
+		c.setCode(p, c.wordOf(rp.Status.Code), c.wordOf(rp.Status.Reason), since)
 		p.rebase()
 		c.index(p)
 	}
 	for _, p := range slices.Clone(s.parties) {
-		if !listed[p.id] && p.live() && !p.touched.After(at) {
+		if !listed[p.partyID()] && p.live() && p.touched <= stampOf(at) {
 			c.drop(p, at)
 		}
 	}

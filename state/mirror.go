@@ -65,7 +65,7 @@ func NewMirrorIn(locale string, now func() time.Time) *Mirror {
 	if now == nil {
 		now = time.Now
 	}
-	return &Mirror{
+	m := &Mirror{
 		now:       now,
 		store:     newStore(now, newCollator(locale)),
 		jn:        newJournal(),
@@ -80,6 +80,8 @@ func NewMirrorIn(locale string, now func() time.Time) *Mirror {
 		dirty:     map[int]struct{}{},
 		changed:   make(chan struct{}, 1),
 	}
+	m.calls.SetIDs(m.store.keptID) // under m's lock, as every use of calls
+	return m
 }
 
 // signal wakes the publisher (coalesced).
@@ -397,6 +399,11 @@ func (m *Mirror) ApplyQueueEvent(changes []rc.QueueMemberChange) {
 	var ids []ID
 	for _, c := range changes {
 		q, member := ID(c.QueueID), ID(c.ExtensionID)
+		if k, ok := m.store.keptID(member); ok {
+			member = k // the directory's, not a piece of the frame
+		} else {
+			member = ID(strings.Clone(string(member)))
+		}
 		m.jn.recordQueue(q, member, c.Accept)
 		if qq := m.store.queue(q); qq != nil {
 			qq.Accept[member] = c.Accept

@@ -34,6 +34,14 @@ func newStore(now func() time.Time, col *collator) store {
 	return store{now: now, col: col, index: map[ID]int{}, qindex: map[ID]int{}, lastNonDND: map[ID]DNDStatus{}}
 }
 
+// keptID is the directory's copy of id, if it has one.
+func (s *store) keptID(id ID) (ID, bool) {
+	if e := s.entry(id); e != nil {
+		return e.ID, true
+	}
+	return "", false
+}
+
 // entry returns id's entry, or nil.
 func (s *store) entry(id ID) *Entry {
 	if i, ok := s.index[id]; ok {
@@ -305,20 +313,20 @@ func (s *store) merge(id ID, u *update, at time.Time, seen bool, confirmed time.
 		}
 		switch f {
 		case fDND:
-			n.RawDND = DNDStatus(Sanitize(*u.str[f]))
+			n.RawDND = DNDStatus(keepWord(string(n.RawDND), *u.str[f]))
 		case fPersonal:
-			n.CHS, n.DNDPersonal = true, DNDStatus(Sanitize(*u.str[f]))
+			n.CHS, n.DNDPersonal = true, DNDStatus(keepWord(string(n.DNDPersonal), *u.str[f]))
 		case fAcceptQ:
 			n.CHS, n.QueueOff = true, *u.str[f] != "true"
 		default:
-			*dst = Sanitize(*u.str[f])
+			*dst = keepWord(*dst, *u.str[f])
 		}
 	}
 	n.DNDStatus = n.effectiveDND()
 	if take(fCalls) {
 		switch {
 		case u.callsGiven:
-			n.Calls = convertCalls(u.calls)
+			n.Calls = s.convertCalls(u.calls, n.Calls)
 			n.TotalCalls = len(n.Calls)
 			n.CallsUnsure = false
 			if u.total != nil && *u.total > len(u.calls) {
@@ -356,17 +364,17 @@ func (s *store) replace(p *rc.Presence, detailed bool, confirmed time.Time) *Ent
 	}
 	before := s.entries[i]
 	n := *before
-	n.PresenceStatus = sanitized(p.PresenceStatus)
-	n.UserStatus = sanitized(p.UserStatus)
-	n.RawDND = DNDStatus(sanitized(p.DNDStatus))
+	n.PresenceStatus = keptWord(n.PresenceStatus, p.PresenceStatus)
+	n.UserStatus = keptWord(n.UserStatus, p.UserStatus)
+	n.RawDND = DNDStatus(keptWord(string(n.RawDND), p.DNDStatus))
 	n.CHS = p.DNDStatusPersonal != nil || p.AcceptCallQueueCalls != nil
-	n.DNDPersonal, n.QueueOff = DNDStatus(sanitized(p.DNDStatusPersonal)), p.AcceptCallQueueCalls != nil && !*p.AcceptCallQueueCalls
+	n.DNDPersonal, n.QueueOff = DNDStatus(keptWord(string(n.DNDPersonal), p.DNDStatusPersonal)), p.AcceptCallQueueCalls != nil && !*p.AcceptCallQueueCalls
 	n.DNDStatus = n.effectiveDND()
-	n.TelephonyStatus = sanitized(p.TelephonyStatus)
-	n.MeetingStatus = sanitized(p.MeetingStatus)
-	n.Message = sanitized(p.Message)
+	n.TelephonyStatus = keptWord(n.TelephonyStatus, p.TelephonyStatus)
+	n.MeetingStatus = keptWord(n.MeetingStatus, p.MeetingStatus)
+	n.Message = keptWord(n.Message, p.Message)
 	if detailed {
-		n.Calls = convertCalls(p.ActiveCalls)
+		n.Calls = s.convertCalls(p.ActiveCalls, n.Calls)
 		n.TotalCalls = len(n.Calls)
 		n.CallsUnsure = false
 	}
@@ -433,20 +441,30 @@ func sanitized(s *string) string {
 }
 
 // convertCalls keeps the calls still active (an ended call is reported
-// once with NoCall or terminationType final), sanitised.
-func convertCalls(in []rc.ActiveCall) []Call {
+// once with NoCall or terminationType final), sanitised. A text a call of
+// prev (the entry's calls so far) has already is kept once, not again
+// from every event that repeats it.
+func (s *store) convertCalls(in []rc.ActiveCall, prev []Call) []Call {
 	out := make([]Call, 0, len(in))
 	for _, c := range in {
 		if c.TelephonyStatus == "NoCall" || c.TerminationType == "final" {
 			continue
 		}
+		var was Call
+		for i := range prev {
+			if prev[i].ID == c.ID {
+				was = prev[i]
+				break
+			}
+		}
 		call := Call{
-			ID: Sanitize(c.ID), Direction: Sanitize(c.Direction), From: Sanitize(c.From), FromName: Sanitize(c.FromName),
-			To: Sanitize(c.To), ToName: Sanitize(c.ToName), Status: Sanitize(c.TelephonyStatus), Start: c.StartTime.Time,
-			Queue: c.QueueCall, SessionID: Sanitize(c.TelephonySessionID), PartyID: Sanitize(c.PartyID),
+			ID: keepWord(was.ID, c.ID), Direction: keepWord(was.Direction, c.Direction), From: keepWord(was.From, c.From),
+			FromName: keepWord(was.FromName, c.FromName), To: keepWord(was.To, c.To), ToName: keepWord(was.ToName, c.ToName),
+			Status: keepWord(was.Status, c.TelephonyStatus), Start: c.StartTime.Time, Queue: c.QueueCall,
+			SessionID: keepWord(was.SessionID, c.TelephonySessionID), PartyID: keepWord(was.PartyID, c.PartyID),
 		}
 		if c.QueueCall {
-			call.QueueName = Sanitize(c.QueueName())
+			call.QueueName = s.keepQueueName(was.QueueName, c.QueueName())
 		}
 		out = append(out, call)
 	}
@@ -455,3 +473,59 @@ func convertCalls(in []rc.ActiveCall) []Call {
 	}
 	return out
 }
+
+// keepQueueName is a queue's name as a call keeps it: old when the same,
+// else the store's name of that queue, else a copy.
+func (s *store) keepQueueName(old, raw string) string {
+	v := Sanitize(raw)
+	if v == old {
+		return old
+	}
+	for i := range s.queues {
+		if s.queues[i].Name == v {
+			return s.queues[i].Name
+		}
+	}
+	return strings.Clone(v)
+}
+
+// keptWord is keepWord of *raw, "" when nil.
+func keptWord(old string, raw *string) string {
+	if raw == nil {
+		return ""
+	}
+	return keepWord(old, *raw)
+}
+
+// keepWord is raw sanitised, as an entry keeps it: old when the same
+// text; the package's constant for a word of presence it knows; else a
+// copy, so that no kept text is the decoded event's (which may be a piece
+// of the whole frame) and each is kept once however often it repeats.
+func keepWord(old, raw string) string {
+	v := Sanitize(raw)
+	switch {
+	case v == old:
+		return old
+	case v == "":
+		return ""
+	}
+	if w, ok := presenceWords[v]; ok {
+		return w
+	}
+	return strings.Clone(v)
+}
+
+// presenceWords are the words of presence and active calls, each kept
+// once for every entry.
+var presenceWords = func() map[string]string {
+	m := map[string]string{}
+	for _, w := range []string{
+		"Available", "Busy", "Offline", "Invisible", "DND", "Unknown",
+		"NoCall", "Ringing", "CallConnected", "OnHold", "ParkedCall",
+		string(TakeAllCalls), string(NoQueueCalls), string(QueueCallsOnly), string(DoNotDisturb),
+		"Connected", "Disconnected", "Inbound", "Outbound",
+	} {
+		m[w] = w
+	}
+	return m
+}()
