@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -467,5 +468,39 @@ func TestAnAnswerThatIsNotRingCentralSaysSo(t *testing.T) {
 	rcErr := decodeAPIError(&http.Response{StatusCode: 404, Header: http.Header{}}, []byte(`{"errorCode":"CMN-102","message":"Resource not found","errors":[{"errorCode":"CMN-102","message":"Resource not found"}]}`))
 	if strings.Contains(rcErr.Error(), "RingCentral server?") {
 		t.Fatalf("a RingCentral 404 is RingCentral's: %q", rcErr.Error())
+	}
+}
+
+// The uuids a stream has seen are kept compact (never the decoded string,
+// a piece of its frame), and one is a duplicate exactly when its text is.
+func TestSeenSetKeepsUUIDsExactly(t *testing.T) {
+	var s seenSet
+	ids := []string{
+		"6a1b3f0e-5d2c-4f7a-9e8b-1c2d3e4f5a6b",
+		"6a1b3f0e-5d2c-4f7a-9e8b-1c2d3e4f5a6c", // one digit apart
+		"6A1B3F0E-5D2C-4F7A-9E8B-1C2D3E4F5A6B", // another text: not a duplicate
+		"00000000-0000-0000-0000-000000000000",
+		"not-a-uuid", "",
+		"6a1b3f0e-5d2c-4f7a-9e8b-1c2d3e4f5a6g", // not hex
+	}
+	for _, id := range ids {
+		if !s.add(id) {
+			t.Fatalf("%q taken for a duplicate", id)
+		}
+	}
+	for _, id := range ids {
+		if s.add(strings.Clone(id)) {
+			t.Fatalf("%q seen again not taken for a duplicate", id)
+		}
+	}
+	if k := keyOf(ids[0]); k.text != "" {
+		t.Fatalf("a canonical uuid kept as text: %+v", k)
+	}
+	// The ring forgets the oldest: after 20,000 others, the first is new again.
+	for i := range 20000 {
+		s.add(fmt.Sprintf("%08x-0000-4000-8000-000000000000", i+1))
+	}
+	if !s.add(ids[0]) {
+		t.Fatal("the oldest uuid is still remembered after the ring went round")
 	}
 }
