@@ -96,6 +96,32 @@ func (m *Model) queueBoard(w int) string {
 	st := m.c.Styles
 	now := m.c.Now()
 	d := m.frame.Desk
+	// The backlogs are rebuilt at most twice a second and the line shows
+	// whole seconds: drawn again only when either changed (or the width,
+	// the palette). Twenty queues make a long line to cut.
+	k := boardKey{w: w, st: st, sec: now.Unix(), n: len(d.Backlogs)}
+	if len(d.Backlogs) > 0 {
+		k.first = &d.Backlogs[0]
+	}
+	if m.boardLine.key == k && m.boardLine.line != "" {
+		return m.boardLine.line
+	}
+	line := m.drawQueueBoard(d, st, now, w)
+	m.boardLine.key, m.boardLine.line = k, line
+	return line
+}
+
+// boardKey is what the queue board's line depends on: the backlogs (a
+// new list when the mirror rebuilt them), the second, width and palette.
+type boardKey struct {
+	first *state.Backlog
+	n     int
+	sec   int64
+	w     int
+	st    *Styles
+}
+
+func (m *Model) drawQueueBoard(d *state.Desk, st *Styles, now time.Time, w int) string {
 	bs := slices.Clone(d.Backlogs)
 	slices.SortStableFunc(bs, func(a, b state.Backlog) int {
 		return cmp.Compare(longestWait(&b, now), longestWait(&a, now))

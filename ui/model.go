@@ -165,6 +165,11 @@ type Model struct {
 	listH  int // the list's lines on screen, as last told to the view
 	// rowCache holds the rows drawn last, to draw again only what changed.
 	rowCache []drawnRow
+	// boardLine is the queue board's line drawn last.
+	boardLine struct {
+		key  boardKey
+		line string
+	}
 	// colHead is the column header drawn last.
 	colHead struct {
 		key  colHeadKey
