@@ -1056,7 +1056,10 @@ func (c *Calls) backlog(q ID, top int) (Backlog, bool) {
 	}
 	b.WaitingNow = len(waiting)
 	older := func(x, y *callParty) int {
-		return cmp.Or(cmp.Compare(x.joined, y.joined), cmp.Compare(x.s.id, y.s.id))
+		if x.joined != y.joined { // the ids only on a tie: a jammed queue is scanned twice a second
+			return cmp.Compare(x.joined, y.joined)
+		}
+		return cmp.Compare(x.s.id, y.s.id)
 	}
 	// The longest waiting first: all of them sorted, or the top few kept
 	// in order as the set is scanned once (a jammed queue holds thousands).

@@ -263,6 +263,22 @@ func (ix *index) update(i int, s *store, stale func(*Entry) bool) {
 		// A new extension: a directory change the caller rebuilds for.
 		return
 	}
+	e := s.entries[i]
+	if old := ix.was[i]; old != nil && ix.stays(i, old, e, stale) {
+		// Most changes (presence under a sort by name) leave a row where it
+		// is: only the counts change.
+		for _, g := range ix.took[int32(i)] {
+			g.canTake--
+		}
+		delete(ix.took, int32(i))
+		for _, g := range ix.groupsOf(e, s) {
+			g.counts[old.Availability]--
+			g.counts[e.Availability]++
+			ix.count(int32(i), e, g, s)
+		}
+		ix.was[i] = e
+		return
+	}
 	if old := ix.was[i]; old != nil {
 		for _, g := range ix.groupsOf(old, s) {
 			g.list.remove(int32(i), ix.cmp)
@@ -275,7 +291,6 @@ func (ix *index) update(i int, s *store, stale func(*Entry) bool) {
 		ix.was[i] = nil
 		ix.shown--
 	}
-	e := s.entries[i]
 	if !ix.includes(e, stale(e)) {
 		return
 	}
@@ -287,6 +302,13 @@ func (ix *index) update(i int, s *store, stale func(*Entry) bool) {
 		g.counts[e.Availability]++
 		ix.count(int32(i), e, g, s)
 	}
+}
+
+// stays reports whether entry i, shown as old, is shown as e in the same
+// place: still selected, with the same sort key and the same groups.
+func (ix *index) stays(i int, old, e *Entry, stale func(*Entry) bool) bool {
+	return ix.includes(e, stale(e)) && keyOf(e, ix.q.Sort, ix.pins) == ix.keys[i] &&
+		slices.Equal(ix.groupKeys(old), ix.groupKeys(e))
 }
 
 // count counts e in queue group g as able to take a call when it is.
