@@ -28,12 +28,14 @@ func NewShared() *Shared {
 	return &Shared{rows: newGenCache[rowKey, string](sharedRows), cells: newGenCache[cellsKey, uv.Line](sharedLines)}
 }
 
-// How many rows and lines a generation of Shared holds: a few frames of
-// a few dozen distinct views (sizes, palettes, sorts) before the older
-// generation is dropped.
+// How many rows and lines a generation of Shared holds: what the viewers
+// draw in about a second (a few changed rows a frame, for each distinct
+// size, palette and sort) before the older generation is dropped. A line
+// of cells is large (a 200-column line is about 13 KB), so this bounds
+// the hub's memory too: at most about 2 x 1,024 lines.
 const (
-	sharedRows  = 8192
-	sharedLines = 8192
+	sharedRows  = 2048
+	sharedLines = 1024
 )
 
 // cellsKey is a line of text drawn width cells wide.
