@@ -418,7 +418,7 @@ func (r roleView) pump(ctx context.Context, send func(tea.Msg), pace func() time
 // worst viewer 153 ms at 30 frames a second before the viewers shared
 // their rows and pulled their frames; since then 75-114 ms at 250 µs
 // (20 frames a second), 60-88 ms at 150 µs (33 a second, 15% more CPU).
-const paceEach = 150 * time.Microsecond
+const paceEach = 120 * time.Microsecond
 
 // pace is the least time between two frames to one viewer now: 1/FPS, or
 // longer with many viewers.

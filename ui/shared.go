@@ -32,10 +32,10 @@ func NewShared() *Shared {
 // draw in about a second (a few changed rows a frame, for each distinct
 // size, palette and sort) before the older generation is dropped. A line
 // of cells is large (a 200-column line is about 13 KB), so this bounds
-// the hub's memory too: at most about 2 x 1,024 lines.
+// the hub's memory too: at most 2 x 384 lines, about 5 MB at 100 columns.
 const (
-	sharedRows  = 2048
-	sharedLines = 1024
+	sharedRows  = 1024
+	sharedLines = 384
 )
 
 // cellsKey is a line of text drawn width cells wide.
