@@ -417,7 +417,8 @@ func (r roleView) pump(ctx context.Context, send func(tea.Msg), pace func() time
 // people, 1,000 events/s, the clients on the same 2 cores: p99 to the
 // worst viewer 153 ms at 30 frames a second before the viewers shared
 // their rows and pulled their frames; since then 75-114 ms at 250 µs
-// (20 frames a second), 60-88 ms at 150 µs (33 a second, 15% more CPU).
+// (20 frames a second), 60-104 ms at 150 µs, 55-92 ms at 120 µs (about
+// the same CPU and bytes: fewer frames wait behind the pace).
 const paceEach = 120 * time.Microsecond
 
 // pace is the least time between two frames to one viewer now: 1/FPS, or
