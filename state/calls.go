@@ -47,8 +47,11 @@ type Calls struct {
 	listed bool
 
 	sessions map[string]*callSession
-	ended    map[string]endedSession
-	pruneAt  time.Time
+	// ended holds the forgotten sessions by endedKey (their id's 16
+	// bytes), endedText those whose id is not "s-" and 32 hex digits.
+	ended     map[endedKey]endedSession
+	endedText map[string]endedSession
+	pruneAt   time.Time
 
 	byExt   map[ID]*partySet // live parties by owner
 	waiting map[ID]*partySet // queue id -> its waiting parties
@@ -252,6 +255,74 @@ func (e *endedSession) noteOther(party string, seq int64) {
 	*e.other = append(*e.other, partySeq{party, seq})
 }
 
+// endedKey is a session id as the ended sessions keep it: the 16 bytes
+// of "s-" and 32 lower-case hex digits, how RingCentral and the emulator
+// name every session. Not the id's text: 85,000 ended sessions on a busy
+// front desk would keep as many 34-byte strings (48 bytes each on the
+// heap, 4 MB) alive after their sessions are gone.
+type endedKey [16]byte
+
+// endedKeyOf is id's endedKey; false when id is named otherwise (kept as
+// text then).
+func endedKeyOf(id string) (k endedKey, ok bool) {
+	if len(id) != 34 || id[0] != 's' || id[1] != '-' {
+		return k, false
+	}
+	for j := range k {
+		hi, ok1 := unhexLower(id[2+2*j])
+		lo, ok2 := unhexLower(id[3+2*j])
+		if !ok1 || !ok2 {
+			return endedKey{}, false
+		}
+		k[j] = hi<<4 | lo
+	}
+	return k, true
+}
+
+// unhexLower is a lower-case hex digit's value (upper case is another
+// text: kept as text).
+func unhexLower(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}
+
+// endedOf is the ended session id, if it is kept.
+func (c *Calls) endedOf(id string) (endedSession, bool) {
+	if k, ok := endedKeyOf(id); ok {
+		e, ok := c.ended[k]
+		return e, ok
+	}
+	e, ok := c.endedText[id]
+	return e, ok
+}
+
+// setEnded keeps e for the session id (a kept copy, not a piece of an
+// event: it becomes a key).
+func (c *Calls) setEnded(id string, e endedSession) {
+	if k, ok := endedKeyOf(id); ok {
+		c.ended[k] = e
+		return
+	}
+	c.endedText[id] = e
+}
+
+// deleteEnded forgets the ended session id.
+func (c *Calls) deleteEnded(id string) {
+	if k, ok := endedKeyOf(id); ok {
+		delete(c.ended, k)
+		return
+	}
+	delete(c.endedText, id)
+}
+
+// endedLen is how many ended sessions are kept.
+func (c *Calls) endedLen() int { return len(c.ended) + len(c.endedText) }
+
 // endedRetention is how long a forgotten session's sequences are kept:
 // far longer than any event is late.
 const endedRetention = 5 * time.Minute
@@ -259,14 +330,15 @@ const endedRetention = 5 * time.Minute
 // NewCalls makes an empty tracker.
 func NewCalls() *Calls {
 	return &Calls{
-		queues:   map[ID]string{},
-		byName:   map[string]ID{},
-		sessions: map[string]*callSession{},
-		ended:    map[string]endedSession{},
-		byExt:    map[ID]*partySet{},
-		waiting:  map[ID]*partySet{},
-		parked:   map[*callParty]struct{}{},
-		counts:   map[ID]*queueCounts{},
+		queues:    map[ID]string{},
+		byName:    map[string]ID{},
+		sessions:  map[string]*callSession{},
+		ended:     map[endedKey]endedSession{},
+		endedText: map[string]endedSession{},
+		byExt:     map[ID]*partySet{},
+		waiting:   map[ID]*partySet{},
+		parked:    map[*callParty]struct{}{},
+		counts:    map[ID]*queueCounts{},
 	}
 }
 
@@ -651,10 +723,10 @@ func (c *Calls) forget(s *callSession, at time.Time) {
 // bury takes p out of every set and remembers its last sequence.
 func (c *Calls) bury(p *callParty, at time.Time) {
 	c.unindex(p)
-	e := c.ended[p.s.id]
+	e, _ := c.endedOf(p.s.id)
 	e.at = stampOf(at)
 	e.note(p)
-	c.ended[p.s.id] = e
+	c.setEnded(p.s.id, e)
 }
 
 // drop takes a party out of a session without an ending event: it left
@@ -675,9 +747,14 @@ func (c *Calls) prune(at time.Time) {
 	}
 	c.pruneAt = at.Add(endedRetention / 10)
 	now := stampOf(at)
-	for id, e := range c.ended {
+	for k, e := range c.ended {
 		if time.Duration(now-e.at) > endedRetention {
-			delete(c.ended, id)
+			delete(c.ended, k)
+		}
+	}
+	for id, e := range c.endedText {
+		if time.Duration(now-e.at) > endedRetention {
+			delete(c.endedText, id)
 		}
 	}
 }
@@ -753,7 +830,7 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 		}
 	}
 	if p == nil {
-		if e, ok := c.ended[ev.ID]; ok {
+		if e, ok := c.endedOf(ev.ID); ok {
 			if last, ok := e.last(ev.ID, rp.ID); ok && (ev.Sequence == 0 || ev.Sequence <= last) {
 				return false // the party left; this is late
 			}

@@ -148,7 +148,7 @@ func (c *Calls) bootstrapRecord(r *rc.CallLogRecord, at time.Time) bool {
 		}}
 	}
 	var take []*rc.CallLogLeg
-	e := c.ended[r.TelephonySessionID]
+	e, _ := c.endedOf(r.TelephonySessionID)
 	for i := range legs {
 		l := &legs[i]
 		if l.PartyID == "" || l.Result != "" && l.Result != rc.ResultInProgress {
@@ -162,7 +162,7 @@ func (c *Calls) bootstrapRecord(r *rc.CallLogRecord, at time.Time) bool {
 	if len(take) == 0 {
 		return false
 	}
-	delete(c.ended, r.TelephonySessionID)
+	c.deleteEnded(r.TelephonySessionID)
 	s := c.session(r.TelephonySessionID)
 	if !r.StartTime.IsZero() {
 		s.start, s.serverStart = stampOf(r.StartTime.Time), true
@@ -259,7 +259,7 @@ func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
 		return
 	}
 	c.observe(at)
-	e := c.ended[rs.ID]
+	e, _ := c.endedOf(rs.ID)
 	s := c.sessions[rs.ID]
 	if s == nil {
 		live := slices.ContainsFunc(rs.Parties, func(p rc.CallParty) bool {
