@@ -2,6 +2,7 @@ package state
 
 import (
 	"cmp"
+	"math"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -161,12 +162,23 @@ func (p *callParty) setPark(id, data string) {
 // party named as RingCentral and the emulator name them ("p-", the
 // session id's digits, "-" and its number, 0 to 63) is kept as its number
 // alone, a bit of nums, its sequence in seqs in number order: the rest of
-// its id is the session's, and would be most of what is kept.
+// its id is the session's, and would be most of what is kept. Up to four
+// such sequences that fit in 32 bits (a session's sequences count its
+// events) are kept in the value itself, with no allocation of their own;
+// more, or larger, go to more.seqs.
 type endedSession struct {
-	at    stamp
-	nums  uint64      // bit n: party number n left
-	seqs  []int64     // the last sequences of nums' parties, in number order
-	other *[]partySeq // parties named otherwise
+	at   stamp
+	nums uint64    // bit n: party number n left
+	seqs [4]uint32 // the last sequences of nums' parties, in number order, while more.seqs is nil
+	more *endedMore
+}
+
+// endedMore is what an ended session rarely has: more numbered parties
+// than its seqs hold (or a sequence too large for them), and parties
+// named otherwise.
+type endedMore struct {
+	seqs  []int64 // when not nil, the last sequences of nums' parties, in number order
+	other []partySeq
 }
 
 type partySeq struct {
@@ -205,10 +217,14 @@ func (e *endedSession) last(session, party string) (int64, bool) {
 		if e.nums&(1<<n) == 0 {
 			return 0, false
 		}
-		return e.seqs[bits.OnesCount64(e.nums&(1<<n-1))], true
+		i := bits.OnesCount64(e.nums & (1<<n - 1))
+		if e.more != nil && e.more.seqs != nil {
+			return e.more.seqs[i], true
+		}
+		return int64(e.seqs[i]), true
 	}
-	if e.other != nil {
-		for _, p := range *e.other {
+	if e.more != nil {
+		for _, p := range e.more.other {
 			if p.party == party {
 				return p.seq, true
 			}
@@ -227,32 +243,55 @@ func (e *endedSession) note(p *callParty) {
 }
 
 // noteNum records the last sequence of party number k; n is how many
-// parties the session has, to make room for at once.
+// parties the session has, to make room for at once when they do not fit
+// in seqs.
 func (e *endedSession) noteNum(k uint, seq int64, n int) {
 	i := bits.OnesCount64(e.nums & (1<<k - 1))
-	if e.nums&(1<<k) != 0 {
-		e.seqs[i] = max(e.seqs[i], seq)
+	had := e.nums&(1<<k) != 0
+	if e.more == nil || e.more.seqs == nil {
+		count := bits.OnesCount64(e.nums)
+		v := seq
+		if had {
+			v = max(int64(e.seqs[i]), seq)
+		}
+		if v >= 0 && v <= math.MaxUint32 && (had || count < len(e.seqs)) {
+			if !had {
+				copy(e.seqs[i+1:count+1], e.seqs[i:count])
+				e.nums |= 1 << k
+			}
+			e.seqs[i] = uint32(v)
+			return
+		}
+		// They no longer fit in seqs: all of them go to more.seqs.
+		if e.more == nil {
+			e.more = &endedMore{}
+		}
+		all := make([]int64, count, max(n, count+1))
+		for j := range count {
+			all[j] = int64(e.seqs[j])
+		}
+		e.more.seqs, e.seqs = all, [4]uint32{}
+	}
+	if had {
+		e.more.seqs[i] = max(e.more.seqs[i], seq)
 		return
 	}
-	if e.seqs == nil {
-		e.seqs = make([]int64, 0, n)
-	}
-	e.seqs = slices.Insert(e.seqs, i, seq)
+	e.more.seqs = slices.Insert(e.more.seqs, i, seq)
 	e.nums |= 1 << k
 }
 
 // noteOther records the last sequence of a party not named by number.
 func (e *endedSession) noteOther(party string, seq int64) {
-	if e.other == nil {
-		e.other = &[]partySeq{}
+	if e.more == nil {
+		e.more = &endedMore{}
 	}
-	for i := range *e.other {
-		if p := &(*e.other)[i]; p.party == party {
+	for i := range e.more.other {
+		if p := &e.more.other[i]; p.party == party {
 			p.seq = max(p.seq, seq)
 			return
 		}
 	}
-	*e.other = append(*e.other, partySeq{party, seq})
+	e.more.other = append(e.more.other, partySeq{party, seq})
 }
 
 // endedKey is a session id as the ended sessions keep it: the 16 bytes

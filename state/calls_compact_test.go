@@ -1,6 +1,7 @@
 package state
 
 import (
+	"math/bits"
 	"strconv"
 	"strings"
 	"testing"
@@ -287,8 +288,8 @@ func TestEndedSessionKnowsEachPartysLastSequence(t *testing.T) {
 	if _, ok := partyNumber("x-1", "p-1-1"); ok {
 		t.Fatal("a session not named s-")
 	}
-	if e.other == nil || len(*e.other) != 9 || len(e.seqs) != 4 {
-		t.Fatalf("%d numbered, %v other", len(e.seqs), e.other)
+	if e.more == nil || len(e.more.other) != 9 || bits.OnesCount64(e.nums) != 4 {
+		t.Fatalf("%d numbered, %v other", bits.OnesCount64(e.nums), e.more)
 	}
 }
 
@@ -321,5 +322,44 @@ func TestCallsPartyNamedByNumber(t *testing.T) {
 		if c.sessions[tsid].party(other) != nil {
 			t.Fatalf("%q found", other)
 		}
+	}
+}
+
+// TestEndedSessionSpills: an ended session keeps every numbered party's
+// last sequence when they outgrow the four kept in the value (more
+// parties, or a sequence past 32 bits), in any order noted.
+func TestEndedSessionSpills(t *testing.T) {
+	s := "s-00112233445566778899aabbccddeeff"
+	p := func(n int) string { return "p-" + s[2:] + "-" + strconv.Itoa(n) }
+	for _, big := range []int64{0, 1 << 40} {
+		var e endedSession
+		want := map[int]int64{}
+		for _, n := range []int{5, 1, 9, 0, 63, 3, 7} {
+			seq := int64(100 + n)
+			if n == 63 {
+				seq += big
+			}
+			noteID(&e, s, p(n), seq)
+			noteID(&e, s, p(n), seq-50) // an older one changes nothing
+			want[n] = seq
+			for m, w := range want {
+				if got, ok := e.last(s, p(m)); !ok || got != w {
+					t.Fatalf("big %d, after %d: party %d: %d, %v; want %d", big, n, m, got, ok, w)
+				}
+			}
+		}
+		if _, ok := e.last(s, p(2)); ok {
+			t.Fatal("a party never noted")
+		}
+		noteID(&e, s, "p-other", 7)
+		if got, ok := e.last(s, "p-other"); !ok || got != 7 {
+			t.Fatal("a party named otherwise")
+		}
+	}
+	var e endedSession
+	noteID(&e, s, p(2), 3)
+	noteID(&e, s, p(2), 1<<33) // a newer sequence past 32 bits
+	if got, ok := e.last(s, p(2)); !ok || got != 1<<33 {
+		t.Fatalf("%d, %v", got, ok)
 	}
 }
