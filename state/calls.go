@@ -90,19 +90,17 @@ type callSession struct {
 // callParty is one party of a session. There is one per leg of every
 // call in progress, so its fields are laid out without padding.
 type callParty struct {
-	s *callSession
-	// id is the party's id, or "" when it is named as RingCentral and the
-	// emulator name a session's parties ("p-", the session's digits, "-"
-	// and num, below 64: partyNumber), which is then not kept again.
-	id        string
+	s         *callSession
 	ext       ID
 	from, to  callEnd
 	queueName string
-	park      *partyPark // nil when it has neither
-	joined    stamp      // when it joined the call (first seen live)
-	since     stamp      // when it entered code
-	seq       int64      // the last sequence applied to it
-	touched   stamp      // the local time it last changed
+	// rare holds its id when it is not named by number, and where it is
+	// parked: nil when it has neither.
+	rare    *partyRare
+	joined  stamp // when it joined the call (first seen live)
+	since   stamp // when it entered code
+	seq     int64 // the last sequence applied to it
+	touched stamp // the local time it last changed
 	// inExt and inWait are the owner's and the queue's sets that hold
 	// it, extAt and waitAt where in them.
 	inExt, inWait *partySet
@@ -125,34 +123,51 @@ type callParty struct {
 	wasAnswered bool // a user's party that answered
 }
 
-// partyPark is where a parked party is (rare, so out of line): the
-// Park's id and the status's parkData.
-type partyPark struct{ id, data string }
+// partyRare is what few parties have, out of line (a party is kept for
+// every leg of every call in progress): id is the party's id, or "" when
+// it is named as RingCentral and the emulator name a session's parties
+// ("p-", the session's digits, "-" and num, below 64: partyNumber), which
+// is then not kept again; parkID and parkData are where it is parked (the
+// Park's id and the status's parkData).
+type partyRare struct{ id, parkID, parkData string }
 
-func (p *callParty) parkID() string {
-	if p.park == nil {
+// ownID is the party's id when it is not named by number, else "".
+func (p *callParty) ownID() string {
+	if p.rare == nil {
 		return ""
 	}
-	return p.park.id
+	return p.rare.id
+}
+
+func (p *callParty) parkID() string {
+	if p.rare == nil {
+		return ""
+	}
+	return p.rare.parkID
 }
 
 func (p *callParty) parkData() string {
-	if p.park == nil {
+	if p.rare == nil {
 		return ""
 	}
-	return p.park.data
+	return p.rare.parkData
 }
 
 // setPark keeps id and data, sanitised.
 func (p *callParty) setPark(id, data string) {
+	own := p.ownID()
 	if id == "" && data == "" {
-		p.park = nil
+		if own == "" {
+			p.rare = nil
+		} else if p.rare.parkID != "" || p.rare.parkData != "" {
+			p.rare = &partyRare{id: own}
+		}
 		return
 	}
 	k := keepText(p.parkID(), id)
 	d := keepText(p.parkData(), data)
-	if p.park == nil || p.park.id != k || p.park.data != d {
-		p.park = &partyPark{k, d}
+	if p.rare == nil || p.rare.parkID != k || p.rare.parkData != d {
+		p.rare = &partyRare{own, k, d}
 	}
 }
 
@@ -235,11 +250,12 @@ func (e *endedSession) last(session, party string) (int64, bool) {
 
 // note records p's last sequence.
 func (e *endedSession) note(p *callParty) {
-	if p.id == "" {
+	id := p.ownID()
+	if id == "" {
 		e.noteNum(uint(p.num), p.seq, len(p.s.parties))
 		return
 	}
-	e.noteOther(p.id, p.seq)
+	e.noteOther(id, p.seq)
 }
 
 // noteNum records the last sequence of party number k; n is how many
@@ -701,7 +717,7 @@ func (c *Calls) unindex(p *callParty) {
 func (s *callSession) party(id string) *callParty {
 	n, numbered := partyNumber(s.id, id)
 	for _, p := range s.parties {
-		if p.id == id && id != "" || p.id == "" && numbered && uint(p.num) == n {
+		if own := p.ownID(); own == id && id != "" || own == "" && numbered && uint(p.num) == n {
 			return p
 		}
 	}
@@ -714,7 +730,7 @@ func (s *callSession) newParty(id string) *callParty {
 	if n, ok := partyNumber(s.id, id); ok {
 		p.num = uint8(n)
 	} else {
-		p.id = strings.Clone(id) // not a piece of the decoded event
+		p.rare = &partyRare{id: strings.Clone(id)} // not a piece of the decoded event
 	}
 	s.parties = append(s.parties, p)
 	return p
@@ -722,8 +738,8 @@ func (s *callSession) newParty(id string) *callParty {
 
 // partyID is p's id.
 func (p *callParty) partyID() string {
-	if p.id != "" {
-		return p.id
+	if id := p.ownID(); id != "" {
+		return id
 	}
 	return "p-" + p.s.id[2:] + "-" + partyNums[p.num]
 }

@@ -98,7 +98,7 @@ func TestCallsKeepOneCopyOfEachText(t *testing.T) {
 	if !same(q.from.s, a.from.s) || a.from.name() != "Globex Corp" || a.from.number() != "+14155550142" {
 		t.Fatalf("the caller is kept twice, or not as sent: %q", a.from.s)
 	}
-	if same(a.from.name(), ev.Parties[0].From.Name) || same(string(a.ext), string(ev.Parties[0].ExtensionID)) || same(a.id, ev.Parties[0].ID) ||
+	if same(a.from.name(), ev.Parties[0].From.Name) || same(string(a.ext), string(ev.Parties[0].ExtensionID)) || same(a.ownID(), ev.Parties[0].ID) ||
 		same(c.sessions["s-1"].id, ev.ID) {
 		t.Fatal("a text kept is the event's own")
 	}
@@ -139,7 +139,7 @@ func TestCallsPartySetsHoldEachLivePartyWhereItSays(t *testing.T) {
 		}
 		for i, p := range set.ps {
 			if p.inExt != set || int(p.extAt) != i || p.ext != id || !p.live() {
-				t.Fatalf("%s/%s in %s at %d says %s at %d", p.s.id, p.id, id, i, setID(p.inExt), p.extAt)
+				t.Fatalf("%s/%s in %s at %d says %s at %d", p.s.id, p.partyID(), id, i, setID(p.inExt), p.extAt)
 			}
 			held++
 		}
@@ -148,7 +148,7 @@ func TestCallsPartySetsHoldEachLivePartyWhereItSays(t *testing.T) {
 	for id, set := range c.waiting {
 		for i, p := range set.ps {
 			if p.inWait != set || int(p.waitAt) != i || p.ext != id || !p.ringing() || !c.isQueue(id) {
-				t.Fatalf("%s/%s waiting in %s at %d says %s at %d", p.s.id, p.id, id, i, setID(p.inWait), p.waitAt)
+				t.Fatalf("%s/%s waiting in %s at %d says %s at %d", p.s.id, p.partyID(), id, i, setID(p.inWait), p.waitAt)
 			}
 			waiting++
 		}
@@ -162,7 +162,7 @@ func TestCallsPartySetsHoldEachLivePartyWhereItSays(t *testing.T) {
 					ringingInQueue++
 				}
 			} else if p.inExt != nil || p.inWait != nil {
-				t.Fatalf("%s/%s has left but is in a set", s.id, p.id)
+				t.Fatalf("%s/%s has left but is in a set", s.id, p.partyID())
 			}
 		}
 	}
@@ -312,7 +312,7 @@ func TestCallsPartyNamedByNumber(t *testing.T) {
 	odd := partyIDOf(tsid, "p-x")
 	s.send(2, caller(pt(odd, userB, "Inbound", rc.PartyAnswered, "")))
 	p := c.sessions[tsid].party(id)
-	if p == nil || p.id != "" || p.num != 3 || p.partyID() != id || c.sessions[tsid].party(odd).id != odd {
+	if p == nil || p.ownID() != "" || p.num != 3 || p.partyID() != id || c.sessions[tsid].party(odd).ownID() != odd {
 		t.Fatalf("party %q: %+v", id, p)
 	}
 	if calls := c.Of(agentA); len(calls) != 1 || calls[0].Party != id {
