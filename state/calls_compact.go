@@ -189,6 +189,23 @@ func (c *Calls) keepID(s *callSession, old ID, id ID) ID {
 	return ID(strings.Clone(string(id)))
 }
 
+// keptTexts is the tracker's copy of session's id, and of the names and
+// numbers of its party's two ends (from's, then to's; "" where it has
+// none), for the store to keep rather than copies of its own: a presence
+// call's session id, caller and callee are the tracker's too. ok is false
+// when the tracker does not know the session. Not safe for concurrent use
+// (the mirror's, under its lock).
+func (c *Calls) keptTexts(session, party string) (id string, texts [4]string, ok bool) {
+	s := c.sessions[session]
+	if s == nil {
+		return "", texts, false
+	}
+	if p := s.party(party); p != nil {
+		texts = [4]string{p.from.name(), p.from.number(), p.to.name(), p.to.number()}
+	}
+	return s.id, texts, true
+}
+
 // SetIDs gives the tracker the directory's copy of an extension id, to
 // keep rather than one of its own in every party (the mirror's, under
 // its lock).
