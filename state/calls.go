@@ -71,6 +71,9 @@ type Calls struct {
 	words    []string
 	wordNums map[string]word
 
+	// queueNames hold the queue names parties keep (queueNameOf).
+	queueNames map[string]*string
+
 	// ids gives the directory's copy of an extension id (SetIDs).
 	ids func(ID) (ID, bool)
 }
@@ -90,10 +93,12 @@ type callSession struct {
 // callParty is one party of a session. There is one per leg of every
 // call in progress, so its fields are laid out without padding.
 type callParty struct {
-	s         *callSession
-	ext       ID
-	from, to  callEnd
-	queueName string
+	s        *callSession
+	ext      ID
+	from, to callEnd
+	// queueName is the queue its call came through as the call says,
+	// shared by every party that names it (queueNameOf); nil for none.
+	queueName *string
 	// rare holds its id when it is not named by number, and where it is
 	// parked: nil when it has neither.
 	rare    *partyRare
@@ -105,22 +110,51 @@ type callParty struct {
 	// it, extAt and waitAt where in them.
 	inExt, inWait *partySet
 	extAt, waitAt int32
-	// hist holds the events since the base, by sequence: when hasBase,
-	// hist[0] is the base (what a read, presence or the call log said: its
-	// code since its time, up to its sequence), or the party's present
-	// state is while hist is empty (pinBase); else there is none.
-	hist        []partyEvent
-	code        word
-	reason      word
-	num         uint8
-	hasBase     bool
-	inbound     bool
-	missed      bool
-	queueCall   bool
-	known       bool // code came from an event or a read session, not guessed
-	counted     bool // a queue party's ending has been counted
-	inParked    bool
-	wasAnswered bool // a user's party that answered
+	// hist holds the events since the base, by sequence: when
+	// pfHasBase, hist[0] is the base (what a read, presence or the call
+	// log said: its code since its time, up to its sequence), or the
+	// party's present state is while hist is empty (pinBase); else there
+	// is none.
+	hist   []partyEvent
+	code   word
+	reason word
+	num    uint8
+	flags  partyFlags
+}
+
+// partyFlags are a party's yes-or-no facts, a bit each (eight bools
+// would take eight bytes, and a party one size class more).
+type partyFlags uint8
+
+const (
+	pfHasBase     partyFlags = 1 << iota
+	pfInbound                // the call came in to its side
+	pfMissed                 // the server says missed
+	pfQueueCall              // it came through a queue
+	pfKnown                  // code came from an event or a read session, not guessed
+	pfCounted                // a queue party's ending has been counted
+	pfInParked               // in the parked set
+	pfWasAnswered            // a user's party that answered
+)
+
+// is reports whether p has flag f.
+func (p *callParty) is(f partyFlags) bool { return p.flags&f != 0 }
+
+// set sets or clears p's flag f.
+func (p *callParty) set(f partyFlags, on bool) {
+	if on {
+		p.flags |= f
+	} else {
+		p.flags &^= f
+	}
+}
+
+// queue is the queue name p's call names ("" for none).
+func (p *callParty) queue() string {
+	if p.queueName == nil {
+		return ""
+	}
+	return *p.queueName
 }
 
 // partyRare is what few parties have, out of line (a party is kept for
@@ -575,7 +609,7 @@ func (c *Calls) Gap(at time.Time) {
 	c.lowerBound = true
 	for _, s := range c.sessions {
 		for _, p := range s.parties {
-			p.known = false
+			p.set(pfKnown, false)
 		}
 	}
 	c.version++
@@ -583,10 +617,10 @@ func (c *Calls) Gap(at time.Time) {
 
 // count records a queue party's ending at t.
 func (c *Calls) count(p *callParty, t time.Time) {
-	if p.counted {
+	if p.is(pfCounted) {
 		return
 	}
-	p.counted = true
+	p.set(pfCounted, true)
 	if !c.started || t.IsZero() || dayOf(t) < c.day {
 		return // before counting started, or yesterday's
 	}
@@ -599,7 +633,7 @@ func (c *Calls) count(p *callParty, t time.Time) {
 	case wNone:
 		// No reason given: an agent of this call who answered says answered.
 		for _, o := range p.s.parties {
-			if o != p && o.wasAnswered {
+			if o != p && o.is(pfWasAnswered) {
 				answered = true
 			}
 		}
@@ -694,13 +728,13 @@ func (c *Calls) index(p *callParty) {
 		move(c.waiting, p, &p.inWait, &p.waitAt, wantWait, waitPlace)
 	}
 	wantParked := live && p.code == wParked
-	if wantParked != p.inParked {
+	if wantParked != p.is(pfInParked) {
 		if wantParked {
 			c.parked[p] = struct{}{}
 		} else {
 			delete(c.parked, p)
 		}
-		p.inParked = wantParked
+		p.set(pfInParked, wantParked)
 	}
 }
 
@@ -788,7 +822,7 @@ func (c *Calls) bury(p *callParty, at time.Time) {
 // while nobody was listening. A waiting queue party's ending is then
 // missed, so the counts become lower bounds.
 func (c *Calls) drop(p *callParty, at time.Time) {
-	if p.live() && c.isQueue(p.ext) && !p.counted {
+	if p.live() && c.isQueue(p.ext) && !p.is(pfCounted) {
 		c.lowerBound = true
 	}
 	c.bury(p, at)
@@ -835,7 +869,7 @@ func (c *Calls) setCode(p *callParty, code, reason word, t time.Time) bool {
 	}
 	p.code, p.reason = code, reason
 	if code == wAnswered && !c.isQueue(p.ext) && p.ext != "" {
-		p.wasAnswered = true
+		p.set(pfWasAnswered, true)
 	}
 	if wasLive && !p.live() && c.isQueue(p.ext) {
 		c.count(p, t)
@@ -914,11 +948,12 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 	}
 	before := p.snapshot()
 	c.fromParty(p, rp)
-	p.queueCall = rp.QueueCall
+	p.set(pfQueueCall, rp.QueueCall)
 	if ev.Sequence > 0 {
 		p.seq = ev.Sequence
 	}
-	p.known, p.touched = true, stampOf(at)
+	p.set(pfKnown, true)
+	p.touched = stampOf(at)
 	code := c.wordOf(rp.Status.Code)
 	c.setCode(p, code, c.wordOf(rp.Status.Reason), t)
 	if ev.Sequence > 0 {
@@ -936,11 +971,11 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 // state and whether it came through a queue.
 func (c *Calls) fromParty(p *callParty, rp *rc.CallParty) {
 	p.ext = c.keepID(p.s, p.ext, ID(rp.Extension()))
-	p.inbound = rp.Direction != "Outbound"
+	p.set(pfInbound, rp.Direction != "Outbound")
 	p.from, p.to = p.endOf(p.from, &rp.From), p.endOf(p.to, &rp.To)
-	p.missed = rp.MissedCall
+	p.set(pfMissed, rp.MissedCall)
 	if qn := rp.QueueName(); qn != "" {
-		p.queueName = c.keepQueueName(p.queueName, qn)
+		p.queueName = c.queueNameOf(c.keepQueueName(p.queue(), qn))
 	}
 	p.setPark(string(rp.Park.ID), rp.Status.ParkData)
 }
@@ -982,14 +1017,14 @@ func (p *callParty) trim() {
 	}
 	if i >= 2 {
 		p.hist = slices.Delete(p.hist, 0, i-1)
-		p.hasBase = false // not needed: the event before the run stays
+		p.set(pfHasBase, false) // not needed: the event before the run stays
 	}
 }
 
 // baseSeq is the sequence up to which the base says (0: no base).
 func (p *callParty) baseSeq() int64 {
 	switch {
-	case !p.hasBase:
+	case !p.is(pfHasBase):
 		return 0
 	case len(p.hist) == 0:
 		return p.seq
@@ -1003,7 +1038,7 @@ func (p *callParty) baseSeq() int64 {
 func (p *callParty) resince() bool {
 	p.pinBase()
 	n, first := len(p.hist), 0
-	if p.hasBase {
+	if p.is(pfHasBase) {
 		first = 1
 	}
 	if n == first || p.hist[n-1].code != p.code {
@@ -1014,7 +1049,7 @@ func (p *callParty) resince() bool {
 		i--
 	}
 	since := p.hist[i].t
-	if i == 1 && p.hasBase {
+	if i == 1 && p.is(pfHasBase) {
 		if b := p.hist[0]; b.code == p.code && b.t != 0 && b.t < since {
 			since = b.t
 		}
@@ -1033,12 +1068,12 @@ func (p *callParty) resince() bool {
 // history); pinBase files it in the history before an event changes it.
 func (p *callParty) rebase() {
 	p.hist = p.hist[:0]
-	p.hasBase = true
+	p.set(pfHasBase, true)
 }
 
 // pinBase files the base in the history, when only the party holds it.
 func (p *callParty) pinBase() {
-	if p.hasBase && len(p.hist) == 0 {
+	if p.is(pfHasBase) && len(p.hist) == 0 {
 		if p.hist == nil {
 			p.hist = make([]partyEvent, 0, 2) // the base, and the event coming
 		}
@@ -1058,8 +1093,8 @@ type partySnapshot struct {
 }
 
 func (p *callParty) snapshot() partySnapshot {
-	return partySnapshot{ext: p.ext, inbound: p.inbound, missed: p.missed, qc: p.queueCall, known: p.known,
-		from: p.from, to: p.to, queueName: p.queueName, park: p.parkID(), data: p.parkData(),
+	return partySnapshot{ext: p.ext, inbound: p.is(pfInbound), missed: p.is(pfMissed), qc: p.is(pfQueueCall), known: p.is(pfKnown),
+		from: p.from, to: p.to, queueName: p.queue(), park: p.parkID(), data: p.parkData(),
 		code: p.code, reason: p.reason, seq: p.seq}
 }
 
@@ -1069,7 +1104,7 @@ func (p *callParty) snapshot() partySnapshot {
 func stateOf(p *callParty) CallState {
 	switch p.code {
 	case wSetup, wProceeding:
-		if p.inbound {
+		if p.is(pfInbound) {
 			return CallRinging
 		}
 		return CallDialling
@@ -1085,7 +1120,7 @@ func stateOf(p *callParty) CallState {
 
 // remote is the other end of p.
 func (p *callParty) remote() callEnd {
-	if p.inbound {
+	if p.is(pfInbound) {
 		return p.from
 	}
 	return p.to
@@ -1093,7 +1128,7 @@ func (p *callParty) remote() callEnd {
 
 // queueOf is the queue p's call came through, if any.
 func (c *Calls) queueOf(p *callParty) (ID, string) {
-	if !p.queueCall || c.isQueue(p.ext) {
+	if !p.is(pfQueueCall) || c.isQueue(p.ext) {
 		return "", ""
 	}
 	for i := len(p.s.parties) - 1; i >= 0; i-- {
@@ -1101,10 +1136,11 @@ func (c *Calls) queueOf(p *callParty) (ID, string) {
 			return o.ext, c.queues[o.ext]
 		}
 	}
-	if id, ok := c.byName[p.queueName]; ok {
-		return id, p.queueName
+	qn := p.queue()
+	if id, ok := c.byName[qn]; ok {
+		return id, qn
 	}
-	return "", p.queueName
+	return "", qn
 }
 
 func orbitOf(p *callParty) string {
@@ -1127,9 +1163,9 @@ func (c *Calls) Of(ext ID) []PartyCall {
 		r := p.remote()
 		q, qn := c.queueOf(p)
 		pc := PartyCall{
-			Session: p.s.id, Party: p.partyID(), Ext: p.ext, State: stateOf(p), Inbound: p.inbound,
+			Session: p.s.id, Party: p.partyID(), Ext: p.ext, State: stateOf(p), Inbound: p.is(pfInbound),
 			Remote: r.name(), RemoteNumber: r.number(), Queue: q, QueueName: qn,
-			Start: p.s.start.time(), Since: p.since.time(), Known: p.known,
+			Start: p.s.start.time(), Since: p.since.time(), Known: p.is(pfKnown),
 		}
 		if pc.State == CallParked {
 			pc.Orbit = orbitOf(p)
@@ -1215,7 +1251,7 @@ func (c *Calls) backlog(q ID, top int) (Backlog, bool) {
 	for _, p := range ps {
 		w := Waiter{Session: p.s.id, Party: p.partyID(), Caller: p.from.name(), CallerNumber: p.from.number(), Since: p.joined.time()}
 		for _, o := range p.s.parties {
-			if o.live() && o.ringing() && o.inbound && o.ext != "" && !c.isQueue(o.ext) {
+			if o.live() && o.ringing() && o.is(pfInbound) && o.ext != "" && !c.isQueue(o.ext) {
 				w.RingingExt = o.ext
 			}
 		}

@@ -285,3 +285,27 @@ func (c *Calls) keepQueueName(old, raw string) string {
 	}
 	return strings.Clone(v)
 }
+
+// maxQueueNames bounds the queue names a tracker shares (queueNameOf): past
+// it (a server sending ever new names), each party keeps its own.
+const maxQueueNames = 1 << 10
+
+// queueNameOf is name as parties keep it: one pointer for every party
+// that names the same queue (8 bytes in a party rather than a string's
+// 16); nil for "".
+func (c *Calls) queueNameOf(name string) *string {
+	if name == "" {
+		return nil
+	}
+	if q, ok := c.queueNames[name]; ok {
+		return q
+	}
+	q := &name
+	if len(c.queueNames) < maxQueueNames {
+		if c.queueNames == nil {
+			c.queueNames = map[string]*string{}
+		}
+		c.queueNames[name] = q
+	}
+	return q
+}

@@ -102,8 +102,8 @@ func TestCallsKeepOneCopyOfEachText(t *testing.T) {
 		same(c.sessions["s-1"].id, ev.ID) {
 		t.Fatal("a text kept is the event's own")
 	}
-	if a.queueName != "Support" || !same(a.queueName, c.queues[queueQ]) {
-		t.Fatalf("queue name %q is not the tracker's", a.queueName)
+	if a.queue() != "Support" || !same(a.queue(), c.queues[queueQ]) {
+		t.Fatalf("queue name %q is not the tracker's", a.queue())
 	}
 	from := a.from.s
 	s.send(3, decodedEvent(s.event(3, viaQueue(pt("p-3", agentA, "Inbound", rc.PartyAnswered, "")))).Parties[0])
@@ -224,7 +224,7 @@ func TestCallsEventsBuildOnTheBase(t *testing.T) {
 		}
 		return calls[0].Since
 	}
-	if p := c.sessions["s-talk"].party("p-3"); !p.hasBase || len(p.hist) != 0 {
+	if p := c.sessions["s-talk"].party("p-3"); !p.is(pfHasBase) || len(p.hist) != 0 {
 		t.Fatalf("a party read and not told more keeps a history: %+v", p.hist)
 	}
 	if !since().Equal(at(-100)) {
