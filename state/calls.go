@@ -2,6 +2,7 @@ package state
 
 import (
 	"cmp"
+	"math"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -47,8 +48,11 @@ type Calls struct {
 	listed bool
 
 	sessions map[string]*callSession
-	ended    map[string]endedSession
-	pruneAt  time.Time
+	// ended holds the forgotten sessions by endedKey (their id's 16
+	// bytes), endedText those whose id is not "s-" and 32 hex digits.
+	ended     map[endedKey]endedSession
+	endedText map[string]endedSession
+	pruneAt   time.Time
 
 	byExt   map[ID]*partySet // live parties by owner
 	waiting map[ID]*partySet // queue id -> its waiting parties
@@ -66,6 +70,9 @@ type Calls struct {
 	// does not know (wordOf).
 	words    []string
 	wordNums map[string]word
+
+	// queueNames hold the queue names parties keep (queueNameOf).
+	queueNames map[string]*string
 
 	// ids gives the directory's copy of an extension id (SetIDs).
 	ids func(ID) (ID, bool)
@@ -86,69 +93,115 @@ type callSession struct {
 // callParty is one party of a session. There is one per leg of every
 // call in progress, so its fields are laid out without padding.
 type callParty struct {
-	s *callSession
-	// id is the party's id, or "" when it is named as RingCentral and the
-	// emulator name a session's parties ("p-", the session's digits, "-"
-	// and num, below 64: partyNumber), which is then not kept again.
-	id        string
-	ext       ID
-	from, to  callEnd
-	queueName string
-	park      *partyPark // nil when it has neither
-	joined    stamp      // when it joined the call (first seen live)
-	since     stamp      // when it entered code
-	seq       int64      // the last sequence applied to it
-	touched   stamp      // the local time it last changed
+	s        *callSession
+	ext      ID
+	from, to callEnd
+	// queueName is the queue its call came through as the call says,
+	// shared by every party that names it (queueNameOf); nil for none.
+	queueName *string
+	// rare holds its id when it is not named by number, and where it is
+	// parked: nil when it has neither.
+	rare    *partyRare
+	joined  stamp // when it joined the call (first seen live)
+	since   stamp // when it entered code
+	seq     int64 // the last sequence applied to it
+	touched stamp // the local time it last changed
 	// inExt and inWait are the owner's and the queue's sets that hold
 	// it, extAt and waitAt where in them.
 	inExt, inWait *partySet
 	extAt, waitAt int32
-	// hist holds the events since the base, by sequence: when hasBase,
-	// hist[0] is the base (what a read, presence or the call log said: its
-	// code since its time, up to its sequence), or the party's present
-	// state is while hist is empty (pinBase); else there is none.
-	hist        []partyEvent
-	code        word
-	reason      word
-	num         uint8
-	hasBase     bool
-	inbound     bool
-	missed      bool
-	queueCall   bool
-	known       bool // code came from an event or a read session, not guessed
-	counted     bool // a queue party's ending has been counted
-	inParked    bool
-	wasAnswered bool // a user's party that answered
+	// hist holds the events since the base, by sequence: when
+	// pfHasBase, hist[0] is the base (what a read, presence or the call
+	// log said: its code since its time, up to its sequence), or the
+	// party's present state is while hist is empty (pinBase); else there
+	// is none.
+	hist   []partyEvent
+	code   word
+	reason word
+	num    uint8
+	flags  partyFlags
 }
 
-// partyPark is where a parked party is (rare, so out of line): the
-// Park's id and the status's parkData.
-type partyPark struct{ id, data string }
+// partyFlags are a party's yes-or-no facts, a bit each (eight bools
+// would take eight bytes, and a party one size class more).
+type partyFlags uint8
 
-func (p *callParty) parkID() string {
-	if p.park == nil {
+const (
+	pfHasBase     partyFlags = 1 << iota
+	pfInbound                // the call came in to its side
+	pfMissed                 // the server says missed
+	pfQueueCall              // it came through a queue
+	pfKnown                  // code came from an event or a read session, not guessed
+	pfCounted                // a queue party's ending has been counted
+	pfInParked               // in the parked set
+	pfWasAnswered            // a user's party that answered
+)
+
+// is reports whether p has flag f.
+func (p *callParty) is(f partyFlags) bool { return p.flags&f != 0 }
+
+// set sets or clears p's flag f.
+func (p *callParty) set(f partyFlags, on bool) {
+	if on {
+		p.flags |= f
+	} else {
+		p.flags &^= f
+	}
+}
+
+// queue is the queue name p's call names ("" for none).
+func (p *callParty) queue() string {
+	if p.queueName == nil {
 		return ""
 	}
-	return p.park.id
+	return *p.queueName
+}
+
+// partyRare is what few parties have, out of line (a party is kept for
+// every leg of every call in progress): id is the party's id, or "" when
+// it is named as RingCentral and the emulator name a session's parties
+// ("p-", the session's digits, "-" and num, below 64: partyNumber), which
+// is then not kept again; parkID and parkData are where it is parked (the
+// Park's id and the status's parkData).
+type partyRare struct{ id, parkID, parkData string }
+
+// ownID is the party's id when it is not named by number, else "".
+func (p *callParty) ownID() string {
+	if p.rare == nil {
+		return ""
+	}
+	return p.rare.id
+}
+
+func (p *callParty) parkID() string {
+	if p.rare == nil {
+		return ""
+	}
+	return p.rare.parkID
 }
 
 func (p *callParty) parkData() string {
-	if p.park == nil {
+	if p.rare == nil {
 		return ""
 	}
-	return p.park.data
+	return p.rare.parkData
 }
 
 // setPark keeps id and data, sanitised.
 func (p *callParty) setPark(id, data string) {
+	own := p.ownID()
 	if id == "" && data == "" {
-		p.park = nil
+		if own == "" {
+			p.rare = nil
+		} else if p.rare.parkID != "" || p.rare.parkData != "" {
+			p.rare = &partyRare{id: own}
+		}
 		return
 	}
 	k := keepText(p.parkID(), id)
 	d := keepText(p.parkData(), data)
-	if p.park == nil || p.park.id != k || p.park.data != d {
-		p.park = &partyPark{k, d}
+	if p.rare == nil || p.rare.parkID != k || p.rare.parkData != d {
+		p.rare = &partyRare{own, k, d}
 	}
 }
 
@@ -158,12 +211,23 @@ func (p *callParty) setPark(id, data string) {
 // party named as RingCentral and the emulator name them ("p-", the
 // session id's digits, "-" and its number, 0 to 63) is kept as its number
 // alone, a bit of nums, its sequence in seqs in number order: the rest of
-// its id is the session's, and would be most of what is kept.
+// its id is the session's, and would be most of what is kept. Up to four
+// such sequences that fit in 32 bits (a session's sequences count its
+// events) are kept in the value itself, with no allocation of their own;
+// more, or larger, go to more.seqs.
 type endedSession struct {
-	at    stamp
-	nums  uint64      // bit n: party number n left
-	seqs  []int64     // the last sequences of nums' parties, in number order
-	other *[]partySeq // parties named otherwise
+	at   stamp
+	nums uint64    // bit n: party number n left
+	seqs [4]uint32 // the last sequences of nums' parties, in number order, while more.seqs is nil
+	more *endedMore
+}
+
+// endedMore is what an ended session rarely has: more numbered parties
+// than its seqs hold (or a sequence too large for them), and parties
+// named otherwise.
+type endedMore struct {
+	seqs  []int64 // when not nil, the last sequences of nums' parties, in number order
+	other []partySeq
 }
 
 type partySeq struct {
@@ -202,10 +266,14 @@ func (e *endedSession) last(session, party string) (int64, bool) {
 		if e.nums&(1<<n) == 0 {
 			return 0, false
 		}
-		return e.seqs[bits.OnesCount64(e.nums&(1<<n-1))], true
+		i := bits.OnesCount64(e.nums & (1<<n - 1))
+		if e.more != nil && e.more.seqs != nil {
+			return e.more.seqs[i], true
+		}
+		return int64(e.seqs[i]), true
 	}
-	if e.other != nil {
-		for _, p := range *e.other {
+	if e.more != nil {
+		for _, p := range e.more.other {
 			if p.party == party {
 				return p.seq, true
 			}
@@ -216,41 +284,133 @@ func (e *endedSession) last(session, party string) (int64, bool) {
 
 // note records p's last sequence.
 func (e *endedSession) note(p *callParty) {
-	if p.id == "" {
+	id := p.ownID()
+	if id == "" {
 		e.noteNum(uint(p.num), p.seq, len(p.s.parties))
 		return
 	}
-	e.noteOther(p.id, p.seq)
+	e.noteOther(id, p.seq)
 }
 
 // noteNum records the last sequence of party number k; n is how many
-// parties the session has, to make room for at once.
+// parties the session has, to make room for at once when they do not fit
+// in seqs.
 func (e *endedSession) noteNum(k uint, seq int64, n int) {
 	i := bits.OnesCount64(e.nums & (1<<k - 1))
-	if e.nums&(1<<k) != 0 {
-		e.seqs[i] = max(e.seqs[i], seq)
+	had := e.nums&(1<<k) != 0
+	if e.more == nil || e.more.seqs == nil {
+		count := bits.OnesCount64(e.nums)
+		v := seq
+		if had {
+			v = max(int64(e.seqs[i]), seq)
+		}
+		if v >= 0 && v <= math.MaxUint32 && (had || count < len(e.seqs)) {
+			if !had {
+				copy(e.seqs[i+1:count+1], e.seqs[i:count])
+				e.nums |= 1 << k
+			}
+			e.seqs[i] = uint32(v)
+			return
+		}
+		// They no longer fit in seqs: all of them go to more.seqs.
+		if e.more == nil {
+			e.more = &endedMore{}
+		}
+		all := make([]int64, count, max(n, count+1))
+		for j := range count {
+			all[j] = int64(e.seqs[j])
+		}
+		e.more.seqs, e.seqs = all, [4]uint32{}
+	}
+	if had {
+		e.more.seqs[i] = max(e.more.seqs[i], seq)
 		return
 	}
-	if e.seqs == nil {
-		e.seqs = make([]int64, 0, n)
-	}
-	e.seqs = slices.Insert(e.seqs, i, seq)
+	e.more.seqs = slices.Insert(e.more.seqs, i, seq)
 	e.nums |= 1 << k
 }
 
 // noteOther records the last sequence of a party not named by number.
 func (e *endedSession) noteOther(party string, seq int64) {
-	if e.other == nil {
-		e.other = &[]partySeq{}
+	if e.more == nil {
+		e.more = &endedMore{}
 	}
-	for i := range *e.other {
-		if p := &(*e.other)[i]; p.party == party {
+	for i := range e.more.other {
+		if p := &e.more.other[i]; p.party == party {
 			p.seq = max(p.seq, seq)
 			return
 		}
 	}
-	*e.other = append(*e.other, partySeq{party, seq})
+	e.more.other = append(e.more.other, partySeq{party, seq})
 }
+
+// endedKey is a session id as the ended sessions keep it: the 16 bytes
+// of "s-" and 32 lower-case hex digits, how RingCentral and the emulator
+// name every session. Not the id's text: 85,000 ended sessions on a busy
+// front desk would keep as many 34-byte strings (48 bytes each on the
+// heap, 4 MB) alive after their sessions are gone.
+type endedKey [16]byte
+
+// endedKeyOf is id's endedKey; false when id is named otherwise (kept as
+// text then).
+func endedKeyOf(id string) (k endedKey, ok bool) {
+	if len(id) != 34 || id[0] != 's' || id[1] != '-' {
+		return k, false
+	}
+	for j := range k {
+		hi, ok1 := unhexLower(id[2+2*j])
+		lo, ok2 := unhexLower(id[3+2*j])
+		if !ok1 || !ok2 {
+			return endedKey{}, false
+		}
+		k[j] = hi<<4 | lo
+	}
+	return k, true
+}
+
+// unhexLower is a lower-case hex digit's value (upper case is another
+// text: kept as text).
+func unhexLower(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}
+
+// endedOf is the ended session id, if it is kept.
+func (c *Calls) endedOf(id string) (endedSession, bool) {
+	if k, ok := endedKeyOf(id); ok {
+		e, ok := c.ended[k]
+		return e, ok
+	}
+	e, ok := c.endedText[id]
+	return e, ok
+}
+
+// setEnded keeps e for the session id (a kept copy, not a piece of an
+// event: it becomes a key).
+func (c *Calls) setEnded(id string, e endedSession) {
+	if k, ok := endedKeyOf(id); ok {
+		c.ended[k] = e
+		return
+	}
+	c.endedText[id] = e
+}
+
+// deleteEnded forgets the ended session id.
+func (c *Calls) deleteEnded(id string) {
+	if k, ok := endedKeyOf(id); ok {
+		delete(c.ended, k)
+		return
+	}
+	delete(c.endedText, id)
+}
+
+// endedLen is how many ended sessions are kept.
+func (c *Calls) endedLen() int { return len(c.ended) + len(c.endedText) }
 
 // endedRetention is how long a forgotten session's sequences are kept:
 // far longer than any event is late.
@@ -259,14 +419,15 @@ const endedRetention = 5 * time.Minute
 // NewCalls makes an empty tracker.
 func NewCalls() *Calls {
 	return &Calls{
-		queues:   map[ID]string{},
-		byName:   map[string]ID{},
-		sessions: map[string]*callSession{},
-		ended:    map[string]endedSession{},
-		byExt:    map[ID]*partySet{},
-		waiting:  map[ID]*partySet{},
-		parked:   map[*callParty]struct{}{},
-		counts:   map[ID]*queueCounts{},
+		queues:    map[ID]string{},
+		byName:    map[string]ID{},
+		sessions:  map[string]*callSession{},
+		ended:     map[endedKey]endedSession{},
+		endedText: map[string]endedSession{},
+		byExt:     map[ID]*partySet{},
+		waiting:   map[ID]*partySet{},
+		parked:    map[*callParty]struct{}{},
+		counts:    map[ID]*queueCounts{},
 	}
 }
 
@@ -448,7 +609,7 @@ func (c *Calls) Gap(at time.Time) {
 	c.lowerBound = true
 	for _, s := range c.sessions {
 		for _, p := range s.parties {
-			p.known = false
+			p.set(pfKnown, false)
 		}
 	}
 	c.version++
@@ -456,10 +617,10 @@ func (c *Calls) Gap(at time.Time) {
 
 // count records a queue party's ending at t.
 func (c *Calls) count(p *callParty, t time.Time) {
-	if p.counted {
+	if p.is(pfCounted) {
 		return
 	}
-	p.counted = true
+	p.set(pfCounted, true)
 	if !c.started || t.IsZero() || dayOf(t) < c.day {
 		return // before counting started, or yesterday's
 	}
@@ -472,7 +633,7 @@ func (c *Calls) count(p *callParty, t time.Time) {
 	case wNone:
 		// No reason given: an agent of this call who answered says answered.
 		for _, o := range p.s.parties {
-			if o != p && o.wasAnswered {
+			if o != p && o.is(pfWasAnswered) {
 				answered = true
 			}
 		}
@@ -567,13 +728,13 @@ func (c *Calls) index(p *callParty) {
 		move(c.waiting, p, &p.inWait, &p.waitAt, wantWait, waitPlace)
 	}
 	wantParked := live && p.code == wParked
-	if wantParked != p.inParked {
+	if wantParked != p.is(pfInParked) {
 		if wantParked {
 			c.parked[p] = struct{}{}
 		} else {
 			delete(c.parked, p)
 		}
-		p.inParked = wantParked
+		p.set(pfInParked, wantParked)
 	}
 }
 
@@ -590,7 +751,7 @@ func (c *Calls) unindex(p *callParty) {
 func (s *callSession) party(id string) *callParty {
 	n, numbered := partyNumber(s.id, id)
 	for _, p := range s.parties {
-		if p.id == id && id != "" || p.id == "" && numbered && uint(p.num) == n {
+		if own := p.ownID(); own == id && id != "" || own == "" && numbered && uint(p.num) == n {
 			return p
 		}
 	}
@@ -603,7 +764,7 @@ func (s *callSession) newParty(id string) *callParty {
 	if n, ok := partyNumber(s.id, id); ok {
 		p.num = uint8(n)
 	} else {
-		p.id = strings.Clone(id) // not a piece of the decoded event
+		p.rare = &partyRare{id: strings.Clone(id)} // not a piece of the decoded event
 	}
 	s.parties = append(s.parties, p)
 	return p
@@ -611,8 +772,8 @@ func (s *callSession) newParty(id string) *callParty {
 
 // partyID is p's id.
 func (p *callParty) partyID() string {
-	if p.id != "" {
-		return p.id
+	if id := p.ownID(); id != "" {
+		return id
 	}
 	return "p-" + p.s.id[2:] + "-" + partyNums[p.num]
 }
@@ -651,17 +812,17 @@ func (c *Calls) forget(s *callSession, at time.Time) {
 // bury takes p out of every set and remembers its last sequence.
 func (c *Calls) bury(p *callParty, at time.Time) {
 	c.unindex(p)
-	e := c.ended[p.s.id]
+	e, _ := c.endedOf(p.s.id)
 	e.at = stampOf(at)
 	e.note(p)
-	c.ended[p.s.id] = e
+	c.setEnded(p.s.id, e)
 }
 
 // drop takes a party out of a session without an ending event: it left
 // while nobody was listening. A waiting queue party's ending is then
 // missed, so the counts become lower bounds.
 func (c *Calls) drop(p *callParty, at time.Time) {
-	if p.live() && c.isQueue(p.ext) && !p.counted {
+	if p.live() && c.isQueue(p.ext) && !p.is(pfCounted) {
 		c.lowerBound = true
 	}
 	c.bury(p, at)
@@ -675,9 +836,14 @@ func (c *Calls) prune(at time.Time) {
 	}
 	c.pruneAt = at.Add(endedRetention / 10)
 	now := stampOf(at)
-	for id, e := range c.ended {
+	for k, e := range c.ended {
 		if time.Duration(now-e.at) > endedRetention {
-			delete(c.ended, id)
+			delete(c.ended, k)
+		}
+	}
+	for id, e := range c.endedText {
+		if time.Duration(now-e.at) > endedRetention {
+			delete(c.endedText, id)
 		}
 	}
 }
@@ -703,7 +869,7 @@ func (c *Calls) setCode(p *callParty, code, reason word, t time.Time) bool {
 	}
 	p.code, p.reason = code, reason
 	if code == wAnswered && !c.isQueue(p.ext) && p.ext != "" {
-		p.wasAnswered = true
+		p.set(pfWasAnswered, true)
 	}
 	if wasLive && !p.live() && c.isQueue(p.ext) {
 		c.count(p, t)
@@ -753,7 +919,7 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 		}
 	}
 	if p == nil {
-		if e, ok := c.ended[ev.ID]; ok {
+		if e, ok := c.endedOf(ev.ID); ok {
 			if last, ok := e.last(ev.ID, rp.ID); ok && (ev.Sequence == 0 || ev.Sequence <= last) {
 				return false // the party left; this is late
 			}
@@ -782,11 +948,12 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 	}
 	before := p.snapshot()
 	c.fromParty(p, rp)
-	p.queueCall = rp.QueueCall
+	p.set(pfQueueCall, rp.QueueCall)
 	if ev.Sequence > 0 {
 		p.seq = ev.Sequence
 	}
-	p.known, p.touched = true, stampOf(at)
+	p.set(pfKnown, true)
+	p.touched = stampOf(at)
 	code := c.wordOf(rp.Status.Code)
 	c.setCode(p, code, c.wordOf(rp.Status.Reason), t)
 	if ev.Sequence > 0 {
@@ -804,11 +971,11 @@ func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.
 // state and whether it came through a queue.
 func (c *Calls) fromParty(p *callParty, rp *rc.CallParty) {
 	p.ext = c.keepID(p.s, p.ext, ID(rp.Extension()))
-	p.inbound = rp.Direction != "Outbound"
+	p.set(pfInbound, rp.Direction != "Outbound")
 	p.from, p.to = p.endOf(p.from, &rp.From), p.endOf(p.to, &rp.To)
-	p.missed = rp.MissedCall
+	p.set(pfMissed, rp.MissedCall)
 	if qn := rp.QueueName(); qn != "" {
-		p.queueName = c.keepQueueName(p.queueName, qn)
+		p.queueName = c.queueNameOf(c.keepQueueName(p.queue(), qn))
 	}
 	p.setPark(string(rp.Park.ID), rp.Status.ParkData)
 }
@@ -850,14 +1017,14 @@ func (p *callParty) trim() {
 	}
 	if i >= 2 {
 		p.hist = slices.Delete(p.hist, 0, i-1)
-		p.hasBase = false // not needed: the event before the run stays
+		p.set(pfHasBase, false) // not needed: the event before the run stays
 	}
 }
 
 // baseSeq is the sequence up to which the base says (0: no base).
 func (p *callParty) baseSeq() int64 {
 	switch {
-	case !p.hasBase:
+	case !p.is(pfHasBase):
 		return 0
 	case len(p.hist) == 0:
 		return p.seq
@@ -871,7 +1038,7 @@ func (p *callParty) baseSeq() int64 {
 func (p *callParty) resince() bool {
 	p.pinBase()
 	n, first := len(p.hist), 0
-	if p.hasBase {
+	if p.is(pfHasBase) {
 		first = 1
 	}
 	if n == first || p.hist[n-1].code != p.code {
@@ -882,7 +1049,7 @@ func (p *callParty) resince() bool {
 		i--
 	}
 	since := p.hist[i].t
-	if i == 1 && p.hasBase {
+	if i == 1 && p.is(pfHasBase) {
 		if b := p.hist[0]; b.code == p.code && b.t != 0 && b.t < since {
 			since = b.t
 		}
@@ -901,12 +1068,12 @@ func (p *callParty) resince() bool {
 // history); pinBase files it in the history before an event changes it.
 func (p *callParty) rebase() {
 	p.hist = p.hist[:0]
-	p.hasBase = true
+	p.set(pfHasBase, true)
 }
 
 // pinBase files the base in the history, when only the party holds it.
 func (p *callParty) pinBase() {
-	if p.hasBase && len(p.hist) == 0 {
+	if p.is(pfHasBase) && len(p.hist) == 0 {
 		if p.hist == nil {
 			p.hist = make([]partyEvent, 0, 2) // the base, and the event coming
 		}
@@ -926,8 +1093,8 @@ type partySnapshot struct {
 }
 
 func (p *callParty) snapshot() partySnapshot {
-	return partySnapshot{ext: p.ext, inbound: p.inbound, missed: p.missed, qc: p.queueCall, known: p.known,
-		from: p.from, to: p.to, queueName: p.queueName, park: p.parkID(), data: p.parkData(),
+	return partySnapshot{ext: p.ext, inbound: p.is(pfInbound), missed: p.is(pfMissed), qc: p.is(pfQueueCall), known: p.is(pfKnown),
+		from: p.from, to: p.to, queueName: p.queue(), park: p.parkID(), data: p.parkData(),
 		code: p.code, reason: p.reason, seq: p.seq}
 }
 
@@ -937,7 +1104,7 @@ func (p *callParty) snapshot() partySnapshot {
 func stateOf(p *callParty) CallState {
 	switch p.code {
 	case wSetup, wProceeding:
-		if p.inbound {
+		if p.is(pfInbound) {
 			return CallRinging
 		}
 		return CallDialling
@@ -953,7 +1120,7 @@ func stateOf(p *callParty) CallState {
 
 // remote is the other end of p.
 func (p *callParty) remote() callEnd {
-	if p.inbound {
+	if p.is(pfInbound) {
 		return p.from
 	}
 	return p.to
@@ -961,7 +1128,7 @@ func (p *callParty) remote() callEnd {
 
 // queueOf is the queue p's call came through, if any.
 func (c *Calls) queueOf(p *callParty) (ID, string) {
-	if !p.queueCall || c.isQueue(p.ext) {
+	if !p.is(pfQueueCall) || c.isQueue(p.ext) {
 		return "", ""
 	}
 	for i := len(p.s.parties) - 1; i >= 0; i-- {
@@ -969,10 +1136,11 @@ func (c *Calls) queueOf(p *callParty) (ID, string) {
 			return o.ext, c.queues[o.ext]
 		}
 	}
-	if id, ok := c.byName[p.queueName]; ok {
-		return id, p.queueName
+	qn := p.queue()
+	if id, ok := c.byName[qn]; ok {
+		return id, qn
 	}
-	return "", p.queueName
+	return "", qn
 }
 
 func orbitOf(p *callParty) string {
@@ -995,9 +1163,9 @@ func (c *Calls) Of(ext ID) []PartyCall {
 		r := p.remote()
 		q, qn := c.queueOf(p)
 		pc := PartyCall{
-			Session: p.s.id, Party: p.partyID(), Ext: p.ext, State: stateOf(p), Inbound: p.inbound,
+			Session: p.s.id, Party: p.partyID(), Ext: p.ext, State: stateOf(p), Inbound: p.is(pfInbound),
 			Remote: r.name(), RemoteNumber: r.number(), Queue: q, QueueName: qn,
-			Start: p.s.start.time(), Since: p.since.time(), Known: p.known,
+			Start: p.s.start.time(), Since: p.since.time(), Known: p.is(pfKnown),
 		}
 		if pc.State == CallParked {
 			pc.Orbit = orbitOf(p)
@@ -1083,7 +1251,7 @@ func (c *Calls) backlog(q ID, top int) (Backlog, bool) {
 	for _, p := range ps {
 		w := Waiter{Session: p.s.id, Party: p.partyID(), Caller: p.from.name(), CallerNumber: p.from.number(), Since: p.joined.time()}
 		for _, o := range p.s.parties {
-			if o.live() && o.ringing() && o.inbound && o.ext != "" && !c.isQueue(o.ext) {
+			if o.live() && o.ringing() && o.is(pfInbound) && o.ext != "" && !c.isQueue(o.ext) {
 				w.RingingExt = o.ext
 			}
 		}

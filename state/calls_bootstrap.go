@@ -73,7 +73,7 @@ func (c *Calls) Need() []string {
 	var need []string
 	for id, s := range c.sessions {
 		if slices.ContainsFunc(s.parties, func(p *callParty) bool {
-			return p.live() && !p.known && p.ext != "" && !c.isQueue(p.ext)
+			return p.live() && !p.is(pfKnown) && p.ext != "" && !c.isQueue(p.ext)
 		}) {
 			need = append(need, id)
 		}
@@ -96,7 +96,7 @@ func (c *Calls) SettleFromPresence(ext ID, calls []rc.ActiveCall, at time.Time) 
 			continue
 		}
 		p := s.party(ac.PartyID)
-		if p == nil || p.known || !p.live() || p.ext != ext {
+		if p == nil || p.is(pfKnown) || !p.live() || p.ext != ext {
 			continue
 		}
 		var code word
@@ -117,15 +117,15 @@ func (c *Calls) SettleFromPresence(ext ID, calls []rc.ActiveCall, at time.Time) 
 			since = at
 		}
 		if ac.Direction == "Outbound" {
-			p.inbound = false
+			p.set(pfInbound, false)
 		}
 		if ac.QueueCall {
-			p.queueCall = true
-			if qn := ac.QueueName(); qn != "" && p.queueName == "" {
-				p.queueName = c.keepQueueName("", qn)
+			p.set(pfQueueCall, true)
+			if qn := ac.QueueName(); qn != "" && p.queue() == "" {
+				p.queueName = c.queueNameOf(c.keepQueueName("", qn))
 			}
 		}
-		p.known = true
+		p.set(pfKnown, true)
 		c.setCode(p, code, wNone, since)
 		p.rebase()
 		c.index(p)
@@ -148,7 +148,7 @@ func (c *Calls) bootstrapRecord(r *rc.CallLogRecord, at time.Time) bool {
 		}}
 	}
 	var take []*rc.CallLogLeg
-	e := c.ended[r.TelephonySessionID]
+	e, _ := c.endedOf(r.TelephonySessionID)
 	for i := range legs {
 		l := &legs[i]
 		if l.PartyID == "" || l.Result != "" && l.Result != rc.ResultInProgress {
@@ -162,7 +162,7 @@ func (c *Calls) bootstrapRecord(r *rc.CallLogRecord, at time.Time) bool {
 	if len(take) == 0 {
 		return false
 	}
-	delete(c.ended, r.TelephonySessionID)
+	c.deleteEnded(r.TelephonySessionID)
 	s := c.session(r.TelephonySessionID)
 	if !r.StartTime.IsZero() {
 		s.start, s.serverStart = stampOf(r.StartTime.Time), true
@@ -177,7 +177,7 @@ func (c *Calls) bootstrapRecord(r *rc.CallLogRecord, at time.Time) bool {
 	for _, l := range take {
 		inRecord[l.PartyID] = true
 		p := s.party(l.PartyID)
-		if p != nil && p.known {
+		if p != nil && p.is(pfKnown) {
 			if c.isQueue(p.ext) && !l.StartTime.IsZero() {
 				p.joined = stampOf(l.StartTime.Time) // the server's word on when they entered
 			}
@@ -219,17 +219,19 @@ func (c *Calls) fromLeg(p *callParty, l *rc.CallLogLeg, r *rc.CallLogRecord, via
 		start = at
 	}
 	p.ext = c.keepID(p.s, p.ext, legOwner(l))
-	p.inbound = l.Direction != "Outbound"
+	p.set(pfInbound, l.Direction != "Outbound")
 	p.from = p.s.end(p.from, l.From.Name, l.From.PhoneNumber, l.From.ExtensionNumber)
 	p.to = p.s.end(p.to, l.To.Name, l.To.PhoneNumber, l.To.ExtensionNumber)
 	p.touched = stampOf(at)
 	code := wAnswered
-	p.known = false
+	p.set(pfKnown, false)
 	switch {
 	case c.isQueue(p.ext):
-		code, p.known = wProceeding, true
+		code = wProceeding
+		p.set(pfKnown, true)
 	case l.LegType == "CallPark" || l.LegType == "ParkLocation" || l.Action == "Call Park" || l.Action == "Park Location":
-		code, p.known = wParked, true
+		code = wParked
+		p.set(pfKnown, true)
 		if l.To.ExtensionID != "" {
 			p.setPark(string(l.To.ExtensionID), "")
 		} else {
@@ -238,9 +240,9 @@ func (c *Calls) fromLeg(p *callParty, l *rc.CallLogLeg, r *rc.CallLogRecord, via
 		p.to = callEnd{}
 	}
 	if p.ext != "" && !c.isQueue(p.ext) && viaQueue {
-		p.queueCall = true
+		p.set(pfQueueCall, true)
 		if q := ID(r.To.ExtensionID); c.isQueue(q) {
-			p.queueName = c.queues[q]
+			p.queueName = c.queueNameOf(c.queues[q])
 		}
 	}
 	if p.code != code {
@@ -259,7 +261,7 @@ func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
 		return
 	}
 	c.observe(at)
-	e := c.ended[rs.ID]
+	e, _ := c.endedOf(rs.ID)
 	s := c.sessions[rs.ID]
 	if s == nil {
 		live := slices.ContainsFunc(rs.Parties, func(p rc.CallParty) bool {
@@ -293,16 +295,17 @@ func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
 		}
 		c.fromParty(p, rp)
 		if rp.QueueCall {
-			p.queueCall = true
+			p.set(pfQueueCall, true)
 		}
 		since := at
 		switch {
-		case !p.known && p.since != 0:
+		case !p.is(pfKnown) && p.since != 0:
 			since = p.since.time() // the call log's start of its leg
 		case p.code == wNone && c.isQueue(p.ext) && s.start != 0:
 			since = s.start.time() // it has waited at least since the call began
 		}
-		p.known, p.touched = true, stampOf(at)
+		p.set(pfKnown, true)
+		p.touched = stampOf(at)
 		c.setCode(p, c.wordOf(rp.Status.Code), c.wordOf(rp.Status.Reason), since)
 		p.rebase()
 		c.index(p)

@@ -189,6 +189,23 @@ func (c *Calls) keepID(s *callSession, old ID, id ID) ID {
 	return ID(strings.Clone(string(id)))
 }
 
+// keptTexts is the tracker's copy of session's id, and of the names and
+// numbers of its party's two ends (from's, then to's; "" where it has
+// none), for the store to keep rather than copies of its own: a presence
+// call's session id, caller and callee are the tracker's too. ok is false
+// when the tracker does not know the session. Not safe for concurrent use
+// (the mirror's, under its lock).
+func (c *Calls) keptTexts(session, party string) (id string, texts [4]string, ok bool) {
+	s := c.sessions[session]
+	if s == nil {
+		return "", texts, false
+	}
+	if p := s.party(party); p != nil {
+		texts = [4]string{p.from.name(), p.from.number(), p.to.name(), p.to.number()}
+	}
+	return s.id, texts, true
+}
+
 // SetIDs gives the tracker the directory's copy of an extension id, to
 // keep rather than one of its own in every party (the mirror's, under
 // its lock).
@@ -267,4 +284,28 @@ func (c *Calls) keepQueueName(old, raw string) string {
 		return c.queues[id]
 	}
 	return strings.Clone(v)
+}
+
+// maxQueueNames bounds the queue names a tracker shares (queueNameOf): past
+// it (a server sending ever new names), each party keeps its own.
+const maxQueueNames = 1 << 10
+
+// queueNameOf is name as parties keep it: one pointer for every party
+// that names the same queue (8 bytes in a party rather than a string's
+// 16); nil for "".
+func (c *Calls) queueNameOf(name string) *string {
+	if name == "" {
+		return nil
+	}
+	if q, ok := c.queueNames[name]; ok {
+		return q
+	}
+	q := &name
+	if len(c.queueNames) < maxQueueNames {
+		if c.queueNames == nil {
+			c.queueNames = map[string]*string{}
+		}
+		c.queueNames[name] = q
+	}
+	return q
 }

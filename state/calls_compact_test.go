@@ -1,6 +1,7 @@
 package state
 
 import (
+	"math/bits"
 	"strconv"
 	"strings"
 	"testing"
@@ -97,12 +98,12 @@ func TestCallsKeepOneCopyOfEachText(t *testing.T) {
 	if !same(q.from.s, a.from.s) || a.from.name() != "Globex Corp" || a.from.number() != "+14155550142" {
 		t.Fatalf("the caller is kept twice, or not as sent: %q", a.from.s)
 	}
-	if same(a.from.name(), ev.Parties[0].From.Name) || same(string(a.ext), string(ev.Parties[0].ExtensionID)) || same(a.id, ev.Parties[0].ID) ||
+	if same(a.from.name(), ev.Parties[0].From.Name) || same(string(a.ext), string(ev.Parties[0].ExtensionID)) || same(a.ownID(), ev.Parties[0].ID) ||
 		same(c.sessions["s-1"].id, ev.ID) {
 		t.Fatal("a text kept is the event's own")
 	}
-	if a.queueName != "Support" || !same(a.queueName, c.queues[queueQ]) {
-		t.Fatalf("queue name %q is not the tracker's", a.queueName)
+	if a.queue() != "Support" || !same(a.queue(), c.queues[queueQ]) {
+		t.Fatalf("queue name %q is not the tracker's", a.queue())
 	}
 	from := a.from.s
 	s.send(3, decodedEvent(s.event(3, viaQueue(pt("p-3", agentA, "Inbound", rc.PartyAnswered, "")))).Parties[0])
@@ -138,7 +139,7 @@ func TestCallsPartySetsHoldEachLivePartyWhereItSays(t *testing.T) {
 		}
 		for i, p := range set.ps {
 			if p.inExt != set || int(p.extAt) != i || p.ext != id || !p.live() {
-				t.Fatalf("%s/%s in %s at %d says %s at %d", p.s.id, p.id, id, i, setID(p.inExt), p.extAt)
+				t.Fatalf("%s/%s in %s at %d says %s at %d", p.s.id, p.partyID(), id, i, setID(p.inExt), p.extAt)
 			}
 			held++
 		}
@@ -147,7 +148,7 @@ func TestCallsPartySetsHoldEachLivePartyWhereItSays(t *testing.T) {
 	for id, set := range c.waiting {
 		for i, p := range set.ps {
 			if p.inWait != set || int(p.waitAt) != i || p.ext != id || !p.ringing() || !c.isQueue(id) {
-				t.Fatalf("%s/%s waiting in %s at %d says %s at %d", p.s.id, p.id, id, i, setID(p.inWait), p.waitAt)
+				t.Fatalf("%s/%s waiting in %s at %d says %s at %d", p.s.id, p.partyID(), id, i, setID(p.inWait), p.waitAt)
 			}
 			waiting++
 		}
@@ -161,7 +162,7 @@ func TestCallsPartySetsHoldEachLivePartyWhereItSays(t *testing.T) {
 					ringingInQueue++
 				}
 			} else if p.inExt != nil || p.inWait != nil {
-				t.Fatalf("%s/%s has left but is in a set", s.id, p.id)
+				t.Fatalf("%s/%s has left but is in a set", s.id, p.partyID())
 			}
 		}
 	}
@@ -223,7 +224,7 @@ func TestCallsEventsBuildOnTheBase(t *testing.T) {
 		}
 		return calls[0].Since
 	}
-	if p := c.sessions["s-talk"].party("p-3"); !p.hasBase || len(p.hist) != 0 {
+	if p := c.sessions["s-talk"].party("p-3"); !p.is(pfHasBase) || len(p.hist) != 0 {
 		t.Fatalf("a party read and not told more keeps a history: %+v", p.hist)
 	}
 	if !since().Equal(at(-100)) {
@@ -287,8 +288,8 @@ func TestEndedSessionKnowsEachPartysLastSequence(t *testing.T) {
 	if _, ok := partyNumber("x-1", "p-1-1"); ok {
 		t.Fatal("a session not named s-")
 	}
-	if e.other == nil || len(*e.other) != 9 || len(e.seqs) != 4 {
-		t.Fatalf("%d numbered, %v other", len(e.seqs), e.other)
+	if e.more == nil || len(e.more.other) != 9 || bits.OnesCount64(e.nums) != 4 {
+		t.Fatalf("%d numbered, %v other", bits.OnesCount64(e.nums), e.more)
 	}
 }
 
@@ -311,7 +312,7 @@ func TestCallsPartyNamedByNumber(t *testing.T) {
 	odd := partyIDOf(tsid, "p-x")
 	s.send(2, caller(pt(odd, userB, "Inbound", rc.PartyAnswered, "")))
 	p := c.sessions[tsid].party(id)
-	if p == nil || p.id != "" || p.num != 3 || p.partyID() != id || c.sessions[tsid].party(odd).id != odd {
+	if p == nil || p.ownID() != "" || p.num != 3 || p.partyID() != id || c.sessions[tsid].party(odd).ownID() != odd {
 		t.Fatalf("party %q: %+v", id, p)
 	}
 	if calls := c.Of(agentA); len(calls) != 1 || calls[0].Party != id {
@@ -321,5 +322,44 @@ func TestCallsPartyNamedByNumber(t *testing.T) {
 		if c.sessions[tsid].party(other) != nil {
 			t.Fatalf("%q found", other)
 		}
+	}
+}
+
+// TestEndedSessionSpills: an ended session keeps every numbered party's
+// last sequence when they outgrow the four kept in the value (more
+// parties, or a sequence past 32 bits), in any order noted.
+func TestEndedSessionSpills(t *testing.T) {
+	s := "s-00112233445566778899aabbccddeeff"
+	p := func(n int) string { return "p-" + s[2:] + "-" + strconv.Itoa(n) }
+	for _, big := range []int64{0, 1 << 40} {
+		var e endedSession
+		want := map[int]int64{}
+		for _, n := range []int{5, 1, 9, 0, 63, 3, 7} {
+			seq := int64(100 + n)
+			if n == 63 {
+				seq += big
+			}
+			noteID(&e, s, p(n), seq)
+			noteID(&e, s, p(n), seq-50) // an older one changes nothing
+			want[n] = seq
+			for m, w := range want {
+				if got, ok := e.last(s, p(m)); !ok || got != w {
+					t.Fatalf("big %d, after %d: party %d: %d, %v; want %d", big, n, m, got, ok, w)
+				}
+			}
+		}
+		if _, ok := e.last(s, p(2)); ok {
+			t.Fatal("a party never noted")
+		}
+		noteID(&e, s, "p-other", 7)
+		if got, ok := e.last(s, "p-other"); !ok || got != 7 {
+			t.Fatal("a party named otherwise")
+		}
+	}
+	var e endedSession
+	noteID(&e, s, p(2), 3)
+	noteID(&e, s, p(2), 1<<33) // a newer sequence past 32 bits
+	if got, ok := e.last(s, p(2)); !ok || got != 1<<33 {
+		t.Fatalf("%d, %v", got, ok)
 	}
 }

@@ -68,9 +68,9 @@ func BenchmarkCallsHeapPerLiveSession(b *testing.B) {
 			c = feedEndedCalls(users, time.Minute, dir)
 			heapBytes = liveHeap() - base
 		}
-		b.ReportMetric(float64(heapBytes)/float64(len(c.ended)), "B/ended-session")
+		b.ReportMetric(float64(heapBytes)/float64(c.endedLen()), "B/ended-session")
 		b.ReportMetric(float64(heapBytes)/1e6, "MB")
-		b.ReportMetric(float64(len(c.ended)), "ended-sessions")
+		b.ReportMetric(float64(c.endedLen()), "ended-sessions")
 		b.ReportMetric(float64(len(c.sessions)), "live-sessions")
 	})
 	b.Run("bootstrap", func(b *testing.B) {
@@ -91,7 +91,7 @@ func reportCallsHeap(b *testing.B, c *Calls, heapBytes uint64) {
 	b.ReportMetric(float64(heapBytes)/float64(len(c.sessions)), "B/live-session")
 	b.ReportMetric(float64(heapBytes)/1e6, "MB")
 	b.ReportMetric(float64(len(c.sessions)), "live-sessions")
-	b.ReportMetric(float64(len(c.ended)), "ended-sessions")
+	b.ReportMetric(float64(c.endedLen()), "ended-sessions")
 	runtime.KeepAlive(c)
 }
 

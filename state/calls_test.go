@@ -308,7 +308,7 @@ func TestCallsTransferVoicemailAndTheEndOfACall(t *testing.T) {
 	}
 	// The ended session is forgotten for good after a while.
 	c.Tick(at(42).Add(endedRetention + time.Minute))
-	if _, ok := c.ended["s-1"]; ok {
+	if _, ok := c.endedOf("s-1"); ok {
 		t.Fatal("an ended session's sequences are kept forever")
 	}
 }

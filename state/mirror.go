@@ -81,6 +81,7 @@ func NewMirrorIn(locale string, now func() time.Time) *Mirror {
 		changed:   make(chan struct{}, 1),
 	}
 	m.calls.SetIDs(m.store.keptID) // under m's lock, as every use of calls
+	m.store.shared = m.calls.keptTexts
 	return m
 }
 

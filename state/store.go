@@ -28,6 +28,9 @@ type store struct {
 	// lastNonDND is each person's last dndStatus other than DND, to leave
 	// DND with (rc-api.md §4.4).
 	lastNonDND map[ID]DNDStatus
+	// shared gives the call tracker's copies of a call's session id and
+	// of its party's ends' texts (Calls.keptTexts), or is nil.
+	shared func(session, party string) (id string, texts [4]string, ok bool)
 }
 
 func newStore(now func() time.Time, col *collator) store {
@@ -443,7 +446,9 @@ func sanitized(s *string) string {
 // convertCalls keeps the calls still active (an ended call is reported
 // once with NoCall or terminationType final), sanitised. A text a call of
 // prev (the entry's calls so far) has already is kept once, not again
-// from every event that repeats it.
+// from every event that repeats it; the session id, names and numbers the
+// call tracker keeps of the same call are kept rather than copies (16,000
+// calls at the front desk, each named in both).
 func (s *store) convertCalls(in []rc.ActiveCall, prev []Call) []Call {
 	out := make([]Call, 0, len(in))
 	for _, c := range in {
@@ -457,11 +462,17 @@ func (s *store) convertCalls(in []rc.ActiveCall, prev []Call) []Call {
 				break
 			}
 		}
+		var sid string
+		var texts [4]string
+		if s.shared != nil {
+			sid, texts, _ = s.shared(c.TelephonySessionID, c.PartyID)
+		}
 		call := Call{
-			ID: keepWord(was.ID, c.ID), Direction: keepWord(was.Direction, c.Direction), From: keepWord(was.From, c.From),
-			FromName: keepWord(was.FromName, c.FromName), To: keepWord(was.To, c.To), ToName: keepWord(was.ToName, c.ToName),
+			ID: keepWord(was.ID, c.ID), Direction: keepWord(was.Direction, c.Direction),
+			From: keepShared(was.From, c.From, &texts), FromName: keepShared(was.FromName, c.FromName, &texts),
+			To: keepShared(was.To, c.To, &texts), ToName: keepShared(was.ToName, c.ToName, &texts),
 			Status: keepWord(was.Status, c.TelephonyStatus), Start: c.StartTime.Time, Queue: c.QueueCall,
-			SessionID: keepWord(was.SessionID, c.TelephonySessionID), PartyID: keepWord(was.PartyID, c.PartyID),
+			SessionID: keepShared(was.SessionID, c.TelephonySessionID, &[4]string{sid}), PartyID: keepWord(was.PartyID, c.PartyID),
 		}
 		if c.QueueCall {
 			call.QueueName = s.keepQueueName(was.QueueName, c.QueueName())
@@ -472,6 +483,20 @@ func (s *store) convertCalls(in []rc.ActiveCall, prev []Call) []Call {
 		return nil
 	}
 	return out
+}
+
+// keepShared is keepWord, but a text the tracker keeps (texts) is kept as
+// the tracker's rather than as old or a copy.
+func keepShared(old, raw string, texts *[4]string) string {
+	v := Sanitize(raw)
+	if v != "" {
+		for _, t := range texts {
+			if t == v {
+				return t
+			}
+		}
+	}
+	return keepWord(old, v)
 }
 
 // keepQueueName is a queue's name as a call keeps it: old when the same,

@@ -166,3 +166,46 @@ func decodedActive(c rc.ActiveCall) rc.ActiveCall {
 	p := decodedPresence(rc.Presence{ActiveCalls: []rc.ActiveCall{c}})
 	return p.ActiveCalls[0]
 }
+
+// TestStoreKeepsTheTrackersTexts: a presence call the call tracker knows
+// keeps the tracker's session id, caller and callee texts, not copies;
+// what the tracker does not know is kept as before, and the call reads the
+// same either way.
+func TestStoreKeepsTheTrackersTexts(t *testing.T) {
+	same := func(x, y string) bool { return len(x) > 0 && unsafe.StringData(x) == unsafe.StringData(y) }
+	m, c := testMirror(t, 3)
+	tsid := "s-00112233445566778899aabbccddeeff"
+	party := "p-00112233445566778899aabbccddeeff-2"
+	m.ApplyTelephony(decodedEvent(rc.TelephonySession{ID: tsid, Sequence: 1, EventTime: rc.Time{Time: c.Now()}, Parties: []rc.CallParty{{
+		ID: party, Direction: "Inbound", ExtensionID: "2", Status: rc.PartyStatus{Code: rc.PartyProceeding},
+		From: rc.CallEnd{Name: "Globex", PhoneNumber: "+14155550142"}, To: rc.CallEnd{Name: "Adam Baker", ExtensionNumber: "102"},
+	}}}), c.Now())
+	ac := rc.ActiveCall{ID: "c-1", Direction: "Inbound", From: "+14155550142", FromName: "Globex", To: "102", ToName: "Adam Baker",
+		TelephonyStatus: "Ringing", TelephonySessionID: tsid, PartyID: party}
+	other := rc.ActiveCall{ID: "c-2", Direction: "Outbound", From: "102", To: "+14155550199", ToName: "Initech",
+		TelephonyStatus: "CallConnected", TelephonySessionID: "s-2", PartyID: "p-9"}
+	p := rc.Presence{ExtensionID: "2", ActiveCalls: []rc.ActiveCall{ac, other}}
+	tel := "Ringing"
+	p.TelephonyStatus = &tel
+	m.ApplyEvent(decodedPresenceP(p), c.Now(), true)
+	e, _ := m.Get("2")
+	if len(e.Calls) != 2 {
+		t.Fatalf("calls: %+v", e.Calls)
+	}
+	got, o := e.Calls[0], e.Calls[1]
+	if got.SessionID != tsid || got.From != ac.From || got.FromName != ac.FromName || got.To != ac.To || got.ToName != ac.ToName ||
+		o.SessionID != "s-2" || o.To != other.To || o.ToName != other.ToName || o.From != other.From {
+		t.Fatalf("the calls read otherwise: %+v", e.Calls)
+	}
+	s := m.calls.sessions[tsid]
+	pp := s.party(party)
+	if !same(got.SessionID, s.id) || !same(got.FromName, pp.from.name()) || !same(got.From, pp.from.number()) ||
+		!same(got.ToName, pp.to.name()) || !same(got.To, pp.to.number()) {
+		t.Fatal("the tracker's texts kept again")
+	}
+}
+
+func decodedPresenceP(p rc.Presence) *rc.Presence {
+	d := decodedPresence(p)
+	return &d
+}
