@@ -24,6 +24,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -86,6 +87,15 @@ func benchHub() int {
 				f.Close()
 			}()
 		}
+	}
+	if p := env("HUB_MUTEX_PROFILE"); p != "" { // where the hub waits for its locks
+		runtime.SetMutexProfileFraction(5)
+		defer func() {
+			if f, err := os.Create(p); err == nil {
+				_ = pprof.Lookup("mutex").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
 	}
 	r := bufio.NewReader(os.Stdin)
 	for {
