@@ -16,13 +16,19 @@ func textWidth(s string) int {
 		c := s[i]
 		switch {
 		case c == 0x1b:
-			// CSI: ESC [ parameters and intermediates, then a final byte.
+			// CSI: ESC [ parameter bytes, then intermediate bytes, then a
+			// final byte (ECMA-48); any other order is measured by ansi.
 			if i+1 >= len(s) || s[i+1] != '[' {
 				return ansi.StringWidth(s)
 			}
 			j := i + 2
+			inter := false
 			for j < len(s) && (s[j] < 0x40 || s[j] > 0x7e) {
-				if s[j] < 0x20 || s[j] > 0x3f { // not a parameter or intermediate byte
+				switch b := s[j]; {
+				case b >= 0x30 && b <= 0x3f && !inter: // a parameter byte
+				case b >= 0x20 && b <= 0x2f: // an intermediate byte
+					inter = true
+				default:
 					return ansi.StringWidth(s)
 				}
 				j++
