@@ -144,6 +144,11 @@ func (m *Mirror) callsShown(now time.Time) *callsView {
 	return v
 }
 
+// callsRead is the desk's view of the calls as last built, for a frame
+// built under the read lock (a pulled view): the publisher keeps it
+// current (read lock held).
+func (m *Mirror) callsRead() *callsView { return &m.callsCache }
+
 // callsNext is when the desk's view of the calls is due to be built
 // again (zero: it is current; lock held).
 func (m *Mirror) callsNext() time.Time {

@@ -19,7 +19,7 @@ import (
 // each viewer a new frame when what they see changed. All methods are
 // safe for concurrent use.
 type Mirror struct {
-	mu  sync.Mutex
+	mu  sync.RWMutex // read-locked only by a pulled view's frame build (View.Pull)
 	now func() time.Time
 
 	store store
@@ -772,6 +772,7 @@ func (m *Mirror) publishLocked() {
 	if m.calls.Tick(now) {
 		m.desk.version++
 	}
+	m.callsShown(now) // built here, so pulled views only read it
 	for v := range m.views {
 		v.relocate()
 		v.publishLocked(false)

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -578,6 +579,51 @@ func TestPulledViewBuildsWhenPulled(t *testing.T) {
 	}
 	if f := pulled.Pull(); f == nil || f.Desk.Device != "Desk 7" {
 		t.Fatalf("pulled %+v after the device was set", f)
+	}
+}
+
+// TestPulledViewsBuildSideBySide: a hub's viewers pull their frames at
+// once, under the mirror's read lock, while events, writes, queries and
+// scrolling go on (run it with -race); every view still equals the full
+// projection after.
+func TestPulledViewsBuildSideBySide(t *testing.T) {
+	w := newWorld(t, 60)
+	var pulled []*View
+	for range 6 {
+		v := w.m.NewView(ViewOptions{Query: w.randomQuery(), Height: 1 + w.r.IntN(30), Pull: true})
+		w.views = append(w.views, &viewUnderTest{v: v})
+		pulled = append(pulled, v)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	pulls := make([]int, len(pulled))
+	for i, v := range pulled {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-v.Ready():
+					if f := v.Pull(); f != nil {
+						pulls[i]++
+					}
+				}
+			}
+		}()
+	}
+	for range 1500 {
+		w.step()
+	}
+	close(stop)
+	wg.Wait()
+	w.m.Publish()
+	w.check()
+	for i, n := range pulls {
+		if n == 0 {
+			t.Fatalf("view %d pulled no frame beside the others", i)
+		}
 	}
 }
 
