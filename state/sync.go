@@ -73,6 +73,7 @@ type Sync struct {
 	// problem is a lasting failure retrying cannot mend; loadErr the last
 	// error a load met.
 	problem error
+	failing bool // fail was called: problem follows once it is shown
 	loadErr error
 	// refilter asks for the subscription's filters to follow company.
 	refilter chan struct{}
@@ -140,19 +141,22 @@ func (s *Sync) Err() error {
 // Failed is closed once Err reports a lasting failure.
 func (s *Sync) Failed() <-chan struct{} { return s.failed }
 
-// fail records a lasting failure and shows it.
+// fail records a lasting failure and shows it: on the screen first, so
+// whoever sees it in Err or Failed finds the header saying it too.
 func (s *Sync) fail(err error) {
 	s.mu.Lock()
-	first := s.problem == nil
-	if first {
-		s.problem = err
-	}
+	first := !s.failing
+	s.failing = true
 	s.mu.Unlock()
-	if first {
-		s.log.Info("giving up", "err", err)
-		s.m.SetProblem(err.Error())
-		close(s.failed)
+	if !first {
+		return
 	}
+	s.log.Info("giving up", "err", err)
+	s.m.SetProblem(err.Error())
+	s.mu.Lock()
+	s.problem = err
+	s.mu.Unlock()
+	close(s.failed)
 }
 
 func (s *Sync) companyPresence() bool {
