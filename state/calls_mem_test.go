@@ -144,17 +144,22 @@ func feedCallsUntilLive(users []ID, live int, dir map[ID]ID) *Calls {
 				heap.Push(&h, pendingCall(evs))
 			}
 		}
-		ev := h[0][0]
-		if len(h[0]) == 1 {
-			heap.Pop(&h)
-		} else {
-			h[0] = h[0][1:]
-			heap.Fix(&h, 0)
-		}
-		ev = decodedEvent(ev)
-		c.Apply(ev, ev.EventTime.Time)
+		h.applyNext(c)
 	}
 	return c
+}
+
+// applyNext applies the earliest pending event, as the decoder hands it.
+func (h *pendingCalls) applyNext(c *Calls) {
+	ev := (*h)[0][0]
+	if len((*h)[0]) == 1 {
+		heap.Pop(h)
+	} else {
+		(*h)[0] = (*h)[0][1:]
+		heap.Fix(h, 0)
+	}
+	ev = decodedEvent(ev)
+	c.Apply(ev, ev.EventTime.Time)
 }
 
 // feedEndedCalls plays calls that end, arriving at the e2e's rate for d,
@@ -182,15 +187,7 @@ func feedEndedCalls(users []ID, d time.Duration, dir map[ID]ID) *Calls {
 			next++
 			heap.Push(&h, pendingCall(evs))
 		}
-		ev := h[0][0]
-		if len(h[0]) == 1 {
-			heap.Pop(&h)
-		} else {
-			h[0] = h[0][1:]
-			heap.Fix(&h, 0)
-		}
-		ev = decodedEvent(ev)
-		c.Apply(ev, ev.EventTime.Time)
+		h.applyNext(c)
 	}
 	return c
 }
@@ -240,16 +237,24 @@ func decodedEvent(ev rc.TelephonySession) rc.TelephonySession {
 		p.Owner.AccountID, p.Owner.ExtensionID = rc.ID(cl(string(p.Owner.AccountID))), rc.ID(cl(string(p.Owner.ExtensionID)))
 		p.Status.Code, p.Status.Reason, p.Status.ParkData = cl(p.Status.Code), cl(p.Status.Reason), cl(p.Status.ParkData)
 		p.Park.ID = rc.ID(cl(string(p.Park.ID)))
-		if p.CallInfo != nil {
-			ci := *p.CallInfo
-			ci.Primary = rc.CallInfoItem{Type: cl(ci.Primary.Type), Value: cl(ci.Primary.Value)}
-			ci.Additional = rc.CallInfoItem{Type: cl(ci.Additional.Type), Value: cl(ci.Additional.Value)}
-			p.CallInfo = &ci
-		}
+		p.CallInfo = decodedCallInfo(p.CallInfo)
 		ps[i] = p
 	}
 	ev.Parties = ps
 	return ev
+}
+
+// decodedCallInfo is ci with every text its own allocation (nil: nil).
+func decodedCallInfo(ci *rc.CallInfo) *rc.CallInfo {
+	if ci == nil {
+		return nil
+	}
+	cl := strings.Clone
+	out := rc.CallInfo{
+		Primary:    rc.CallInfoItem{Type: cl(ci.Primary.Type), Value: cl(ci.Primary.Value)},
+		Additional: rc.CallInfoItem{Type: cl(ci.Additional.Type), Value: cl(ci.Additional.Value)},
+	}
+	return &out
 }
 
 func decodedEnd(e rc.CallEnd) rc.CallEnd {
