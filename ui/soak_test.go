@@ -258,7 +258,10 @@ func controlAt(out []byte) string {
 					return fmt.Sprintf("CSI %q", seq)
 				}
 				i = j + 1
-			case '7', '8', '=', '>':
+			case '7', '8', '=', '>', 'M', 'D':
+				// Save and restore the cursor, keypad modes, and the renderer's
+				// own reverse index and index (scrolling a region it set with
+				// CSI r): none carries text.
 				i += 2
 			case ']':
 				// The HUD's own window title (a fixed text), and its reset on
