@@ -32,7 +32,7 @@ var (
 	e2eNode   = flag.String("e2e.node", "node", "e2e benchmarks: the node binary for the JS half (skipped when missing)")
 	e2eCSV    = flag.String("e2e.samples", "", "e2e benchmarks: write every sample as CSV to `file`.n<users>")
 	e2eLiveBy = flag.Duration("e2e.liveby", 10*time.Minute, "e2e benchmarks: how long the HUD may take to say live")
-	e2eSteady = flag.Duration("e2e.steady", 130*time.Second, "e2e benchmarks: measure no sooner than this after the HUD's start (what loads behind live, an admin's calls in progress among it, waits for Heavy windows)")
+	e2eSteady = flag.Duration("e2e.steady", 6*time.Minute, "e2e benchmarks: measure no sooner than this after the HUD's start (what loads behind live, an admin's calls in progress among it, waits for Heavy windows; the call tracker keeps ended sessions five minutes, so memory is steady only after that)")
 )
 
 const (
@@ -69,6 +69,7 @@ type e2eSide struct {
 	misses    int
 	cpu, idle float64 // % of one core
 	rss, hwm  int64
+	anon      int64 // RssAnon at the end
 }
 
 // e2eSample is one PUT: when it was sent (from the window's start) and how
@@ -128,6 +129,7 @@ func runE2E(b *testing.B, bin string, users int) {
 	b.ReportMetric(ours.idle, "hud-idle-cpu-%")
 	b.ReportMetric(float64(ours.rss)/(1<<20), "hud-rss-MB")
 	b.ReportMetric(float64(ours.hwm)/(1<<20), "hud-hwm-MB")
+	b.ReportMetric(float64(ours.anon)/(1<<20), "hud-anon-MB")
 	b.ReportMetric(load.changes, "presence-changes/s")
 	b.ReportMetric(load.othersCPU, "others-cpu-%")
 	b.ReportMetric(load.othersIdle, "others-idle-cpu-%")
@@ -317,7 +319,7 @@ func (r *e2eRig) measureLoad(b *testing.B, gen *tokens, ours, theirs *e2eSide) (
 	ours.cpu, l.hudCPU = hudCPU.percent()
 	l.emuCPU, _ = emuCPU.percent()
 	l.othersCPU = others.percent()
-	ours.rss, ours.hwm, _ = procMem(r.hud.pid())
+	ours.rss, ours.hwm, ours.anon, _ = procMemAnon(r.hud.pid())
 	l.hudOut = float64(r.hud.bytesRead()-bytes0) / l.window.Seconds()
 	st1, err := r.emu.stats()
 	if err != nil {
@@ -329,7 +331,7 @@ func (r *e2eRig) measureLoad(b *testing.B, gen *tokens, ours, theirs *e2eSide) (
 	l.jsRate = math.NaN()
 	if r.peer != nil {
 		theirs.cpu, _ = jsCPU.percent()
-		theirs.rss, theirs.hwm, _ = procMem(r.peer.pid())
+		theirs.rss, theirs.hwm, theirs.anon, _ = procMemAnon(r.peer.pid())
 		if pc1, ok := r.peer.lastCount(); ok && !pc0.at.IsZero() && pc1.at.After(pc0.at) {
 			l.jsRate = float64(pc1.notifications-pc0.notifications) / pc1.at.Sub(pc0.at).Seconds()
 		}
@@ -381,12 +383,12 @@ func table(users int, l e2eLoad, hudIdleOut float64, ours, theirs e2eSide, js bo
 	var t strings.Builder
 	fmt.Fprintf(&t, "%d users; %d PUTs in %v (-e2e.put %s); load %.0f presence changes/s, %s/s received by the JS subscriber, %.0f/s delivered in all\n",
 		users, len(ours.lat)+ours.misses, l.window.Round(100*time.Millisecond), *e2ePut, l.changes, num(l.jsRate, "%.0f"), l.delivered)
-	fmt.Fprintf(&t, "%-24s %7s %7s %7s %7s %5s %9s %9s %16s\n", "PUT → seen, ms", "p50", "p90", "p99", "max", "miss", "CPU load", "CPU idle", "RSS end/peak MB")
+	fmt.Fprintf(&t, "%-24s %7s %7s %7s %7s %5s %9s %9s %21s\n", "PUT → seen, ms", "p50", "p90", "p99", "max", "miss", "CPU load", "CPU idle", "RSS end/peak/anon MB")
 	side := func(name string, s e2eSide) {
-		fmt.Fprintf(&t, "%-24s %7s %7s %7s %7s %5d %9s %9s %16s\n", name,
+		fmt.Fprintf(&t, "%-24s %7s %7s %7s %7s %5d %9s %9s %21s\n", name,
 			num(s.lat.pct(0.5), "%.1f"), num(s.lat.pct(0.9), "%.1f"), num(s.lat.pct(0.99), "%.1f"), num(s.lat.pct(1), "%.1f"),
 			s.misses, num(s.cpu, "%.1f%%"), num(s.idle, "%.2f%%"),
-			fmt.Sprintf("%.1f/%.1f", float64(s.rss)/(1<<20), float64(s.hwm)/(1<<20)))
+			fmt.Sprintf("%.1f/%.1f/%.1f", float64(s.rss)/(1<<20), float64(s.hwm)/(1<<20), float64(s.anon)/(1<<20)))
 	}
 	side("rchud (pty 200x50)", ours)
 	if js {

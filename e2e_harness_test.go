@@ -126,9 +126,9 @@ func TestE2EProcReadsThisProcess(t *testing.T) {
 		cpu, _ = procCPU(os.Getpid())
 		_ = x * x
 	}
-	rss, hwm, err := procMem(os.Getpid())
-	if err != nil || rss <= 0 || hwm < rss {
-		t.Fatalf("VmRSS %d, VmHWM %d, err %v", rss, hwm, err)
+	rss, hwm, anon, err := procMemAnon(os.Getpid())
+	if err != nil || rss <= 0 || hwm < rss || anon <= 0 || anon > rss {
+		t.Fatalf("VmRSS %d, VmHWM %d, RssAnon %d, err %v", rss, hwm, anon, err)
 	}
 	if busy, err := machineCPU(); err != nil || busy <= 0 {
 		t.Fatalf("machine CPU %v, err %v", busy, err)

@@ -117,9 +117,17 @@ func procCPU(pid int) (time.Duration, error) {
 
 // procMem is the process's resident set now (VmRSS) and at its peak (VmHWM).
 func procMem(pid int) (rss, hwm int64, err error) {
+	rss, hwm, _, err = procMemAnon(pid)
+	return rss, hwm, err
+}
+
+// procMemAnon is procMem and the anonymous part of the resident set now
+// (RssAnon: the heap, stacks and runtime; the rest of VmRSS is the
+// binary's own pages, shared with the page cache).
+func procMemAnon(pid int) (rss, hwm, anon int64, err error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	kb := func(key string) int64 {
 		for _, line := range strings.Split(string(b), "\n") {
@@ -130,11 +138,11 @@ func procMem(pid int) (rss, hwm int64, err error) {
 		}
 		return -1
 	}
-	rss, hwm = kb("VmRSS"), kb("VmHWM")
-	if rss < 0 || hwm < 0 {
-		return 0, 0, fmt.Errorf("/proc/%d/status: no VmRSS or VmHWM", pid)
+	rss, hwm, anon = kb("VmRSS"), kb("VmHWM"), kb("RssAnon")
+	if rss < 0 || hwm < 0 || anon < 0 {
+		return 0, 0, 0, fmt.Errorf("/proc/%d/status: no VmRSS, VmHWM or RssAnon", pid)
 	}
-	return rss, hwm, nil
+	return rss, hwm, anon, nil
 }
 
 // cpuMeter measures one process's CPU over a window, as % of one core.
