@@ -48,7 +48,7 @@ type Calls struct {
 	sessions map[string]*callSession
 	// ended holds the forgotten sessions by endedKey (their id's 16
 	// bytes), endedText those whose id is not "s-" and 32 hex digits.
-	ended     map[endedKey]endedSession
+	ended     endedStore
 	endedText map[string]endedSession
 	pruneAt   time.Time
 
@@ -233,7 +233,6 @@ func NewCalls() *Calls {
 		queues:    map[ID]string{},
 		byName:    map[string]ID{},
 		sessions:  map[string]*callSession{},
-		ended:     map[endedKey]endedSession{},
 		endedText: map[string]endedSession{},
 		byExt:     map[ID]*partySet{},
 		waiting:   map[ID]*partySet{},
