@@ -341,3 +341,43 @@ func TestEndedStoreMatchesAMap(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCallsApplyCanonical is BenchmarkCallsApply with the ids
+// RingCentral and the emulator give (a session "s-" and 32 hex digits),
+// so that the ended sessions are kept by endedKey, in generations: 50
+// calls a second for 400 s of the tracker's clock, ~15,000 ended
+// sessions kept in ten or so frozen generations by the end.
+func BenchmarkCallsApplyCanonical(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	users := make([]ID, 10000)
+	for i := range users {
+		users[i] = ID(strconv.Itoa(100000 + i))
+	}
+	var events []rc.TelephonySession
+	for i := 0; len(events) < 200000; i++ {
+		events = append(events, frontDeskCall(r, i, float64(i)/50, users)...)
+	}
+	slices.SortStableFunc(events, func(x, y rc.TelephonySession) int { return x.EventTime.Compare(y.EventTime.Time) })
+	fresh := func() *Calls {
+		c := NewCalls()
+		c.SetQueues(map[ID]string{queueQ: "Support"})
+		c.SetAccountWide(true)
+		return c
+	}
+	c := fresh()
+	ended := 0
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		j := i % len(events)
+		if j == 0 && i > 0 {
+			b.StopTimer()
+			ended = max(ended, c.endedLen())
+			c = fresh()
+			b.StartTimer()
+		}
+		c.Apply(events[j], events[j].EventTime.Time)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(max(ended, c.endedLen())), "ended-sessions")
+}
