@@ -46,11 +46,8 @@ type Calls struct {
 	listed bool
 
 	sessions map[string]*callSession
-	// ended holds the forgotten sessions by endedKey (their id's 16
-	// bytes), endedText those whose id is not "s-" and 32 hex digits.
-	ended     endedStore
-	endedText map[string]endedSession
-	pruneAt   time.Time
+	// ended holds the forgotten sessions by endedKey.
+	ended endedStore
 
 	byExt   map[ID]*partySet // live parties by owner
 	waiting map[ID]*partySet // queue id -> its waiting parties
@@ -230,14 +227,13 @@ func partyNumber(session, party string) (uint, bool) {
 // NewCalls makes an empty tracker.
 func NewCalls() *Calls {
 	return &Calls{
-		queues:    map[ID]string{},
-		byName:    map[string]ID{},
-		sessions:  map[string]*callSession{},
-		endedText: map[string]endedSession{},
-		byExt:     map[ID]*partySet{},
-		waiting:   map[ID]*partySet{},
-		parked:    map[*callParty]struct{}{},
-		counts:    map[ID]*queueCounts{},
+		queues:   map[ID]string{},
+		byName:   map[string]ID{},
+		sessions: map[string]*callSession{},
+		byExt:    map[ID]*partySet{},
+		waiting:  map[ID]*partySet{},
+		parked:   map[*callParty]struct{}{},
+		counts:   map[ID]*queueCounts{},
 	}
 }
 

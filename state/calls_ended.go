@@ -1,6 +1,8 @@
 package state
 
 import (
+	"encoding/binary"
+	"hash/maphash"
 	"math"
 	"math/bits"
 	"slices"
@@ -122,16 +124,35 @@ func (e *endedSession) noteOther(party string, seq int64) {
 	e.more.other = append(e.more.other, partySeq{party, seq})
 }
 
-// endedKey is a session id as the ended sessions keep it: the 16 bytes
-// of "s-" and 32 lower-case hex digits, how RingCentral and the emulator
-// name every session. Not the id's text: 85,000 ended sessions on a busy
-// front desk would keep as many 34-byte strings (48 bytes each on the
-// heap, 4 MB) alive after their sessions are gone.
+// endedKey is a session id as the ended sessions keep it, 16 bytes and
+// never the id's text: 85,000 ended sessions on a busy front desk would
+// keep as many 34- to 40-byte strings (48 bytes each on the heap, 4 MB)
+// alive after their sessions are gone. An id of "s-" and 32 lower-case
+// hex digits (how the emulator and many RingCentral samples name
+// sessions) is its digits' 16 bytes; any other id (RingCentral also sends
+// "s-a0d17e2e26e3dz18c1b6b2a2bz2fd4a6b80000" and base64 ids) is a 128-bit
+// hash of its text. Two ids share a key with a chance of about n²/2^129:
+// below 10^-28 for the sessions of a day.
 type endedKey [16]byte
 
-// endedKeyOf is id's endedKey; false when id is named otherwise (kept as
-// text then).
-func endedKeyOf(id string) (k endedKey, ok bool) {
+// endedSeeds key the hash of the ids that are not hex: drawn once per
+// process (the keys never leave it).
+var endedSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+// endedKeyOf is id's endedKey.
+func endedKeyOf(id string) endedKey {
+	if k, ok := hexKey(id); ok {
+		return k
+	}
+	var k endedKey
+	binary.LittleEndian.PutUint64(k[:8], maphash.String(endedSeeds[0], id))
+	binary.LittleEndian.PutUint64(k[8:], maphash.String(endedSeeds[1], id))
+	return k
+}
+
+// hexKey is the 16 bytes of an id of "s-" and 32 lower-case hex digits;
+// false when id is named otherwise.
+func hexKey(id string) (k endedKey, ok bool) {
 	if len(id) != 34 || id[0] != 's' || id[1] != '-' {
 		return k, false
 	}
@@ -147,7 +168,7 @@ func endedKeyOf(id string) (k endedKey, ok bool) {
 }
 
 // unhexLower is a lower-case hex digit's value (upper case is another
-// text: kept as text).
+// text: hashed).
 func unhexLower(c byte) (byte, bool) {
 	switch {
 	case c >= '0' && c <= '9':
@@ -475,48 +496,25 @@ func (s *endedStore) roll(now stamp) {
 
 // endedOf is the ended session id, if it is kept.
 func (c *Calls) endedOf(id string) (endedSession, bool) {
-	if k, ok := endedKeyOf(id); ok {
-		return c.ended.get(&k)
-	}
-	e, ok := c.endedText[id]
-	return e, ok
+	k := endedKeyOf(id)
+	return c.ended.get(&k)
 }
 
-// setEnded keeps e for the session id (a kept copy, not a piece of an
-// event: it becomes a key), noted at e.at.
+// setEnded keeps e for the session id, noted at e.at.
 func (c *Calls) setEnded(id string, e endedSession) {
-	if k, ok := endedKeyOf(id); ok {
-		c.ended.set(&k, e)
-		return
-	}
-	c.endedText[id] = e
+	k := endedKeyOf(id)
+	c.ended.set(&k, e)
 }
 
 // deleteEnded forgets the ended session id.
 func (c *Calls) deleteEnded(id string) {
-	if k, ok := endedKeyOf(id); ok {
-		c.ended.remove(&k)
-		return
-	}
-	delete(c.endedText, id)
+	k := endedKeyOf(id)
+	c.ended.remove(&k)
 }
 
 // endedLen is how many ended sessions are kept.
-func (c *Calls) endedLen() int { return c.ended.len() + len(c.endedText) }
+func (c *Calls) endedLen() int { return c.ended.len() }
 
-// prune forgets ended sessions older than endedRetention: the
-// generations of those named by endedKey as they pass, the others (a
-// map, pruned every endedRetention/10) now and then.
-func (c *Calls) prune(at time.Time) {
-	c.ended.roll(stampOf(at))
-	if at.Before(c.pruneAt) {
-		return
-	}
-	c.pruneAt = at.Add(endedRetention / 10)
-	now := stampOf(at)
-	for id, e := range c.endedText {
-		if time.Duration(now-e.at) > endedRetention {
-			delete(c.endedText, id)
-		}
-	}
-}
+// prune forgets ended sessions older than endedRetention, their
+// generations as they pass.
+func (c *Calls) prune(at time.Time) { c.ended.roll(stampOf(at)) }

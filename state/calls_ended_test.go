@@ -53,7 +53,6 @@ func BenchmarkCallsHeapEndedSteady(b *testing.B) {
 // dropEnded forgets every ended session c keeps, and the room they took.
 func dropEnded(c *Calls) {
 	c.ended = endedStore{}
-	c.endedText = map[string]endedSession{}
 }
 
 // feedSteadyEndedCalls plays calls that end, arriving at the e2e's rate,
@@ -94,7 +93,7 @@ func feedSteadyEndedCalls(users []ID, d time.Duration, dir map[ID]ID) *Calls {
 func endedCall(c *Calls, tsid string, sec float64) *callScript {
 	s := script(c, tsid)
 	p := func(n string) string { return partyIDOf(tsid, n) }
-	if _, ok := endedKeyOf(tsid); !ok {
+	if _, ok := hexKey(tsid); !ok {
 		p = func(n string) string { return n }
 	}
 	s.send(sec-10, caller(pt(p("p-1"), "", "Outbound", rc.PartyAnswered, "")))
@@ -107,14 +106,14 @@ func endedCall(c *Calls, tsid string, sec float64) *callScript {
 // A late event for a session that ended stays ignored while its
 // generation is frozen, until endedRetention after it ended; once
 // endedRetention+endedSpan have passed it is forgotten and the event is
-// taken as a new call. The same for a session named otherwise (kept as
-// text).
+// taken as a new call. The same for sessions named otherwise (as
+// RingCentral's samples also name them: kept by a hash of the id).
 func TestEndedLateEventAcrossGenerations(t *testing.T) {
-	for _, tsid := range []string{sessionIDOf(1), "s-not-hex"} {
+	for _, tsid := range []string{sessionIDOf(1), "s-not-hex", "s-a0d17e2e26e3dz18c1b6b2a2bz2fd4a6b80000", "Y3MxNjk4ODA5MTYxMzUyOTU5OUAxMC4zMi40NS44NA"} {
 		c := newTracker()
 		s := endedCall(c, tsid, 100)
 		party := partyIDOf(tsid, "p-1")
-		if _, ok := endedKeyOf(tsid); !ok {
+		if _, ok := hexKey(tsid); !ok {
 			party = "p-1"
 		}
 		late := s.event(100, caller(pt(party, "", "Outbound", rc.PartyAnswered, "")))
@@ -130,7 +129,7 @@ func TestEndedLateEventAcrossGenerations(t *testing.T) {
 				t.Fatalf("%s: a late event at %v brought back an ended session", tsid, sec)
 			}
 		}
-		if _, ok := endedKeyOf(tsid); ok && len(c.ended.frozen) == 0 {
+		if len(c.ended.frozen) == 0 {
 			t.Fatal("no generation was frozen")
 		}
 		if _, ok := c.endedOf(tsid); !ok {
@@ -380,4 +379,27 @@ func BenchmarkCallsApplyCanonical(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(max(ended, c.endedLen())), "ended-sessions")
+}
+
+// A hex session id keys by its digits; any other id by a hash of its
+// whole text: the same text always the same key, ids a character apart
+// (or a hex id in upper case) different keys.
+func TestEndedKeyOf(t *testing.T) {
+	hex := "s-0123456789abcdef0123456789abcdef"
+	if k := endedKeyOf(hex); k != (endedKey{0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef}) {
+		t.Fatalf("hex id keyed %x", k)
+	}
+	ids := []string{hex, strings.ToUpper(hex), "s-a0d17e2e26e3dz18c1b6b2a2bz2fd4a6b80000", "s-a0d17e2e26e3dz18c1b6b2a2bz2fd4a6b80001",
+		"s-b0d17e2e26e3dz18c1b6b2a2bz2fd4a6b80000", "Y3MxNjk4ODA5MTYxMzUyOTU5OUAxMC4zMi40NS44NA", "s-1", "s-2", ""}
+	seen := map[endedKey]string{}
+	for _, id := range ids {
+		k := endedKeyOf(id)
+		if k != endedKeyOf(strings.Clone(id)) {
+			t.Fatalf("%q: two keys", id)
+		}
+		if other, ok := seen[k]; ok {
+			t.Fatalf("%q and %q share a key", id, other)
+		}
+		seen[k] = id
+	}
 }
