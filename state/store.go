@@ -25,16 +25,13 @@ type store struct {
 	qindex map[ID]int
 	me     ID
 	admin  bool
-	// lastNonDND is each person's last dndStatus other than DND, to leave
-	// DND with (rc-api.md §4.4).
-	lastNonDND map[ID]DNDStatus
 	// shared gives the call tracker's copies of a call's session id and
 	// of its party's ends' texts (Calls.keptTexts), or is nil.
 	shared func(session, party string) (id string, texts [4]string, ok bool)
 }
 
 func newStore(now func() time.Time, col *collator) store {
-	return store{now: now, col: col, index: map[ID]int{}, qindex: map[ID]int{}, lastNonDND: map[ID]DNDStatus{}}
+	return store{now: now, col: col, index: map[ID]int{}, qindex: map[ID]int{}}
 }
 
 // keptID is the directory's copy of id, if it has one.
@@ -102,7 +99,6 @@ func (s *store) remove(id ID) bool {
 	s.entries[last] = nil
 	s.entries = s.entries[:last]
 	delete(s.index, id)
-	delete(s.lastNonDND, id)
 	for qi := range s.queues {
 		q := &s.queues[qi]
 		if slices.Contains(q.Members, id) {
@@ -395,8 +391,11 @@ func (s *store) replace(p *rc.Presence, detailed bool, confirmed time.Time) *Ent
 func (s *store) settle(e, before *Entry, at time.Time, seen bool) {
 	e.Availability = derive(e)
 	refreshKeys(e)
-	if e.DNDStatus == TakeAllCalls || e.DNDStatus == NoQueueCalls {
-		s.lastNonDND[e.ID] = e.DNDStatus
+	switch e.DNDStatus {
+	case TakeAllCalls:
+		e.lastNonDND = restTakeAll
+	case NoQueueCalls:
+		e.lastNonDND = restNoQueue
 	}
 	if e.Availability != before.Availability {
 		if seen && before.Known && !at.IsZero() {
@@ -421,11 +420,14 @@ func (s *store) settle(e, before *Entry, at time.Time, seen bool) {
 // restingDND is the dndStatus for ext to leave DND with: the current one
 // unless it is DND, else the last one before DND, else TakeAllCalls.
 func (s *store) restingDND(ext ID) DNDStatus {
-	if e := s.entry(ext); e != nil && (e.DNDStatus == TakeAllCalls || e.DNDStatus == NoQueueCalls) {
+	e := s.entry(ext)
+	switch {
+	case e == nil:
+		return TakeAllCalls
+	case e.DNDStatus == TakeAllCalls || e.DNDStatus == NoQueueCalls:
 		return e.DNDStatus
-	}
-	if d := s.lastNonDND[ext]; d != "" {
-		return d
+	case e.lastNonDND == restNoQueue:
+		return NoQueueCalls
 	}
 	return TakeAllCalls
 }

@@ -243,7 +243,11 @@ type Entry struct {
 	// fetch is on its way.
 	CallsUnsure bool
 	// Availability is derived from the raw fields (derive).
-	Availability   Availability
+	Availability Availability
+	// lastNonDND is the person's last dndStatus other than DND, to leave
+	// DND with (rc-api.md §4.4): a byte among the flags rather than an
+	// entry in a map of every person.
+	lastNonDND     restDND
 	PresenceStatus string
 	UserStatus     string
 	// DNDStatus is what the person takes, in dndStatus's words: on a CHS
@@ -279,6 +283,16 @@ type Entry struct {
 	msgKey  string // lowered message
 	numKey  int64  // the extension number, when it is all digits
 }
+
+// restDND is a dndStatus to leave DND with: none seen yet, TakeAllCalls
+// or DoNotAcceptDepartmentCalls.
+type restDND uint8
+
+const (
+	restNone restDND = iota
+	restTakeAll
+	restNoQueue
+)
 
 // Person reports whether the extension is a person (a User), the only
 // kind with presence.
