@@ -25,6 +25,11 @@ type store struct {
 	qindex map[ID]int
 	me     ID
 	admin  bool
+	// dirWords keeps each directory text many extensions repeat (a type,
+	// department or site name) once, and deptKeys each department's
+	// collation key: 10,000 people work in a few dozen departments.
+	dirWords map[string]string
+	deptKeys map[string]string
 	// shared gives the call tracker's copies of a call's session id and
 	// of its party's ends' texts (Calls.keptTexts), or is nil.
 	shared func(session, party string) (id string, texts [4]string, ok bool)
@@ -70,16 +75,50 @@ func (s *store) addExtensions(exts []rc.Extension) {
 			}
 			e.Queues = queuesOf[id]
 		}
-		e.Number, e.Name, e.Type = Sanitize(x.ExtensionNumber), Sanitize(x.Name), Sanitize(x.Type)
-		e.Department, e.Site, e.Email = Sanitize(x.Contact.Department), Sanitize(x.Site.Name), Sanitize(x.Contact.Email)
+		e.Number, e.Name, e.Type = Sanitize(x.ExtensionNumber), Sanitize(x.Name), s.dirWord(Sanitize(x.Type))
+		e.Department, e.Site, e.Email = s.dirWord(Sanitize(x.Contact.Department)), s.dirWord(Sanitize(x.Site.Name)), Sanitize(x.Contact.Email)
 		e.Admin = x.Permissions.Admin.Enabled
 		e.Availability = derive(&e)
 		e.search = strings.ToLower(e.Name + "\x00" + e.Number + "\x00" + e.Department)
-		e.nameKey, e.deptKey = s.col.key(e.Name), s.col.key(e.Department)
+		e.nameKey, e.deptKey = s.col.key(e.Name), s.deptKey(e.Department)
 		e.numKey = numberKey(e.Number)
 		refreshKeys(&e)
 		s.put(i, &e)
 	}
+}
+
+// maxDirWords bounds dirWords and deptKeys: a directory whose
+// departments and sites are that many is not sharing them, and they are
+// forgotten rather than kept growing.
+const maxDirWords = 4096
+
+// dirWord is v (sanitised) as the store keeps it: the copy it has, when
+// another extension has the same text.
+func (s *store) dirWord(v string) string {
+	if v == "" {
+		return ""
+	}
+	if w, ok := s.dirWords[v]; ok {
+		return w
+	}
+	if s.dirWords == nil || len(s.dirWords) >= maxDirWords {
+		s.dirWords = map[string]string{}
+	}
+	s.dirWords[v] = v
+	return v
+}
+
+// deptKey is the collation key of department dept, computed once.
+func (s *store) deptKey(dept string) string {
+	if k, ok := s.deptKeys[dept]; ok {
+		return k
+	}
+	k := s.col.key(dept)
+	if s.deptKeys == nil || len(s.deptKeys) >= maxDirWords {
+		s.deptKeys = map[string]string{}
+	}
+	s.deptKeys[dept] = k
+	return k
 }
 
 // remove takes id out of the directory and of every queue; the last

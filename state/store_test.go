@@ -2,7 +2,12 @@ package state
 
 import (
 	"strconv"
+	"strings"
 	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/rchud/rchud/rc"
 )
 
 // TestRestingDND: leaving DND goes back to the last dndStatus before it
@@ -44,5 +49,37 @@ func TestRestingDND(t *testing.T) {
 	m.mu.Unlock()
 	if got := rest("2"); got != TakeAllCalls {
 		t.Fatalf("removed: %q", got)
+	}
+}
+
+// TestStoreSharesDirectoryWords: extensions of one department and site
+// keep one copy of its name, of the site's and of their type, and one
+// collation key of the department, which reads as the collator's own; the
+// texts are sanitised as before.
+func TestStoreSharesDirectoryWords(t *testing.T) {
+	same := func(x, y string) bool { return len(x) > 0 && unsafe.StringData(x) == unsafe.StringData(y) }
+	s := newStore(time.Now, newCollator("en_US"))
+	exts := make([]rc.Extension, 3)
+	for i := range exts {
+		x := &exts[i]
+		x.ID, x.ExtensionNumber, x.Name = rc.ID(strconv.Itoa(i+1)), strconv.Itoa(101+i), "Person "+strconv.Itoa(i)
+		x.Type, x.Contact.Department, x.Site.Name = strings.Clone("User"), strings.Clone("Sales\x1b[31m"), strings.Clone("Head Office")
+	}
+	exts[2].Contact.Department = strings.Clone("Support")
+	s.addExtensions(exts)
+	a, b, c := s.entry("1"), s.entry("2"), s.entry("3")
+	if a.Department != "Sales" || a.Site != "Head Office" || a.Type != "User" || c.Department != "Support" {
+		t.Fatalf("read: %+v", a)
+	}
+	if !same(a.Department, b.Department) || !same(a.Site, b.Site) || !same(a.Type, c.Type) || !same(a.deptKey, b.deptKey) {
+		t.Fatal("a department, site or type kept twice")
+	}
+	if a.deptKey != s.col.key("Sales") || c.deptKey != s.col.key("Support") || a.deptKey == c.deptKey {
+		t.Fatal("a department's key is not the collator's")
+	}
+	// A directory reload reads the same.
+	s.addExtensions(exts[:1])
+	if e := s.entry("1"); e.Department != "Sales" || e.deptKey != a.deptKey {
+		t.Fatalf("reloaded: %+v", e)
 	}
 }
