@@ -364,7 +364,7 @@ func (s *store) merge(id ID, u *update, at time.Time, seen bool, confirmed time.
 	if take(fCalls) {
 		switch {
 		case u.callsGiven:
-			n.Calls = s.convertCalls(u.calls, n.Calls)
+			n.Calls = s.convertCalls(u.calls, &n)
 			n.TotalCalls = len(n.Calls)
 			n.CallsUnsure = false
 			if u.total != nil && *u.total > len(u.calls) {
@@ -412,7 +412,7 @@ func (s *store) replace(p *rc.Presence, detailed bool, confirmed time.Time) *Ent
 	n.MeetingStatus = keptWord(n.MeetingStatus, p.MeetingStatus)
 	n.Message = keptWord(n.Message, p.Message)
 	if detailed {
-		n.Calls = s.convertCalls(p.ActiveCalls, n.Calls)
+		n.Calls = s.convertCalls(p.ActiveCalls, &n)
 		n.TotalCalls = len(n.Calls)
 		n.CallsUnsure = false
 	}
@@ -485,12 +485,14 @@ func sanitized(s *string) string {
 }
 
 // convertCalls keeps the calls still active (an ended call is reported
-// once with NoCall or terminationType final), sanitised. A text a call of
-// prev (the entry's calls so far) has already is kept once, not again
+// once with NoCall or terminationType final), sanitised, for entry own. A
+// text a call of own's calls so far has already is kept once, not again
 // from every event that repeats it; the session id, names and numbers the
 // call tracker keeps of the same call are kept rather than copies (16,000
-// calls at the front desk, each named in both).
-func (s *store) convertCalls(in []rc.ActiveCall, prev []Call) []Call {
+// calls at the front desk, each named in both), and own's name and number
+// (the callee of a call to them, the caller of one they place) are own's.
+func (s *store) convertCalls(in []rc.ActiveCall, own *Entry) []Call {
+	prev := own.Calls
 	out := make([]Call, 0, len(in))
 	for _, c := range in {
 		if c.TelephonyStatus == "NoCall" || c.TerminationType == "final" {
@@ -504,16 +506,19 @@ func (s *store) convertCalls(in []rc.ActiveCall, prev []Call) []Call {
 			}
 		}
 		var sid string
-		var texts [4]string
+		var texts [6]string
 		if s.shared != nil {
-			sid, texts, _ = s.shared(c.TelephonySessionID, c.PartyID)
+			var t [4]string
+			sid, t, _ = s.shared(c.TelephonySessionID, c.PartyID)
+			copy(texts[:], t[:])
 		}
+		texts[4], texts[5] = own.Name, own.Number
 		call := Call{
 			ID: keepWord(was.ID, c.ID), Direction: keepWord(was.Direction, c.Direction),
-			From: keepShared(was.From, c.From, &texts), FromName: keepShared(was.FromName, c.FromName, &texts),
-			To: keepShared(was.To, c.To, &texts), ToName: keepShared(was.ToName, c.ToName, &texts),
+			From: keepShared(was.From, c.From, texts[:]), FromName: keepShared(was.FromName, c.FromName, texts[:]),
+			To: keepShared(was.To, c.To, texts[:]), ToName: keepShared(was.ToName, c.ToName, texts[:]),
 			Status: keepWord(was.Status, c.TelephonyStatus), Start: c.StartTime.Time, Queue: c.QueueCall,
-			SessionID: keepShared(was.SessionID, c.TelephonySessionID, &[4]string{sid}), PartyID: keepWord(was.PartyID, c.PartyID),
+			SessionID: keepShared(was.SessionID, c.TelephonySessionID, []string{sid}), PartyID: keepWord(was.PartyID, c.PartyID),
 		}
 		if c.QueueCall {
 			call.QueueName = s.keepQueueName(was.QueueName, c.QueueName())
@@ -526,9 +531,10 @@ func (s *store) convertCalls(in []rc.ActiveCall, prev []Call) []Call {
 	return out
 }
 
-// keepShared is keepWord, but a text the tracker keeps (texts) is kept as
-// the tracker's rather than as old or a copy.
-func keepShared(old, raw string, texts *[4]string) string {
+// keepShared is keepWord, but a text kept elsewhere already (texts: the
+// tracker's, the entry's own) is kept as that rather than as old or a
+// copy.
+func keepShared(old, raw string, texts []string) string {
 	v := Sanitize(raw)
 	if v != "" {
 		for _, t := range texts {

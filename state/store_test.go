@@ -83,3 +83,28 @@ func TestStoreSharesDirectoryWords(t *testing.T) {
 		t.Fatalf("reloaded: %+v", e)
 	}
 }
+
+// TestStoreCallsKeepTheEntrysOwnTexts: a call to the person names them
+// with the entry's own name and number, and a call they place the same,
+// rather than copies from every event; the call reads as it came.
+func TestStoreCallsKeepTheEntrysOwnTexts(t *testing.T) {
+	same := func(x, y string) bool { return len(x) > 0 && unsafe.StringData(x) == unsafe.StringData(y) }
+	m, c := testMirror(t, 3)
+	in := rc.ActiveCall{ID: "c-1", Direction: "Inbound", From: "+14155550142", FromName: "Globex", To: "102", ToName: "Adam Baker",
+		TelephonyStatus: "Ringing", TelephonySessionID: "s-1", PartyID: "p-1"}
+	out := rc.ActiveCall{ID: "c-2", Direction: "Outbound", From: "102", FromName: "Adam Baker", To: "+14155550199", ToName: "Initech",
+		TelephonyStatus: "CallConnected", TelephonySessionID: "s-2", PartyID: "p-2"}
+	m.ApplyEvent(decodedPresenceP(rc.Presence{ExtensionID: "2", ActiveCalls: []rc.ActiveCall{in, out}}), c.Now(), true)
+	e, _ := m.Get("2")
+	if len(e.Calls) != 2 {
+		t.Fatalf("calls: %+v", e.Calls)
+	}
+	a, b := e.Calls[0], e.Calls[1]
+	if a.To != "102" || a.ToName != "Adam Baker" || a.From != in.From || a.FromName != in.FromName ||
+		b.From != "102" || b.FromName != "Adam Baker" || b.To != out.To || b.ToName != out.ToName {
+		t.Fatalf("the calls read otherwise: %+v", e.Calls)
+	}
+	if !same(a.To, e.Number) || !same(a.ToName, e.Name) || !same(b.From, e.Number) || !same(b.FromName, e.Name) {
+		t.Fatal("the entry's name or number kept again")
+	}
+}
