@@ -514,10 +514,10 @@ func (s *store) convertCalls(in []rc.ActiveCall, own *Entry) []Call {
 		}
 		texts[4], texts[5] = own.Name, own.Number
 		call := Call{
-			ID: keepWord(was.ID, c.ID), Direction: keepWord(was.Direction, c.Direction),
+			ID: keepWord(was.ID, c.ID), dir: codeCallWord(Sanitize(c.Direction)),
 			From: keepShared(was.From, c.From, texts[:]), FromName: keepShared(was.FromName, c.FromName, texts[:]),
 			To: keepShared(was.To, c.To, texts[:]), ToName: keepShared(was.ToName, c.ToName, texts[:]),
-			Status: keepWord(was.Status, c.TelephonyStatus), Start: c.StartTime.Time, Queue: c.QueueCall,
+			status: codeCallWord(Sanitize(c.TelephonyStatus)), Start: c.StartTime.Time, Queue: c.QueueCall,
 			SessionID: keepShared(was.SessionID, c.TelephonySessionID, []string{sid}), PartyID: keepWord(was.PartyID, c.PartyID),
 		}
 		if c.QueueCall {

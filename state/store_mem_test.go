@@ -157,7 +157,7 @@ func TestStoreKeepsEachTextOnce(t *testing.T) {
 	ac.TelephonyStatus = "CallConnected"
 	next := s.convertCalls([]rc.ActiveCall{decodedActive(ac)}, &Entry{Calls: first})
 	if len(next) != 1 || !same(next[0].FromName, first[0].FromName) || !same(next[0].SessionID, first[0].SessionID) ||
-		next[0].Status != "CallConnected" || !same(next[0].QueueName, s.queues[0].Name) {
+		next[0].Status() != "CallConnected" || !same(next[0].QueueName, s.queues[0].Name) {
 		t.Fatalf("the call again: %+v", next)
 	}
 }

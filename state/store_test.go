@@ -1,6 +1,7 @@
 package state
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -106,5 +107,34 @@ func TestStoreCallsKeepTheEntrysOwnTexts(t *testing.T) {
 	}
 	if !same(a.To, e.Number) || !same(a.ToName, e.Name) || !same(b.From, e.Number) || !same(b.FromName, e.Name) {
 		t.Fatal("the entry's name or number kept again")
+	}
+}
+
+// TestCallWords: a call's direction and status read back as they were
+// set, the API's words and others alike, each word one code; a table full
+// reads a new word as Unknown and the words it had as before.
+func TestCallWords(t *testing.T) {
+	for _, w := range append(slices.Clone(knownCallWords), "Proceeding", "Conferencing", "Inbound") {
+		var c Call
+		c.SetDirection(w)
+		c.SetStatus(w)
+		if c.Direction() != w || c.Status() != w || codeCallWord(w) != c.status || codeCallWord(strings.Clone(w)) != c.dir {
+			t.Fatalf("%q reads %q, %q", w, c.Direction(), c.Status())
+		}
+	}
+	var c Call
+	c.SetDirection("Outbound")
+	c.SetStatus("Ringing")
+	if c.Inbound() || !c.Dialling() || c.State() != "Dialling" {
+		t.Fatalf("a call placed: %+v", c)
+	}
+	c.SetStatus("Conferencing")
+	if c.State() != "Conferencing" || callRank(&c) != -1 {
+		t.Fatalf("an odd status: %q", c.State())
+	}
+	tab := newCallWordTable(len(knownCallWords) + 1)
+	a := tab.codeOf("Odd")
+	if b := tab.codeOf("Odder"); tab.word(a) != "Odd" || tab.word(b) != unknownCallWord || tab.codeOf("Odd") != a {
+		t.Fatal("a full table")
 	}
 }
