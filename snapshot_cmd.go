@@ -218,8 +218,8 @@ func toSnapshotRow(r state.Row) snapshotRow {
 		out.Since = &s
 	}
 	for _, c := range r.Calls {
-		sc := snapshotCall{ID: c.ID, Direction: c.Direction, From: c.From, FromName: c.FromName, To: c.To, ToName: c.ToName,
-			Status: c.Status, State: c.State(), QueueCall: c.Queue, QueueName: c.QueueName,
+		sc := snapshotCall{ID: c.ID, Direction: c.Direction(), From: c.From, FromName: c.FromName, To: c.To, ToName: c.ToName,
+			Status: c.Status(), State: c.State(), QueueCall: c.Queue, QueueName: c.QueueName,
 			TelephonySessionID: c.SessionID, PartyID: c.PartyID}
 		if !c.Start.IsZero() {
 			sc.StartTime = c.Start.UTC().Format(time.RFC3339)
@@ -370,7 +370,7 @@ func writeSnapshotTable(w io.Writer, rows []state.Row, now time.Time) error {
 				who = state.Sanitize(num)
 			}
 			arrow := "←"
-			if c.Direction == "Outbound" {
+			if c.Direction() == "Outbound" {
 				arrow = "→"
 			}
 			call = fmt.Sprintf("%s %s %s", arrow, who, state.FormatDuration(now.Sub(c.Start)))

@@ -78,7 +78,7 @@ func (m *Mirror) FinishBootstrapCalls(at time.Time, listed map[string]bool) []st
 		acs := make([]rc.ActiveCall, 0, len(e.Calls))
 		for _, c := range e.Calls {
 			acs = append(acs, rc.ActiveCall{TelephonySessionID: c.SessionID, PartyID: c.PartyID,
-				TelephonyStatus: c.Status, Direction: c.Direction, QueueCall: c.Queue})
+				TelephonyStatus: c.Status(), Direction: c.Direction(), QueueCall: c.Queue})
 		}
 		m.calls.SettleFromPresence(e.ID, acs, at)
 	}
@@ -173,7 +173,7 @@ func (m *Mirror) parkedLocked() []ParkedCall {
 	for _, e := range m.store.entries {
 		for i := range e.Calls {
 			c := &e.Calls[i]
-			if c.Status != "ParkedCall" || c.PartyID == "" || seen[c.PartyID] {
+			if c.Status() != "ParkedCall" || c.PartyID == "" || seen[c.PartyID] {
 				continue
 			}
 			seen[c.PartyID] = true

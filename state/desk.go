@@ -199,9 +199,9 @@ func callsOfEntry(e *Entry) callsOf {
 	for i := range e.Calls {
 		call := &e.Calls[i]
 		if call.PartyID != "" {
-			c.status[call.PartyID] = call.Status
+			c.status[call.PartyID] = call.Status()
 		}
-		if call.Status == "CallConnected" && call.SessionID != "" {
+		if call.Status() == "CallConnected" && call.SessionID != "" {
 			c.connected[call.SessionID] = true
 		}
 	}

@@ -114,7 +114,7 @@ func (m *Mirror) touch(id ID) {
 
 func hasParked(e *Entry) bool {
 	for i := range e.Calls {
-		if e.Calls[i].Status == "ParkedCall" {
+		if e.Calls[i].Status() == "ParkedCall" {
 			return true
 		}
 	}

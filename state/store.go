@@ -25,16 +25,18 @@ type store struct {
 	qindex map[ID]int
 	me     ID
 	admin  bool
-	// lastNonDND is each person's last dndStatus other than DND, to leave
-	// DND with (rc-api.md §4.4).
-	lastNonDND map[ID]DNDStatus
+	// dirWords keeps each directory text many extensions repeat (a type,
+	// department or site name) once, and deptKeys each department's
+	// collation key: 10,000 people work in a few dozen departments.
+	dirWords map[string]string
+	deptKeys map[string]string
 	// shared gives the call tracker's copies of a call's session id and
 	// of its party's ends' texts (Calls.keptTexts), or is nil.
 	shared func(session, party string) (id string, texts [4]string, ok bool)
 }
 
 func newStore(now func() time.Time, col *collator) store {
-	return store{now: now, col: col, index: map[ID]int{}, qindex: map[ID]int{}, lastNonDND: map[ID]DNDStatus{}}
+	return store{now: now, col: col, index: map[ID]int{}, qindex: map[ID]int{}}
 }
 
 // keptID is the directory's copy of id, if it has one.
@@ -73,16 +75,50 @@ func (s *store) addExtensions(exts []rc.Extension) {
 			}
 			e.Queues = queuesOf[id]
 		}
-		e.Number, e.Name, e.Type = Sanitize(x.ExtensionNumber), Sanitize(x.Name), Sanitize(x.Type)
-		e.Department, e.Site, e.Email = Sanitize(x.Contact.Department), Sanitize(x.Site.Name), Sanitize(x.Contact.Email)
+		e.Number, e.Name, e.Type = Sanitize(x.ExtensionNumber), Sanitize(x.Name), s.dirWord(Sanitize(x.Type))
+		e.Department, e.Site, e.Email = s.dirWord(Sanitize(x.Contact.Department)), s.dirWord(Sanitize(x.Site.Name)), Sanitize(x.Contact.Email)
 		e.Admin = x.Permissions.Admin.Enabled
 		e.Availability = derive(&e)
 		e.search = strings.ToLower(e.Name + "\x00" + e.Number + "\x00" + e.Department)
-		e.nameKey, e.deptKey = s.col.key(e.Name), s.col.key(e.Department)
+		e.nameKey, e.deptKey = s.col.key(e.Name), s.deptKey(e.Department)
 		e.numKey = numberKey(e.Number)
 		refreshKeys(&e)
 		s.put(i, &e)
 	}
+}
+
+// maxDirWords bounds dirWords and deptKeys: a directory whose
+// departments and sites are that many is not sharing them, and they are
+// forgotten rather than kept growing.
+const maxDirWords = 4096
+
+// dirWord is v (sanitised) as the store keeps it: the copy it has, when
+// another extension has the same text.
+func (s *store) dirWord(v string) string {
+	if v == "" {
+		return ""
+	}
+	if w, ok := s.dirWords[v]; ok {
+		return w
+	}
+	if s.dirWords == nil || len(s.dirWords) >= maxDirWords {
+		s.dirWords = map[string]string{}
+	}
+	s.dirWords[v] = v
+	return v
+}
+
+// deptKey is the collation key of department dept, computed once.
+func (s *store) deptKey(dept string) string {
+	if k, ok := s.deptKeys[dept]; ok {
+		return k
+	}
+	k := s.col.key(dept)
+	if s.deptKeys == nil || len(s.deptKeys) >= maxDirWords {
+		s.deptKeys = map[string]string{}
+	}
+	s.deptKeys[dept] = k
+	return k
 }
 
 // remove takes id out of the directory and of every queue; the last
@@ -102,7 +138,6 @@ func (s *store) remove(id ID) bool {
 	s.entries[last] = nil
 	s.entries = s.entries[:last]
 	delete(s.index, id)
-	delete(s.lastNonDND, id)
 	for qi := range s.queues {
 		q := &s.queues[qi]
 		if slices.Contains(q.Members, id) {
@@ -329,7 +364,7 @@ func (s *store) merge(id ID, u *update, at time.Time, seen bool, confirmed time.
 	if take(fCalls) {
 		switch {
 		case u.callsGiven:
-			n.Calls = s.convertCalls(u.calls, n.Calls)
+			n.Calls = s.convertCalls(u.calls, &n)
 			n.TotalCalls = len(n.Calls)
 			n.CallsUnsure = false
 			if u.total != nil && *u.total > len(u.calls) {
@@ -377,7 +412,7 @@ func (s *store) replace(p *rc.Presence, detailed bool, confirmed time.Time) *Ent
 	n.MeetingStatus = keptWord(n.MeetingStatus, p.MeetingStatus)
 	n.Message = keptWord(n.Message, p.Message)
 	if detailed {
-		n.Calls = s.convertCalls(p.ActiveCalls, n.Calls)
+		n.Calls = s.convertCalls(p.ActiveCalls, &n)
 		n.TotalCalls = len(n.Calls)
 		n.CallsUnsure = false
 	}
@@ -395,8 +430,11 @@ func (s *store) replace(p *rc.Presence, detailed bool, confirmed time.Time) *Ent
 func (s *store) settle(e, before *Entry, at time.Time, seen bool) {
 	e.Availability = derive(e)
 	refreshKeys(e)
-	if e.DNDStatus == TakeAllCalls || e.DNDStatus == NoQueueCalls {
-		s.lastNonDND[e.ID] = e.DNDStatus
+	switch e.DNDStatus {
+	case TakeAllCalls:
+		e.lastNonDND = restTakeAll
+	case NoQueueCalls:
+		e.lastNonDND = restNoQueue
 	}
 	if e.Availability != before.Availability {
 		if seen && before.Known && !at.IsZero() {
@@ -421,11 +459,14 @@ func (s *store) settle(e, before *Entry, at time.Time, seen bool) {
 // restingDND is the dndStatus for ext to leave DND with: the current one
 // unless it is DND, else the last one before DND, else TakeAllCalls.
 func (s *store) restingDND(ext ID) DNDStatus {
-	if e := s.entry(ext); e != nil && (e.DNDStatus == TakeAllCalls || e.DNDStatus == NoQueueCalls) {
+	e := s.entry(ext)
+	switch {
+	case e == nil:
+		return TakeAllCalls
+	case e.DNDStatus == TakeAllCalls || e.DNDStatus == NoQueueCalls:
 		return e.DNDStatus
-	}
-	if d := s.lastNonDND[ext]; d != "" {
-		return d
+	case e.lastNonDND == restNoQueue:
+		return NoQueueCalls
 	}
 	return TakeAllCalls
 }
@@ -444,12 +485,14 @@ func sanitized(s *string) string {
 }
 
 // convertCalls keeps the calls still active (an ended call is reported
-// once with NoCall or terminationType final), sanitised. A text a call of
-// prev (the entry's calls so far) has already is kept once, not again
+// once with NoCall or terminationType final), sanitised, for entry own. A
+// text a call of own's calls so far has already is kept once, not again
 // from every event that repeats it; the session id, names and numbers the
 // call tracker keeps of the same call are kept rather than copies (16,000
-// calls at the front desk, each named in both).
-func (s *store) convertCalls(in []rc.ActiveCall, prev []Call) []Call {
+// calls at the front desk, each named in both), and own's name and number
+// (the callee of a call to them, the caller of one they place) are own's.
+func (s *store) convertCalls(in []rc.ActiveCall, own *Entry) []Call {
+	prev := own.Calls
 	out := make([]Call, 0, len(in))
 	for _, c := range in {
 		if c.TelephonyStatus == "NoCall" || c.TerminationType == "final" {
@@ -463,16 +506,19 @@ func (s *store) convertCalls(in []rc.ActiveCall, prev []Call) []Call {
 			}
 		}
 		var sid string
-		var texts [4]string
+		var texts [6]string
 		if s.shared != nil {
-			sid, texts, _ = s.shared(c.TelephonySessionID, c.PartyID)
+			var t [4]string
+			sid, t, _ = s.shared(c.TelephonySessionID, c.PartyID)
+			copy(texts[:], t[:])
 		}
+		texts[4], texts[5] = own.Name, own.Number
 		call := Call{
-			ID: keepWord(was.ID, c.ID), Direction: keepWord(was.Direction, c.Direction),
-			From: keepShared(was.From, c.From, &texts), FromName: keepShared(was.FromName, c.FromName, &texts),
-			To: keepShared(was.To, c.To, &texts), ToName: keepShared(was.ToName, c.ToName, &texts),
-			Status: keepWord(was.Status, c.TelephonyStatus), Start: c.StartTime.Time, Queue: c.QueueCall,
-			SessionID: keepShared(was.SessionID, c.TelephonySessionID, &[4]string{sid}), PartyID: keepWord(was.PartyID, c.PartyID),
+			ID: keepWord(was.ID, c.ID), dir: codeCallWord(Sanitize(c.Direction)),
+			From: keepShared(was.From, c.From, texts[:]), FromName: keepShared(was.FromName, c.FromName, texts[:]),
+			To: keepShared(was.To, c.To, texts[:]), ToName: keepShared(was.ToName, c.ToName, texts[:]),
+			status: codeCallWord(Sanitize(c.TelephonyStatus)), Start: c.StartTime.Time, Queue: c.QueueCall,
+			SessionID: keepShared(was.SessionID, c.TelephonySessionID, []string{sid}), PartyID: keepWord(was.PartyID, c.PartyID),
 		}
 		if c.QueueCall {
 			call.QueueName = s.keepQueueName(was.QueueName, c.QueueName())
@@ -485,9 +531,10 @@ func (s *store) convertCalls(in []rc.ActiveCall, prev []Call) []Call {
 	return out
 }
 
-// keepShared is keepWord, but a text the tracker keeps (texts) is kept as
-// the tracker's rather than as old or a copy.
-func keepShared(old, raw string, texts *[4]string) string {
+// keepShared is keepWord, but a text kept elsewhere already (texts: the
+// tracker's, the entry's own) is kept as that rather than as old or a
+// copy.
+func keepShared(old, raw string, texts []string) string {
 	v := Sanitize(raw)
 	if v != "" {
 		for _, t := range texts {

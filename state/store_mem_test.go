@@ -153,11 +153,11 @@ func TestStoreKeepsEachTextOnce(t *testing.T) {
 		Primary    rc.CallInfoItem `json:"primary"`
 		Additional rc.CallInfoItem `json:"additional"`
 	}{Primary: rc.CallInfoItem{Type: "QueueName", Value: strings.Clone("Support")}}
-	first := s.convertCalls([]rc.ActiveCall{decodedActive(ac)}, nil)
+	first := s.convertCalls([]rc.ActiveCall{decodedActive(ac)}, &Entry{})
 	ac.TelephonyStatus = "CallConnected"
-	next := s.convertCalls([]rc.ActiveCall{decodedActive(ac)}, first)
+	next := s.convertCalls([]rc.ActiveCall{decodedActive(ac)}, &Entry{Calls: first})
 	if len(next) != 1 || !same(next[0].FromName, first[0].FromName) || !same(next[0].SessionID, first[0].SessionID) ||
-		next[0].Status != "CallConnected" || !same(next[0].QueueName, s.queues[0].Name) {
+		next[0].Status() != "CallConnected" || !same(next[0].QueueName, s.queues[0].Name) {
 		t.Fatalf("the call again: %+v", next)
 	}
 }

@@ -183,7 +183,7 @@ func diffTruth(m *Mirror, truth emulator.Truth, queues bool) []string {
 			wantCalls = append(wantCalls, c.ID+"/"+c.TelephonyStatus)
 		}
 		for _, c := range e.Calls {
-			gotCalls = append(gotCalls, c.ID+"/"+c.Status)
+			gotCalls = append(gotCalls, c.ID+"/"+c.Status())
 		}
 		slices.Sort(wantCalls)
 		slices.Sort(gotCalls)

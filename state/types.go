@@ -127,17 +127,19 @@ func (s Status) userStatus() string {
 	return ""
 }
 
-// Call is one active call of an extension, from its side.
+// Call is one active call of an extension, from its side. Its direction
+// and status are one of a few words each, kept as codes (Direction,
+// Status).
 type Call struct {
-	ID        string
-	Direction string // Inbound or Outbound
-	From      string
-	FromName  string
-	To        string
-	ToName    string
-	Status    string // Ringing, CallConnected, OnHold, ParkedCall
-	Start     time.Time
-	Queue     bool
+	ID       string
+	From     string
+	FromName string
+	To       string
+	ToName   string
+	Start    time.Time
+	Queue    bool
+	dir      callWord // Inbound or Outbound
+	status   callWord // Ringing, CallConnected, OnHold, ParkedCall
 	// QueueName is the call queue a queue call came through, when the call
 	// says (callInfo QueueName, else toName).
 	QueueName string
@@ -145,10 +147,26 @@ type Call struct {
 	PartyID   string
 }
 
+// Direction is Inbound or Outbound, as the server said (sanitised).
+func (c Call) Direction() string { return c.dir.String() }
+
+// Status is the call's telephonyStatus: Ringing, CallConnected, OnHold,
+// ParkedCall, as the server said (sanitised).
+func (c Call) Status() string { return c.status.String() }
+
+// SetDirection sets the direction, a word already sanitised (Sanitize):
+// for building a call by hand; the mirror sets its calls' from the
+// server's.
+func (c *Call) SetDirection(d string) { c.dir = codeCallWord(d) }
+
+// SetStatus sets the status, a word already sanitised (Sanitize), as
+// SetDirection.
+func (c *Call) SetStatus(s string) { c.status = codeCallWord(s) }
+
 // Party is the other end of the call: the caller of an inbound call, the
 // callee of an outbound one.
 func (c Call) Party() (name, number string) {
-	if c.Direction == "Outbound" {
+	if !c.Inbound() {
 		return c.ToName, c.To
 	}
 	return c.FromName, c.From
@@ -167,30 +185,30 @@ func (c Call) Who() string {
 }
 
 // Inbound reports whether the other party called in.
-func (c Call) Inbound() bool { return c.Direction != "Outbound" }
+func (c Call) Inbound() bool { return c.dir != wordOutbound }
 
 // callRank orders a person's calls as their badge does: talking, then
 // ringing, then dialling, then on hold, then parked; -1 for a status
 // unknown.
 func callRank(c *Call) int {
-	switch c.Status {
-	case "CallConnected":
+	switch c.status {
+	case wordConnected:
 		return 0
-	case "Ringing":
+	case wordRinging:
 		if c.Inbound() {
 			return 1
 		}
 		return 2
-	case "OnHold":
+	case wordOnHold:
 		return 3
-	case "ParkedCall":
+	case wordParked:
 		return 4
 	}
 	return -1
 }
 
 // Dialling reports a call the person placed that is not answered yet.
-func (c Call) Dialling() bool { return c.Status == "Ringing" && !c.Inbound() }
+func (c Call) Dialling() bool { return c.status == wordRinging && !c.Inbound() }
 
 // State names the call's state in a receptionist's words: Ringing,
 // Dialling, On call, On hold, Parked.
@@ -198,16 +216,16 @@ func (c Call) State() string {
 	switch {
 	case c.Dialling():
 		return "Dialling"
-	case c.Status == "Ringing":
+	case c.status == wordRinging:
 		return "Ringing"
-	case c.Status == "CallConnected":
+	case c.status == wordConnected:
 		return "On call"
-	case c.Status == "OnHold":
+	case c.status == wordOnHold:
 		return "On hold"
-	case c.Status == "ParkedCall":
+	case c.status == wordParked:
 		return "Parked"
 	}
-	return c.Status
+	return c.Status()
 }
 
 // Entry is one extension as the mirror knows it. Entries are immutable
@@ -243,7 +261,11 @@ type Entry struct {
 	// fetch is on its way.
 	CallsUnsure bool
 	// Availability is derived from the raw fields (derive).
-	Availability   Availability
+	Availability Availability
+	// lastNonDND is the person's last dndStatus other than DND, to leave
+	// DND with (rc-api.md §4.4): a byte among the flags rather than an
+	// entry in a map of every person.
+	lastNonDND     restDND
 	PresenceStatus string
 	UserStatus     string
 	// DNDStatus is what the person takes, in dndStatus's words: on a CHS
@@ -279,6 +301,16 @@ type Entry struct {
 	msgKey  string // lowered message
 	numKey  int64  // the extension number, when it is all digits
 }
+
+// restDND is a dndStatus to leave DND with: none seen yet, TakeAllCalls
+// or DoNotAcceptDepartmentCalls.
+type restDND uint8
+
+const (
+	restNone restDND = iota
+	restTakeAll
+	restNoQueue
+)
 
 // Person reports whether the extension is a person (a User), the only
 // kind with presence.
@@ -365,7 +397,7 @@ func (e *Entry) RingingBehind() int {
 	p := e.PrimaryCall()
 	n := 0
 	for i := range e.Calls {
-		if c := &e.Calls[i]; c != p && c.Status == "Ringing" && c.Inbound() {
+		if c := &e.Calls[i]; c != p && c.status == wordRinging && c.Inbound() {
 			n++
 		}
 	}
@@ -401,18 +433,18 @@ func derive(e *Entry) Availability {
 	}
 	ringing, dialling, connected, held, parked := false, false, false, false, false
 	for _, c := range e.Calls {
-		switch c.Status {
-		case "Ringing":
+		switch c.status {
+		case wordRinging:
 			if c.Inbound() {
 				ringing = true
 			} else {
 				dialling = true
 			}
-		case "CallConnected":
+		case wordConnected:
 			connected = true
-		case "OnHold":
+		case wordOnHold:
 			held = true
-		case "ParkedCall":
+		case wordParked:
 			parked = true
 		}
 	}

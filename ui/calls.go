@@ -51,9 +51,9 @@ func (m *Model) myCall(ok func(c *state.MyCall) bool) (state.MyCall, bool) {
 	return state.MyCall{}, false
 }
 
-func ringingIn(c *state.MyCall) bool { return c.Status == "Ringing" && c.Inbound() }
-func talking(c *state.MyCall) bool   { return c.Status == "CallConnected" }
-func held(c *state.MyCall) bool      { return c.Status == "OnHold" }
+func ringingIn(c *state.MyCall) bool { return c.Status() == "Ringing" && c.Inbound() }
+func talking(c *state.MyCall) bool   { return c.Status() == "CallConnected" }
+func held(c *state.MyCall) bool      { return c.Status() == "OnHold" }
 
 // callInHand is the call a transfer, a park or a hang-up acts on: the one
 // I talk on, else the one I hold.
@@ -85,7 +85,7 @@ func (m *Model) pickable() (*state.Entry, *state.Call, bool) {
 		if c.SessionID == "" || c.PartyID == "" {
 			continue
 		}
-		if c.Status == "ParkedCall" || c.Status == "Ringing" && c.Inbound() && m.frame.Me.Admin {
+		if c.Status() == "ParkedCall" || c.Status() == "Ringing" && c.Inbound() && m.frame.Me.Admin {
 			return l.Entry, c, true
 		}
 	}
@@ -226,7 +226,7 @@ func (m *Model) onCallKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 			return nil, true
 		}
 		what := "parked by"
-		if c.Status == "Ringing" {
+		if c.Status() == "Ringing" {
 			what = "ringing"
 		}
 		r := state.CallRequest{Kind: state.ActPickup, Call: state.CallRef{Session: c.SessionID, Party: c.PartyID, Ext: e.ID},

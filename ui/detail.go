@@ -92,8 +92,8 @@ func renderDetail(st *Styles, d *state.Detail, device string, now time.Time, w i
 		if who == "" {
 			who = "unknown caller"
 		}
-		add("  " + callArrow(c) + " " + strings.ToLower(orDash(c.Direction)) + " · " + who)
-		line := "    " + TelephonyLabel(c.Status)
+		add("  " + callArrow(c) + " " + strings.ToLower(orDash(c.Direction())) + " · " + who)
+		line := "    " + TelephonyLabel(c.Status())
 		if !c.Start.IsZero() {
 			line += " " + state.FormatDuration(now.Sub(c.Start))
 		}

@@ -75,7 +75,7 @@ func BenchmarkCallTransferKeyToWireToDrawnFrame(b *testing.B) {
 		})
 		h.press("r")
 		frame("the call answered", func(f *state.Frame) bool {
-			return slices.ContainsFunc(f.Desk.Calls, func(c state.MyCall) bool { return c.PartyID == ref.PartyID && c.Status == "CallConnected" })
+			return slices.ContainsFunc(f.Desk.Calls, func(c state.MyCall) bool { return c.PartyID == ref.PartyID && c.Status() == "CallConnected" })
 		})
 		// The next colleague by name, selected with a filter.
 		who := colleagues[i%len(colleagues)]

@@ -69,9 +69,13 @@ func TestCallCellsTellTheCallAndItsTime(t *testing.T) {
 	e := &state.Entry{ID: "1", Name: "Ann", Known: true, Availability: state.OnCall,
 		AvailSince: now.Add(-10 * time.Second), // seen answering 10 s ago
 		Calls: []state.Call{
-			{ID: "a", Direction: "Inbound", FromName: "Globex", Status: "CallConnected", Start: now.Add(-95 * time.Second)},
-			{ID: "b", Direction: "Inbound", FromName: "Initech", Status: "Ringing", Start: now.Add(-5 * time.Second)},
+			{ID: "a", FromName: "Globex", Start: now.Add(-95 * time.Second)},
+			{ID: "b", FromName: "Initech", Start: now.Add(-5 * time.Second)},
 		}}
+	for i, st := range []string{"CallConnected", "Ringing"} {
+		e.Calls[i].SetDirection("Inbound")
+		e.Calls[i].SetStatus(st)
+	}
 	if got := stateSince(e); !got.Equal(now.Add(-95 * time.Second)) {
 		t.Fatalf("on a call, FOR starts at the call's start, got %v", now.Sub(got))
 	}
@@ -80,7 +84,7 @@ func TestCallCellsTellTheCallAndItsTime(t *testing.T) {
 		t.Fatalf("call cell %q: want the caller talked to, +1 ringing and the call's 1:35", cell)
 	}
 	e.Availability, e.AvailSince = state.OnHold, now.Add(-20*time.Second)
-	e.Calls[0].Status = "OnHold"
+	e.Calls[0].SetStatus("OnHold")
 	if got := stateSince(e); !got.Equal(now.Add(-20 * time.Second)) {
 		t.Fatalf("on hold, FOR starts when the hold was seen, got %v", now.Sub(got))
 	}
