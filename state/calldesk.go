@@ -114,6 +114,17 @@ func (m *Mirror) SetCallsAccountWide(on bool, why string) {
 	m.callsChanged()
 }
 
+// SetCallsFollow says whose telephony parties the stream's filters
+// follow: the call tracker keeps only those (Calls.SetFollow).
+func (m *Mirror) SetCallsFollow(f Follow) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.calls.follow != f {
+		m.calls.SetFollow(f)
+		m.callsChanged()
+	}
+}
+
 // callsChanged wakes the publisher: the desk's view of the calls is built
 // again when due (lock held).
 func (m *Mirror) callsChanged() {

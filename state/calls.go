@@ -40,6 +40,9 @@ type Calls struct {
 	queues      map[ID]string // call queue id -> name
 	byName      map[string]ID // queue name -> id, for uiCallInfo
 	accountWide bool
+	// follow is whose parties the stream delivers events of: the tracker
+	// keeps only those (Follow).
+	follow Follow
 	// listed: the calls in progress have been read (Bootstrap); until then
 	// a queue's backlog holds only the callers seen arrive, and is not
 	// Known.
@@ -370,6 +373,43 @@ func (c *Calls) SetAccountWide(on bool) {
 	}
 }
 
+// Follow is whose parties a client's telephony stream delivers events
+// of: each event carries one party, and reaches the account-wide filter
+// and that party's extension's.
+type Follow uint8
+
+const (
+	// FollowAll: the account-wide filter, every party of the account.
+	FollowAll Follow = iota
+	// FollowQueues: the user's own parties and the call queues'.
+	FollowQueues
+	// FollowMe: the user's own parties only.
+	FollowMe
+)
+
+// SetFollow says whose parties the stream follows. The tracker keeps only
+// those: a party the call log or a read of a session lists that no event
+// will ever end (an agent's leg, a caller's, a call between two other
+// people) would stay in the call after it ended, and its session with it.
+func (c *Calls) SetFollow(f Follow) {
+	if c.follow != f {
+		c.follow = f
+		c.version++
+	}
+}
+
+// follows reports whether the stream delivers the events of a party of
+// ext ("": a party outside the account, a caller).
+func (c *Calls) follows(ext ID) bool {
+	switch c.follow {
+	case FollowAll:
+		return true
+	case FollowQueues:
+		return ext != "" && (ext == c.me || c.isQueue(ext))
+	}
+	return ext != "" && ext == c.me
+}
+
 // Version bumps on every change.
 func (c *Calls) Version() uint64 { return c.version }
 
@@ -690,8 +730,8 @@ func (c *Calls) Apply(ev rc.TelephonySession, at time.Time) bool {
 }
 
 func (c *Calls) applyParty(ev rc.TelephonySession, rp *rc.CallParty, t, at time.Time) bool {
-	if rp.ID == "" {
-		return false
+	if rp.ID == "" || !c.follows(ID(rp.Extension())) {
+		return false // a party whose later events may never come
 	}
 	ts := stampOf(t)
 	s := c.sessions[ev.ID]

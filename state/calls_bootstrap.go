@@ -149,10 +149,17 @@ func (c *Calls) bootstrapRecord(r *rc.CallLogRecord, at time.Time) bool {
 	}
 	var take []*rc.CallLogLeg
 	e, _ := c.endedOf(r.TelephonySessionID)
+	viaQueue := c.isQueue(ID(r.To.ExtensionID))
 	for i := range legs {
 		l := &legs[i]
 		if l.PartyID == "" || l.Result != "" && l.Result != rc.ResultInProgress {
 			continue
+		}
+		if c.isQueue(legOwner(l)) {
+			viaQueue = true
+		}
+		if !c.follows(legOwner(l)) {
+			continue // no event will say when it ends
 		}
 		if _, gone := e.last(r.TelephonySessionID, l.PartyID); gone {
 			continue // we saw it leave; the call log lags
@@ -166,12 +173,6 @@ func (c *Calls) bootstrapRecord(r *rc.CallLogRecord, at time.Time) bool {
 	s := c.session(r.TelephonySessionID)
 	if !r.StartTime.IsZero() {
 		s.start, s.serverStart = stampOf(r.StartTime.Time), true
-	}
-	viaQueue := c.isQueue(ID(r.To.ExtensionID))
-	for _, l := range take {
-		if c.isQueue(legOwner(l)) {
-			viaQueue = true
-		}
 	}
 	inRecord := map[string]bool{}
 	for _, l := range take {
@@ -266,7 +267,7 @@ func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
 	if s == nil {
 		live := slices.ContainsFunc(rs.Parties, func(p rc.CallParty) bool {
 			_, gone := e.last(rs.ID, p.ID)
-			return p.ID != "" && p.Live() && !gone
+			return p.ID != "" && p.Live() && !gone && c.follows(ID(p.Extension()))
 		})
 		if !live {
 			return
@@ -279,8 +280,8 @@ func (c *Calls) AddSession(rs rc.TelephonySession, at time.Time) {
 	listed := map[string]bool{}
 	for i := range rs.Parties {
 		rp := &rs.Parties[i]
-		if rp.ID == "" {
-			continue
+		if rp.ID == "" || !c.follows(ID(rp.Extension())) {
+			continue // no event will say when it ends
 		}
 		listed[rp.ID] = true
 		p := s.party(rp.ID)

@@ -41,6 +41,18 @@ func callFilters(me ID, admin bool, queues []Queue) []string {
 	return f
 }
 
+// callFollow is whose parties callFilters' telephony filters deliver
+// the events of.
+func callFollow(admin bool, queues []Queue) Follow {
+	switch {
+	case !admin:
+		return FollowMe
+	case len(queues) > maxQueueFilters:
+		return FollowAll
+	}
+	return FollowQueues
+}
+
 // telephonyDisabled tells the mirror which of the filters the server
 // refused, and what that takes away.
 func (s *Sync) telephonyDisabled(disabled []string, admin bool) {

@@ -404,6 +404,7 @@ func (s *Sync) filters(me ID) []string {
 	for _, q := range queues {
 		f = append(f, "/restapi/v1.0/account/~/call-queues/"+string(q.ID)+"/presence")
 	}
+	s.m.SetCallsFollow(callFollow(admin, queues))
 	return append(f, callFilters(me, admin, queues)...)
 }
 
