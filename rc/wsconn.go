@@ -3,9 +3,11 @@ package rc
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"strings"
 	"sync"
@@ -258,57 +260,70 @@ func (c *wsConn) read(buf *bytes.Buffer) ([]byte, error) {
 }
 
 // seen remembers recent notification uuids across connections, so a
-// replayed or duplicated notification is applied once.
+// replayed or duplicated notification is applied once: the last seenRing,
+// in a ring of 16-byte keys with an open-addressed index into it (about
+// 24 bytes a uuid; maps of keys and a ring of them took 90).
 type seenSet struct {
-	mu    sync.Mutex
-	uuids map[[16]byte]struct{}
-	texts map[string]struct{}
-	ring  []seenKey
-	next  int
+	mu   sync.Mutex
+	ring []seenKey // in arrival order, from next on the oldest
+	n    int       // the keys in ring (at most seenRing)
+	next int
+	// slots index ring by a key's hash, linear probing: a slot holds its
+	// key's place in ring plus one, 0 when free.
+	slots []uint32
 }
 
 // seenRing is how many notifications the set remembers.
 const seenRing = 20000
 
-// seenKey is a notification's uuid as kept: the 16 bytes of a canonical
-// UUID (every one RingCentral sends), else a copy of the text. Never the
-// decoded string itself: that is a piece of its frame, and 20,000 of them
-// kept 20,000 frames (28 MB) alive.
-type seenKey struct {
-	id   [16]byte
-	text string
-	kind uint8 // keyUUID or keyText; 0 is an empty slot of the ring
-}
+// seenSlots is the index's size: a power of two, at most ~60% full.
+const seenSlots = 1 << 15
 
-const (
-	keyUUID = 1 + iota
-	keyText
-)
+// seenKey is a notification's uuid as kept: the 16 bytes of a canonical
+// UUID (every one RingCentral sends), else a 128-bit hash of the text
+// (ids sharing a key: a chance of about n²/2^129). Never the decoded
+// string itself: that is a piece of its frame, and 20,000 of them kept
+// 20,000 frames (28 MB) alive.
+type seenKey [16]byte
+
+// seenSeeds key the hash of the uuids that are not canonical: drawn once
+// per process (the keys never leave it).
+var seenSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
 
 func keyOf(uuid string) seenKey {
-	k := seenKey{kind: keyUUID}
-	if len(uuid) == 36 && uuid[8] == '-' && uuid[13] == '-' && uuid[18] == '-' && uuid[23] == '-' {
-		j := 0
-		for i := 0; i < 36; i += 2 {
-			if i == 8 || i == 13 || i == 18 || i == 23 {
-				i-- // the dash: the next pair starts after it
-				continue
-			}
-			hi, ok1 := unhex(uuid[i])
-			lo, ok2 := unhex(uuid[i+1])
-			if !ok1 || !ok2 {
-				return seenKey{text: strings.Clone(uuid), kind: keyText}
-			}
-			k.id[j] = hi<<4 | lo
-			j++
-		}
+	if k, ok := uuidKey(uuid); ok {
 		return k
 	}
-	return seenKey{text: strings.Clone(uuid), kind: keyText}
+	var k seenKey
+	binary.LittleEndian.PutUint64(k[:8], maphash.String(seenSeeds[0], uuid))
+	binary.LittleEndian.PutUint64(k[8:], maphash.String(seenSeeds[1], uuid))
+	return k
+}
+
+// uuidKey is the 16 bytes of a canonical lower-case UUID.
+func uuidKey(uuid string) (k seenKey, ok bool) {
+	if len(uuid) != 36 || uuid[8] != '-' || uuid[13] != '-' || uuid[18] != '-' || uuid[23] != '-' {
+		return k, false
+	}
+	j := 0
+	for i := 0; i < 36; i += 2 {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			i-- // the dash: the next pair starts after it
+			continue
+		}
+		hi, ok1 := unhex(uuid[i])
+		lo, ok2 := unhex(uuid[i+1])
+		if !ok1 || !ok2 {
+			return seenKey{}, false
+		}
+		k[j] = hi<<4 | lo
+		j++
+	}
+	return k, true
 }
 
 // unhex is a lower-case hex digit's value (upper case is another text:
-// kept as text).
+// hashed).
 func unhex(c byte) (byte, bool) {
 	switch {
 	case c >= '0' && c <= '9':
@@ -319,26 +334,41 @@ func unhex(c byte) (byte, bool) {
 	return 0, false
 }
 
-func (s *seenSet) has(k seenKey) bool {
-	if k.kind == keyUUID {
-		_, ok := s.uuids[k.id]
-		return ok
-	}
-	_, ok := s.texts[k.text]
-	return ok
+// home is k's first slot.
+func (k *seenKey) home() int {
+	h := binary.LittleEndian.Uint64(k[:8]) ^ binary.LittleEndian.Uint64(k[8:])
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	return int(h & (seenSlots - 1))
 }
 
-func (s *seenSet) put(k seenKey, on bool) {
-	switch {
-	case k.kind == keyUUID && on:
-		s.uuids[k.id] = struct{}{}
-	case k.kind == keyUUID:
-		delete(s.uuids, k.id)
-	case on:
-		s.texts[k.text] = struct{}{}
-	default:
-		delete(s.texts, k.text)
+// find is the slot that holds k, or the free slot that ends its probe.
+func (s *seenSet) find(k *seenKey) (slot int, found bool) {
+	for i := k.home(); ; i = (i + 1) & (seenSlots - 1) {
+		v := s.slots[i]
+		if v == 0 {
+			return i, false
+		}
+		if s.ring[v-1] == *k {
+			return i, true
+		}
 	}
+}
+
+// remove frees slot i, moving later keys of its run back so that every
+// probe still reaches its key (deletion for linear probing, no tombstones).
+func (s *seenSet) remove(i int) {
+	const mask = seenSlots - 1
+	for j := (i + 1) & mask; s.slots[j] != 0; j = (j + 1) & mask {
+		h := s.ring[s.slots[j]-1].home()
+		// The key at j may move to i when its home is not cyclically in (i, j].
+		if (j > i && (h <= i || h > j)) || (j < i && h <= i && h > j) {
+			s.slots[i] = s.slots[j]
+			i = j
+		}
+	}
+	s.slots[i] = 0
 }
 
 // add remembers uuid, and reports whether it is new.
@@ -346,20 +376,25 @@ func (s *seenSet) add(uuid string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ring == nil {
-		s.uuids = make(map[[16]byte]struct{}, seenRing)
-		s.texts = map[string]struct{}{}
 		s.ring = make([]seenKey, seenRing)
+		s.slots = make([]uint32, seenSlots)
 	}
 	k := keyOf(uuid)
-	if s.has(k) {
+	slot, found := s.find(&k)
+	if found {
 		return false
 	}
-	if old := s.ring[s.next]; old.kind != 0 {
-		s.put(old, false)
+	if s.n == len(s.ring) { // forget the oldest
+		if old, ok := s.find(&s.ring[s.next]); ok { // always: every key in ring has its slot
+			s.remove(old)
+		}
+		slot, _ = s.find(&k) // the run may have moved
+	} else {
+		s.n++
 	}
 	s.ring[s.next] = k
+	s.slots[slot] = uint32(s.next) + 1
 	s.next = (s.next + 1) % len(s.ring)
-	s.put(k, true)
 	return true
 }
 
