@@ -352,7 +352,7 @@ func (ix *index) visible() []*igroup {
 // matches reports whether e contains text anywhere a receptionist would
 // look.
 func matches(e *Entry, text string) bool {
-	return strings.Contains(e.search, text) || strings.Contains(e.dyn, text)
+	return strings.Contains(e.search, text) || dynMatches(e, text)
 }
 
 // compareNumbers orders extension numbers numerically (shorter first).

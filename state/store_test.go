@@ -138,3 +138,30 @@ func TestCallWords(t *testing.T) {
 		t.Fatal("a full table")
 	}
 }
+
+// A filter finds a person by what their presence says, in any case: the
+// availability, the statuses, the message and the other end of a call
+// (its name or number), each a field of its own.
+func TestFilterMatchesPresenceFields(t *testing.T) {
+	e := &Entry{Availability: OnCall, UserStatus: "Busy", DNDStatus: DoNotDisturb, Message: "Back at TWO"}
+	var c Call
+	c.SetDirection("Inbound")
+	c.From, c.FromName = "+14155550142", "Globex Corp"
+	e.Calls = []Call{c}
+	refreshKeys(e)
+	for text, want := range map[string]bool{
+		"on a call":                      strings.Contains(strings.ToLower(OnCall.String()), "on a call"),
+		strings.ToLower(OnCall.String()): true,
+		"busy":                           true,
+		"donotacceptany":                 true,
+		"back at two":                    true,
+		"globex":                         true,
+		"5550142":                        true,
+		"corp+1415":                      false, // across two fields
+		"initech":                        false,
+	} {
+		if got := matches(e, text); got != want {
+			t.Errorf("matches(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

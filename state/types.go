@@ -295,7 +295,6 @@ type Entry struct {
 	// Keys precomputed when the entry changes, so that orderings over
 	// 100k entries neither lowercase nor allocate per comparison.
 	search  string // name, number, department (lowered)
-	dyn     string // availability, statuses, message, call parties (lowered)
 	nameKey string // collation key of the name
 	deptKey string // collation key of the department
 	msgKey  string // lowered message
