@@ -23,7 +23,7 @@ import (
 // forgot (a third of its memory at 10,000 people). Through the real sync
 // loop, every session the tracker keeps is a call in progress on the
 // emulator, and every call in progress with a party the stream follows is
-// kept.
+// kept, and every queue's waiting callers are the emulator's.
 func TestSoakCallsKeepOnlyWhatTheStreamFollows(t *testing.T) {
 	r := testRand(t)
 	seed := int64(r.Uint64()>>2) + 1
@@ -87,6 +87,8 @@ func TestSoakCallsKeepOnlyWhatTheStreamFollows(t *testing.T) {
 		e.Pause()
 		var tel truthTelephony
 		controlGet(t, e, "/_emulator/telephony", &tel)
+		var b emulator.Backlog
+		controlGet(t, e, "/_emulator/queues/backlog", &b)
 		live, want := map[string]bool{}, map[string]bool{}
 		for _, ts := range tel.Sessions {
 			live[ts.ID] = true
@@ -109,6 +111,35 @@ func TestSoakCallsKeepOnlyWhatTheStreamFollows(t *testing.T) {
 				if m.calls.sessions[id] == nil {
 					diff = fmt.Sprintf("the tracker misses %s, a call in progress with a party it follows", id)
 					return false
+				}
+			}
+			// Every queue's waiting callers: the same calls, since the
+			// same time, the longest waiting first (callers who came in
+			// the same millisecond in either order).
+			for _, q := range b.Queues {
+				got, known := m.calls.Backlog(ID(q.ID))
+				if !known || !got.Known {
+					diff = fmt.Sprintf("queue %s: backlog not known: %+v", q.Name, got)
+					return false
+				}
+				if len(got.Waiting) != len(q.Waiting) {
+					diff = fmt.Sprintf("queue %s: %d waiting, the emulator says %d", q.Name, len(got.Waiting), len(q.Waiting))
+					return false
+				}
+				byCall := map[string]emulator.WaitingCall{}
+				for _, tw := range q.Waiting {
+					byCall[tw.TelephonySessionID+"/"+tw.PartyID] = tw
+				}
+				for i, w := range got.Waiting {
+					tw, ok := byCall[w.Session+"/"+w.Party]
+					if !ok || !within(w.Since, rc.ParseTime(tw.WaitStart), time.Second) {
+						diff = fmt.Sprintf("queue %s: %s/%s waits since %v only for the tracker, or since another time (%+v)", q.Name, w.Session, w.Party, w.Since, tw)
+						return false
+					}
+					if i > 0 && w.Since.Before(got.Waiting[i-1].Since) {
+						diff = fmt.Sprintf("queue %s: waiter %d waits longer than the one before it", q.Name, i)
+						return false
+					}
 				}
 			}
 			return true
