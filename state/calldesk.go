@@ -181,10 +181,10 @@ func (m *Mirror) parkedLocked() []ParkedCall {
 	}
 	var out []ParkedCall
 	seen := map[string]bool{}
-	for _, e := range m.store.entries {
+	for _, e := range m.store.parkedEntries() {
 		for i := range e.Calls {
 			c := &e.Calls[i]
-			if c.Status() != "ParkedCall" || c.PartyID == "" || seen[c.PartyID] {
+			if c.status != wordParked || c.PartyID == "" || seen[c.PartyID] {
 				continue
 			}
 			seen[c.PartyID] = true

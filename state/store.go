@@ -33,10 +33,13 @@ type store struct {
 	// shared gives the call tracker's copies of a call's session id and
 	// of its party's ends' texts (Calls.keptTexts), or is nil.
 	shared func(session, party string) (id string, texts [4]string, ok bool)
+	// parkers are the entries with a parked call on their presence, so
+	// that the parked calls are listed without reading every entry.
+	parkers map[ID]struct{}
 }
 
 func newStore(now func() time.Time, col *collator) store {
-	return store{now: now, col: col, index: map[ID]int{}, qindex: map[ID]int{}}
+	return store{now: now, col: col, index: map[ID]int{}, qindex: map[ID]int{}, parkers: map[ID]struct{}{}}
 }
 
 // keptID is the directory's copy of id, if it has one.
@@ -138,6 +141,7 @@ func (s *store) remove(id ID) bool {
 	s.entries[last] = nil
 	s.entries = s.entries[:last]
 	delete(s.index, id)
+	delete(s.parkers, id)
 	for qi := range s.queues {
 		q := &s.queues[qi]
 		if slices.Contains(q.Members, id) {
@@ -148,11 +152,33 @@ func (s *store) remove(id ID) bool {
 	return true
 }
 
-// put replaces the entry at position i, keeping the counts.
+// put replaces the entry at position i, keeping the counts and the
+// parkers.
 func (s *store) put(i int, e *Entry) {
 	s.counts[s.entries[i].Availability]--
 	s.counts[e.Availability]++
 	s.entries[i] = e
+	if slices.ContainsFunc(e.Calls, func(c Call) bool { return c.status == wordParked }) {
+		s.parkers[e.ID] = struct{}{}
+	} else {
+		delete(s.parkers, e.ID)
+	}
+}
+
+// parkedEntries are the entries with a parked call, in directory order.
+func (s *store) parkedEntries() []*Entry {
+	idx := make([]int, 0, len(s.parkers))
+	for id := range s.parkers {
+		if i, ok := s.index[id]; ok {
+			idx = append(idx, i)
+		}
+	}
+	slices.Sort(idx)
+	out := make([]*Entry, len(idx))
+	for j, i := range idx {
+		out[j] = s.entries[i]
+	}
+	return out
 }
 
 // numberKey orders extension numbers numerically; non-numeric ones sort

@@ -1,6 +1,8 @@
 package state
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -162,6 +164,46 @@ func TestFilterMatchesPresenceFields(t *testing.T) {
 	} {
 		if got := matches(e, text); got != want {
 			t.Errorf("matches(%q) = %v, want %v", text, got, want)
+		}
+	}
+}
+
+// The store's parkers are exactly the entries with a parked call on their
+// presence, in directory order, through random changes of people's calls
+// and people leaving the directory (the parked calls are listed from them,
+// not from every entry).
+func TestStoreParkersFollowTheEntries(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	s := newStore(time.Now, newCollator("en_US"))
+	var exts []rc.Extension
+	for i := range 60 {
+		exts = append(exts, rc.Extension{ID: rc.ID(fmt.Sprint(1000 + i)), ExtensionNumber: fmt.Sprint(100 + i), Name: fmt.Sprint("P", i), Type: TypeUser})
+	}
+	s.addExtensions(exts)
+	words := []string{"CallConnected", "OnHold", "ParkedCall", "Ringing"}
+	for step := range 2000 {
+		if r.IntN(50) == 0 && len(s.entries) > 1 {
+			s.remove(s.entries[r.IntN(len(s.entries))].ID)
+		} else {
+			i := r.IntN(len(s.entries))
+			n := *s.entries[i]
+			n.Calls = nil
+			for range r.IntN(3) {
+				var c Call
+				c.SetStatus(words[r.IntN(len(words))])
+				c.PartyID = fmt.Sprint("p-", step)
+				n.Calls = append(n.Calls, c)
+			}
+			s.put(i, &n)
+		}
+		var want []*Entry
+		for _, e := range s.entries {
+			if slices.ContainsFunc(e.Calls, func(c Call) bool { return c.Status() == "ParkedCall" }) {
+				want = append(want, e)
+			}
+		}
+		if got := s.parkedEntries(); !slices.Equal(got, want) {
+			t.Fatalf("step %d: %d parkers listed, %d entries have a parked call", step, len(got), len(want))
 		}
 	}
 }
