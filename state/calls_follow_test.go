@@ -54,7 +54,11 @@ func TestSoakCallsKeepOnlyWhatTheStreamFollows(t *testing.T) {
 	go func() { done <- s.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Errorf("the sync loop did not end within 10 s of its context")
+		}
 	})
 	callsWait(t, 30*time.Second, "the calls in progress to be listed", func() bool {
 		m.mu.RLock()
