@@ -286,18 +286,24 @@ const seenSlots = 1 << 15
 // 20,000 frames (28 MB) alive.
 type seenKey [16]byte
 
-// seenSeeds key the hash of the uuids that are not canonical: drawn once
-// per process (the keys never leave it).
-var seenSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+// hashSeeds key HashKey: drawn once per process (the keys never leave it).
+var hashSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+// HashKey is a 128-bit hash of an id from the wire, for a set that keeps
+// ids as 16 bytes rather than as text (two ids share a key with a chance
+// of about n²/2^129). The same text gives the same key within a process.
+func HashKey(id string) [16]byte {
+	var k [16]byte
+	binary.LittleEndian.PutUint64(k[:8], maphash.String(hashSeeds[0], id))
+	binary.LittleEndian.PutUint64(k[8:], maphash.String(hashSeeds[1], id))
+	return k
+}
 
 func keyOf(uuid string) seenKey {
 	if k, ok := uuidKey(uuid); ok {
 		return k
 	}
-	var k seenKey
-	binary.LittleEndian.PutUint64(k[:8], maphash.String(seenSeeds[0], uuid))
-	binary.LittleEndian.PutUint64(k[8:], maphash.String(seenSeeds[1], uuid))
-	return k
+	return HashKey(uuid)
 }
 
 // uuidKey is the 16 bytes of a canonical lower-case UUID.

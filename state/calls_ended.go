@@ -1,12 +1,12 @@
 package state
 
 import (
-	"encoding/binary"
-	"hash/maphash"
 	"math"
 	"math/bits"
 	"slices"
 	"time"
+
+	"github.com/rchud/rchud/rc"
 )
 
 // endedSession remembers a forgotten session's parties' last sequences,
@@ -135,19 +135,12 @@ func (e *endedSession) noteOther(party string, seq int64) {
 // below 10^-28 for the sessions of a day.
 type endedKey [16]byte
 
-// endedSeeds key the hash of the ids that are not hex: drawn once per
-// process (the keys never leave it).
-var endedSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
-
 // endedKeyOf is id's endedKey.
 func endedKeyOf(id string) endedKey {
 	if k, ok := hexKey(id); ok {
 		return k
 	}
-	var k endedKey
-	binary.LittleEndian.PutUint64(k[:8], maphash.String(endedSeeds[0], id))
-	binary.LittleEndian.PutUint64(k[8:], maphash.String(endedSeeds[1], id))
-	return k
+	return rc.HashKey(id)
 }
 
 // hexKey is the 16 bytes of an id of "s-" and 32 lower-case hex digits;

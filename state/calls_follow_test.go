@@ -28,20 +28,7 @@ func TestSoakCallsKeepOnlyWhatTheStreamFollows(t *testing.T) {
 	r := testRand(t)
 	seed := int64(r.Uint64()>>2) + 1
 	run := soakLen(4 * time.Second)
-	limits := map[emulator.Group]emulator.RateLimit{}
-	for _, g := range []emulator.Group{emulator.Light, emulator.Medium, emulator.Heavy} {
-		limits[g] = emulator.RateLimit{Limit: 100000, Window: time.Minute, Penalty: time.Minute}
-	}
-	e, err := emulator.Start(emulator.Config{Users: 200, Queues: 6, Seed: seed, CallsPerMinute: 4000, RateLimits: limits}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	callsWait(t, 10*time.Second, "the floor to warm up", func() bool {
-		var tel truthTelephony
-		controlGet(t, e, "/_emulator/telephony", &tel)
-		return len(tel.Sessions) > 20
-	})
+	e := startBusyFloor(t, seed)
 
 	cr := e.Credentials()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -423,12 +423,13 @@ func truthState(p truthParty) CallState {
 	return CallConnected
 }
 
-func TestSoakCallsMatchTheEmulatorsTruth(t *testing.T) {
-	r := testRand(t)
-	seed := int64(r.Uint64()>>2) + 1
-	run := soakLen(3 * time.Second)
-	// Generous limits the client learns from the headers: the test's
-	// reads and actions need not wait out RingCentral's default budgets.
+// startBusyFloor starts a small call centre (200 people, 6 queues, 4,000
+// calls a minute) and waits until more than 20 calls are in progress.
+// Its rate limits are generous and the client learns them from the
+// headers: a test's reads and actions need not wait out RingCentral's
+// default budgets.
+func startBusyFloor(t *testing.T, seed int64) *emulator.Emulator {
+	t.Helper()
 	limits := map[emulator.Group]emulator.RateLimit{}
 	for _, g := range []emulator.Group{emulator.Light, emulator.Medium, emulator.Heavy} {
 		limits[g] = emulator.RateLimit{Limit: 100000, Window: time.Minute, Penalty: time.Minute}
@@ -438,14 +439,21 @@ func TestSoakCallsMatchTheEmulatorsTruth(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-
-	// Mid-day: the floor is busy before the client starts; freeze it, and
-	// have callers waiting and calls parked for sure.
 	callsWait(t, 10*time.Second, "the floor to warm up", func() bool {
 		var tel truthTelephony
 		controlGet(t, e, "/_emulator/telephony", &tel)
 		return len(tel.Sessions) > 20
 	})
+	return e
+}
+
+func TestSoakCallsMatchTheEmulatorsTruth(t *testing.T) {
+	r := testRand(t)
+	seed := int64(r.Uint64()>>2) + 1
+	run := soakLen(3 * time.Second)
+	// Mid-day: the floor is busy before the client starts; freeze it, and
+	// have callers waiting and calls parked for sure.
+	e := startBusyFloor(t, seed)
 	e.Pause()
 	truth := e.Truth()
 	rec := e.Credentials().Receptionist.ExtensionID
