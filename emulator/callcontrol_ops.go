@@ -166,6 +166,10 @@ func (t *switchboard) move(tx *Tx, pt *callParty, tg transferTarget) {
 			ev.next = t.toVoicemail(tx, s, tg.ext)
 		}
 	case toQueue:
+		if t.queueFull(tg.ext.Queue) { // maxCallersAction: its voicemail
+			ev.next = t.toVoicemail(tx, s, tg.ext)
+			break
+		}
 		t.enterQueue(tx, s, tg.ext.Queue)
 		ev.queue = tg.ext.Queue
 	case toVoicemail:

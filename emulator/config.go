@@ -29,6 +29,11 @@ type Config struct {
 	// simulated traffic (calls and status changes).
 	CallsPerMinute float64
 
+	// QueueMaxCallers is how many callers a call queue holds at once (0:
+	// DefaultQueueMaxCallers). A caller who finds the queue full is sent
+	// to the queue's voicemail, RingCentral's default maxCallersAction.
+	QueueMaxCallers int
+
 	// OAuth lifetimes. When set below RingCentral's 600 s minimum they win
 	// over the clamp, so tests can force short token TTLs.
 	AccessTTL  time.Duration
@@ -85,6 +90,19 @@ type Config struct {
 
 	// Now overrides the clock used for timestamps in generated data (tests).
 	Now func() time.Time
+}
+
+// DefaultQueueMaxCallers is the most callers a RingCentral call queue
+// holds: the public schema's QueueInfo.maxCallers, "the limitation is 25
+// callers" (maximum 25). Beyond it the queue's maxCallersAction applies.
+const DefaultQueueMaxCallers = 25
+
+// queueMaxCallers is cfg's QueueMaxCallers, or the default.
+func (cfg Config) queueMaxCallers() int {
+	if cfg.QueueMaxCallers > 0 {
+		return cfg.QueueMaxCallers
+	}
+	return DefaultQueueMaxCallers
 }
 
 // Group is a RingCentral rate-limit group.

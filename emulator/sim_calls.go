@@ -112,6 +112,14 @@ func (cc *callCentre) offer(c *phoneCall) {
 	case queueCall:
 		q := c.line.q
 		cc.bind(c, t.offerFromOutside(cc.tx, c.party.number, c.party.name, d.MainNumber, q.Ext.Name, q.Ext))
+		if t.queueFull(q) {
+			// maxCallersAction: the queue's voicemail takes the call.
+			st.QueueFull++
+			st.Voicemails++
+			t.toVoicemail(cc.tx, c.sess, q.Ext)
+			cc.leaveMessage(c)
+			return
+		}
 		t.enterQueue(cc.tx, c.sess, q)
 	case mainLineCall:
 		cc.bind(c, t.offerFromOutside(cc.tx, c.party.number, c.party.name, d.MainNumber, d.Company, nil))

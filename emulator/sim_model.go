@@ -13,6 +13,7 @@ type SimStats struct {
 	AgentRings       int64 `json:"agentRings"`       // times a queue call rang an agent
 	CallsAnswered    int64 `json:"callsAnswered"`    // inbound calls a user picked up (once per call)
 	CallsAbandoned   int64 `json:"callsAbandoned"`   // queue callers who hung up before an answer
+	QueueFull        int64 `json:"queueFull"`        // queue callers sent to the queue's voicemail: it held its maxCallers
 	CallsTransferred int64 `json:"callsTransferred"` // blind transfers
 	CallsParked      int64 `json:"callsParked"`
 	Voicemails       int64 `json:"voicemails"` // calls that ended in voicemail

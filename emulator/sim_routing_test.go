@@ -235,3 +235,47 @@ func names(exts []*Extension) []string {
 	}
 	return out
 }
+
+// A RingCentral call queue holds at most maxCallers callers (25, the
+// schema's maximum); the next caller gets the queue's maxCallersAction,
+// its voicemail by default, and the queue takes callers again once one
+// leaves. Without the cap a floor busier than its agents piled up
+// thousands of callers no RingCentral queue can hold.
+func TestFullQueueSendsTheNextCallerToItsVoicemail(t *testing.T) {
+	f := newQuietFloor(t)
+	q := f.p.dir.Queues[0]
+	f.onlyMembers(q) // nobody answers: every caller waits
+	var calls []*phoneCall
+	for range DefaultQueueMaxCallers + 2 {
+		calls = append(calls, f.queueCall(q))
+		f.step(time.Second)
+	}
+	waiting := func() int {
+		for _, b := range f.p.tel.backlog(f.now).Queues {
+			if b.ID == q.Ext.IDString() {
+				return b.WaitingNow
+			}
+		}
+		t.Fatalf("no backlog for %s", q.Ext.Name)
+		return 0
+	}
+	if n := waiting(); n != DefaultQueueMaxCallers {
+		t.Fatalf("%d callers wait in the queue, want its %d", n, DefaultQueueMaxCallers)
+	}
+	if got := f.stats().QueueFull; got != 2 {
+		t.Fatalf("%d callers found the queue full, want 2", got)
+	}
+	for _, c := range calls[DefaultQueueMaxCallers:] {
+		vm := c.sess.Parties[len(c.sess.Parties)-1]
+		if c.sess.waiting() || vm.Ext != q.Ext || vm.Status != PartyVoiceMail {
+			t.Fatalf("a caller beyond the queue's %d: waiting %v, last party on %s in %s; want the queue's voicemail",
+				DefaultQueueMaxCallers, c.sess.waiting(), vm.Ext.Name, vm.Status)
+		}
+	}
+	// The first caller hangs up: the next one waits again.
+	f.act(func() { f.cc.abandoned(calls[0]) })
+	c := f.queueCall(q)
+	if !c.sess.waiting() || waiting() != DefaultQueueMaxCallers {
+		t.Fatalf("with a place free the caller should wait: waiting %v, %d in the queue", c.sess.waiting(), waiting())
+	}
+}

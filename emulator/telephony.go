@@ -99,7 +99,9 @@ type callSession struct {
 	Queue      *Queue
 	QueueParty *callParty
 	WaitStart  time.Time
-	ended      bool
+	// heldIn is the queue whose held list has the session.
+	heldIn *Queue
+	ended  bool
 	// call is the simulation's call, when the simulation drives this one.
 	call *phoneCall
 }
@@ -171,8 +173,11 @@ type switchboard struct {
 	sessions map[string]*callSession
 	parked   map[string]*callParty // park slot -> the parked party
 	days     map[*Queue]*queueDay
-	faults   []CallControlFault
-	driver   callDriver
+	// held lists, per queue, the sessions that entered it and may still
+	// wait there (pruned by holding).
+	held   map[*Queue][]*callSession
+	faults []CallControlFault
+	driver callDriver
 	// spare is a Tx's party log, kept for the next Tx: a busy floor
 	// commits thousands of Txs a second.
 	spare []partyEvent
@@ -184,7 +189,32 @@ func newSwitchboard(p *Platform) *switchboard {
 		sessions: map[string]*callSession{},
 		parked:   map[string]*callParty{},
 		days:     map[*Queue]*queueDay{},
+		held:     map[*Queue][]*callSession{},
 	}
+}
+
+// holding is how many callers wait in q now (their queue party is live,
+// an agent may be ringing), pruning held of those that left.
+func (t *switchboard) holding(q *Queue) int {
+	list := t.held[q]
+	n := 0
+	for _, s := range list {
+		if s.waiting() && s.Queue == q {
+			list[n] = s
+			n++
+		} else if s.heldIn == q {
+			s.heldIn = nil
+		}
+	}
+	clear(list[n:])
+	t.held[q] = list[:n]
+	return n
+}
+
+// queueFull reports whether q holds as many callers as it may: a new
+// caller gets its maxCallersAction (voicemail) instead.
+func (t *switchboard) queueFull(q *Queue) bool {
+	return t.holding(q) >= t.p.cfg.queueMaxCallers()
 }
 
 // callDriver is told of every call-control action a client takes, inside
@@ -472,6 +502,11 @@ func (t *switchboard) enterQueue(tx *Tx, s *callSession, q *Queue) *callParty {
 	qp.From = s.remote(nil)
 	qp.To = partyEnd{PhoneNumber: t.p.dir.MainNumber, Name: q.Ext.Name, ExtensionID: q.Ext.IDString()}
 	s.Queue, s.QueueParty, s.WaitStart = q, qp, tx.Now()
+	if s.heldIn != q {
+		t.holding(q) // keeps the list to the callers waiting
+		s.heldIn = q
+		t.held[q] = append(t.held[q], s)
+	}
 	tx.addParty(qp)
 	tx.setParty(qp, PartyProceeding, "")
 	if s.Caller != nil && s.Caller.live() && s.Caller.Status != PartyAnswered {

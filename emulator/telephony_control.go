@@ -169,7 +169,9 @@ func (ci CallerInfo) orDefault() (CallerInfo, error) {
 	return ci, nil
 }
 
-// QueueCall has an outside caller wait in queue queueID.
+// QueueCall has an outside caller wait in queue queueID, full or not: a
+// test places its callers where it needs them (the simulated callers and
+// transfers meet the queue's maxCallers).
 func (e *Emulator) QueueCall(queueID int64, ci CallerInfo) (CallRef, error) {
 	ci, err := ci.orDefault()
 	if err != nil {
