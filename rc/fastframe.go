@@ -170,7 +170,9 @@ func (d *frameDecoder) header(h *frameHeader) {
 			}
 		case "headers":
 			if d.take(&seen, 3) {
-				h.Headers = d.headers()
+				// Validated always; built only when the type, known so
+				// far, is not a notification's (see frameHeader.Headers).
+				h.Headers = d.headers(h.Type != frameServerNotification)
 			}
 		case "wsc":
 			if d.take(&seen, 4) {
@@ -188,21 +190,30 @@ func (d *frameDecoder) header(h *frameHeader) {
 			d.unknown(k, headerFields)
 		}
 	}
+	if h.Type == frameServerNotification {
+		h.Headers = nil // the type came after the headers
+	}
 }
 
 // headers decodes a map[string]string as encoding/json does: a repeated
-// key keeps its last value, a null value is "".
-func (d *frameDecoder) headers() map[string]string {
+// key keeps its last value, a null value is "". Without build it only
+// validates them, the same way, and returns nil.
+func (d *frameDecoder) headers(build bool) map[string]string {
 	if !d.enter('{') {
 		return nil
 	}
-	m := make(map[string]string, 2)
+	var m map[string]string
+	if build {
+		m = make(map[string]string, 2)
+	}
 	for first, k := true, ""; d.more(&first, &k); {
 		v := ""
 		if !d.null() {
 			v = d.enum()
 		}
-		m[intern(k)] = v
+		if build {
+			m[intern(k)] = v
+		}
 	}
 	return m
 }
