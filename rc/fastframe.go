@@ -1,5 +1,7 @@
 package rc
 
+import "strings"
+
 // The hand-written decoder of the hot frames: a ServerNotification with a
 // presence, call-queue presence, telephony session or extension body (and
 // any header-only or null-body frame). Under the front-desk load (10k
@@ -30,13 +32,17 @@ package rc
 // a number's literal) and Time (ParseTime of a string; any other value is
 // the zero time), as their UnmarshalJSON methods do.
 //
-// Memory: strings without escapes are sliced from one copy of the frame
-// (one allocation rather than one per string), so a string kept after the
-// frame keeps that copy (about 1 KB) alive: the tracker keeps a live
-// call's names and numbers and a user's message, so roughly one frame per
-// live call. Enumerated values (statuses, directions, reasons, event
-// types) are interned instead, so the words the tracker keeps for every
-// extension keep nothing alive.
+// Memory: the frame is the reader's buffer, reused for the next frame,
+// so what the decoded frame carries is copied out of it; keys and times
+// are read in place and never kept. The text of the strings without
+// escapes goes into blocks shared by the frame's strings (scanner.keep:
+// one allocation rather than one per string, and about 40% of the frame
+// rather than a copy of all of it), so a string kept after the frame
+// keeps its block (about 600 B) alive: the tracker keeps a live call's
+// names and numbers and a user's message, so roughly one block per live
+// call. Enumerated values (statuses, directions, reasons, event types)
+// are interned instead, looked up without a copy, so the words the
+// tracker keeps for every extension keep nothing alive.
 
 // noteBlock is every allocation of a notification but its strings and
 // slices, made at once: the envelope, its body and the targets of the
@@ -119,7 +125,7 @@ type frameDecoder struct {
 // fastDecodeFrame is decodeFrame for the frames it knows; ok false means
 // "not mine", never "malformed".
 func fastDecodeFrame(data []byte) (f frame, ok bool) {
-	d := frameDecoder{scanner: scanner{data: data, src: string(data)}}
+	d := frameDecoder{scanner: scanner{data: data}}
 	if !d.enter('[') {
 		return frame{}, false
 	}
@@ -212,7 +218,12 @@ func (d *frameDecoder) headers(build bool) map[string]string {
 			v = d.enum()
 		}
 		if build {
-			m[intern(k)] = v
+			if p := interned[k]; p != nil {
+				k = *p
+			} else {
+				k = strings.Clone(k) // it points into the frame
+			}
+			m[k] = v
 		}
 	}
 	return m
@@ -261,17 +272,36 @@ func intern(s string) string {
 }
 
 // enum reads a string field of enumerated values.
-func (d *frameDecoder) enum() string { return intern(d.str()) }
+func (d *frameDecoder) enum() string {
+	s, p := d.word()
+	if p != nil {
+		return *p
+	}
+	return s
+}
 
 // enumPtr reads a *string field: an interned value's shared address, or
 // slot's.
 func (d *frameDecoder) enumPtr(slot *string) *string {
-	s := d.str()
-	if p := interned[s]; p != nil {
+	s, p := d.word()
+	if p != nil {
 		return p
 	}
 	*slot = s
 	return slot
+}
+
+// word reads a string of enumerated values: the interned copy's address
+// when there is one (looked up in place, nothing kept), else the string.
+func (d *frameDecoder) word() (string, *string) {
+	start, end, s, plain := d.text()
+	if !plain {
+		return s, interned[s]
+	}
+	if p := interned[string(d.data[start:end])]; p != nil {
+		return "", p
+	}
+	return d.keep(start, end), nil
 }
 
 // id reads an ID as ID.UnmarshalJSON does: a string's text, a number's
@@ -282,7 +312,7 @@ func (d *frameDecoder) id() ID {
 	case c == '"':
 		return ID(d.str())
 	case c == '-' || isDigit(c):
-		return ID(d.number())
+		return ID(d.keep(d.number()))
 	}
 	d.fail()
 	return ""
@@ -292,7 +322,8 @@ func (d *frameDecoder) id() ID {
 // a value of any other type leaves the zero time, without an error.
 func (d *frameDecoder) time() Time {
 	if d.peek() == '"' {
-		return Time{ParseTime(d.str())}
+		// ParseTime keeps nothing of its text (numeric zones only).
+		return Time{ParseTime(d.transient())}
 	}
 	d.skip()
 	return Time{}
