@@ -53,8 +53,11 @@ type noteBlock struct {
 	ext   presenceExtension
 	seq   int64
 	total int
-	// strs hold the *string fields' values that are not interned.
-	strs [7]string
+	// message is Message's value when it is not interned. The other
+	// *string fields are enumerated: a value outside the interned ones is
+	// rare and gets its own allocation (enumPtr), which keeps the block
+	// in a smaller size class.
+	message string
 }
 
 // presenceExtension and activeCallInfo are the anonymous types of
@@ -281,11 +284,14 @@ func (d *frameDecoder) enum() string {
 }
 
 // enumPtr reads a *string field: an interned value's shared address, or
-// slot's.
+// slot's (a new string's when slot is nil).
 func (d *frameDecoder) enumPtr(slot *string) *string {
 	s, p := d.word()
 	if p != nil {
 		return p
+	}
+	if slot == nil {
+		slot = new(string)
 	}
 	*slot = s
 	return slot
@@ -412,19 +418,19 @@ func (d *frameDecoder) eventBody(b *eventBody) {
 			}
 		case "presenceStatus":
 			if d.take(&seen, 3) {
-				b.PresenceStatus = d.enumPtr(&blk.strs[0])
+				b.PresenceStatus = d.enumPtr(nil)
 			}
 		case "userStatus":
 			if d.take(&seen, 4) {
-				b.UserStatus = d.enumPtr(&blk.strs[1])
+				b.UserStatus = d.enumPtr(nil)
 			}
 		case "dndStatus":
 			if d.take(&seen, 5) {
-				b.DNDStatus = d.enumPtr(&blk.strs[2])
+				b.DNDStatus = d.enumPtr(nil)
 			}
 		case "dndStatusPersonal":
 			if d.take(&seen, 6) {
-				b.DNDStatusPersonal = d.enumPtr(&blk.strs[3])
+				b.DNDStatusPersonal = d.enumPtr(nil)
 			}
 		case "acceptCallQueueCalls":
 			if d.take(&seen, 7) {
@@ -432,15 +438,15 @@ func (d *frameDecoder) eventBody(b *eventBody) {
 			}
 		case "telephonyStatus":
 			if d.take(&seen, 8) {
-				b.TelephonyStatus = d.enumPtr(&blk.strs[4])
+				b.TelephonyStatus = d.enumPtr(nil)
 			}
 		case "meetingStatus":
 			if d.take(&seen, 9) {
-				b.MeetingStatus = d.enumPtr(&blk.strs[5])
+				b.MeetingStatus = d.enumPtr(nil)
 			}
 		case "message":
 			if d.take(&seen, 10) {
-				b.Message = d.enumPtr(&blk.strs[6])
+				b.Message = d.enumPtr(&blk.message)
 			}
 		case "allowSeeMyPresence":
 			if d.take(&seen, 11) {
