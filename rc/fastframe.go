@@ -1,5 +1,7 @@
 package rc
 
+import "strings"
+
 // The hand-written decoder of the hot frames: a ServerNotification with a
 // presence, call-queue presence, telephony session or extension body (and
 // any header-only or null-body frame). Under the front-desk load (10k
@@ -30,13 +32,17 @@ package rc
 // a number's literal) and Time (ParseTime of a string; any other value is
 // the zero time), as their UnmarshalJSON methods do.
 //
-// Memory: strings without escapes are sliced from one copy of the frame
-// (one allocation rather than one per string), so a string kept after the
-// frame keeps that copy (about 1 KB) alive: the tracker keeps a live
-// call's names and numbers and a user's message, so roughly one frame per
-// live call. Enumerated values (statuses, directions, reasons, event
-// types) are interned instead, so the words the tracker keeps for every
-// extension keep nothing alive.
+// Memory: the frame is the reader's buffer, reused for the next frame,
+// so what the decoded frame carries is copied out of it; keys and times
+// are read in place and never kept. The text of the strings without
+// escapes goes into blocks shared by the frame's strings (scanner.keep:
+// one allocation rather than one per string, and about 40% of the frame
+// rather than a copy of all of it), so a string kept after the frame
+// keeps its block (about 600 B) alive: the tracker keeps a live call's
+// names and numbers and a user's message, so roughly one block per live
+// call. Enumerated values (statuses, directions, reasons, event types)
+// are interned instead, looked up without a copy, so the words the
+// tracker keeps for every extension keep nothing alive.
 
 // noteBlock is every allocation of a notification but its strings and
 // slices, made at once: the envelope, its body and the targets of the
@@ -47,8 +53,11 @@ type noteBlock struct {
 	ext   presenceExtension
 	seq   int64
 	total int
-	// strs hold the *string fields' values that are not interned.
-	strs [7]string
+	// message is Message's value when it is not interned. The other
+	// *string fields are enumerated: a value outside the interned ones is
+	// rare and gets its own allocation (enumPtr), which keeps the block
+	// in a smaller size class.
+	message string
 }
 
 // presenceExtension and activeCallInfo are the anonymous types of
@@ -119,7 +128,7 @@ type frameDecoder struct {
 // fastDecodeFrame is decodeFrame for the frames it knows; ok false means
 // "not mine", never "malformed".
 func fastDecodeFrame(data []byte) (f frame, ok bool) {
-	d := frameDecoder{scanner: scanner{data: data, src: string(data)}}
+	d := frameDecoder{scanner: scanner{data: data}}
 	if !d.enter('[') {
 		return frame{}, false
 	}
@@ -170,7 +179,9 @@ func (d *frameDecoder) header(h *frameHeader) {
 			}
 		case "headers":
 			if d.take(&seen, 3) {
-				h.Headers = d.headers()
+				// Validated always; built only when the type, known so
+				// far, is not a notification's (see frameHeader.Headers).
+				h.Headers = d.headers(h.Type != frameServerNotification)
 			}
 		case "wsc":
 			if d.take(&seen, 4) {
@@ -188,21 +199,35 @@ func (d *frameDecoder) header(h *frameHeader) {
 			d.unknown(k, headerFields)
 		}
 	}
+	if h.Type == frameServerNotification {
+		h.Headers = nil // the type came after the headers
+	}
 }
 
 // headers decodes a map[string]string as encoding/json does: a repeated
-// key keeps its last value, a null value is "".
-func (d *frameDecoder) headers() map[string]string {
+// key keeps its last value, a null value is "". Without build it only
+// validates them, the same way, and returns nil.
+func (d *frameDecoder) headers(build bool) map[string]string {
 	if !d.enter('{') {
 		return nil
 	}
-	m := make(map[string]string, 2)
+	var m map[string]string
+	if build {
+		m = make(map[string]string, 2)
+	}
 	for first, k := true, ""; d.more(&first, &k); {
 		v := ""
 		if !d.null() {
 			v = d.enum()
 		}
-		m[intern(k)] = v
+		if build {
+			if p := interned[k]; p != nil {
+				k = *p
+			} else {
+				k = strings.Clone(k) // it points into the frame
+			}
+			m[k] = v
+		}
 	}
 	return m
 }
@@ -250,17 +275,39 @@ func intern(s string) string {
 }
 
 // enum reads a string field of enumerated values.
-func (d *frameDecoder) enum() string { return intern(d.str()) }
+func (d *frameDecoder) enum() string {
+	s, p := d.word()
+	if p != nil {
+		return *p
+	}
+	return s
+}
 
 // enumPtr reads a *string field: an interned value's shared address, or
-// slot's.
+// slot's (a new string's when slot is nil).
 func (d *frameDecoder) enumPtr(slot *string) *string {
-	s := d.str()
-	if p := interned[s]; p != nil {
+	s, p := d.word()
+	if p != nil {
 		return p
+	}
+	if slot == nil {
+		slot = new(string)
 	}
 	*slot = s
 	return slot
+}
+
+// word reads a string of enumerated values: the interned copy's address
+// when there is one (looked up in place, nothing kept), else the string.
+func (d *frameDecoder) word() (string, *string) {
+	start, end, s, plain := d.text()
+	if !plain {
+		return s, interned[s]
+	}
+	if p := interned[string(d.data[start:end])]; p != nil {
+		return "", p
+	}
+	return d.keep(start, end), nil
 }
 
 // id reads an ID as ID.UnmarshalJSON does: a string's text, a number's
@@ -271,7 +318,7 @@ func (d *frameDecoder) id() ID {
 	case c == '"':
 		return ID(d.str())
 	case c == '-' || isDigit(c):
-		return ID(d.number())
+		return ID(d.keep(d.number()))
 	}
 	d.fail()
 	return ""
@@ -281,7 +328,8 @@ func (d *frameDecoder) id() ID {
 // a value of any other type leaves the zero time, without an error.
 func (d *frameDecoder) time() Time {
 	if d.peek() == '"' {
-		return Time{ParseTime(d.str())}
+		// ParseTime keeps nothing of its text (numeric zones only).
+		return Time{ParseTime(d.transient())}
 	}
 	d.skip()
 	return Time{}
@@ -370,19 +418,19 @@ func (d *frameDecoder) eventBody(b *eventBody) {
 			}
 		case "presenceStatus":
 			if d.take(&seen, 3) {
-				b.PresenceStatus = d.enumPtr(&blk.strs[0])
+				b.PresenceStatus = d.enumPtr(nil)
 			}
 		case "userStatus":
 			if d.take(&seen, 4) {
-				b.UserStatus = d.enumPtr(&blk.strs[1])
+				b.UserStatus = d.enumPtr(nil)
 			}
 		case "dndStatus":
 			if d.take(&seen, 5) {
-				b.DNDStatus = d.enumPtr(&blk.strs[2])
+				b.DNDStatus = d.enumPtr(nil)
 			}
 		case "dndStatusPersonal":
 			if d.take(&seen, 6) {
-				b.DNDStatusPersonal = d.enumPtr(&blk.strs[3])
+				b.DNDStatusPersonal = d.enumPtr(nil)
 			}
 		case "acceptCallQueueCalls":
 			if d.take(&seen, 7) {
@@ -390,15 +438,15 @@ func (d *frameDecoder) eventBody(b *eventBody) {
 			}
 		case "telephonyStatus":
 			if d.take(&seen, 8) {
-				b.TelephonyStatus = d.enumPtr(&blk.strs[4])
+				b.TelephonyStatus = d.enumPtr(nil)
 			}
 		case "meetingStatus":
 			if d.take(&seen, 9) {
-				b.MeetingStatus = d.enumPtr(&blk.strs[5])
+				b.MeetingStatus = d.enumPtr(nil)
 			}
 		case "message":
 			if d.take(&seen, 10) {
-				b.Message = d.enumPtr(&blk.strs[6])
+				b.Message = d.enumPtr(&blk.message)
 			}
 		case "allowSeeMyPresence":
 			if d.take(&seen, 11) {

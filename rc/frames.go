@@ -17,13 +17,16 @@ const (
 
 // frameHeader is element 0 of every gateway frame.
 type frameHeader struct {
-	Type      string            `json:"type"`
-	MessageID string            `json:"messageId"`
-	Status    int               `json:"status"`
-	Headers   map[string]string `json:"headers"`
-	WSC       *wsc              `json:"wsc"`
-	Method    string            `json:"method,omitempty"`
-	Path      string            `json:"path,omitempty"`
+	Type      string `json:"type"`
+	MessageID string `json:"messageId"`
+	Status    int    `json:"status"`
+	// Headers are decoded for every frame but a ServerNotification's:
+	// only ClientRequest answers are read for them (the rate-limit
+	// governor), and a map per notification was 6% of the HUD's bytes.
+	Headers map[string]string `json:"headers"`
+	WSC     *wsc              `json:"wsc"`
+	Method  string            `json:"method,omitempty"`
+	Path    string            `json:"path,omitempty"`
 }
 
 // wsc is the session-recovery context (rc-api.md §2.7).
@@ -71,6 +74,9 @@ func decodeFrameRef(data []byte) (frame, error) {
 	var f frame
 	if err := json.Unmarshal(head, &f.header); err != nil || f.header.Type == "" {
 		return frame{}, errBadFrame
+	}
+	if f.header.Type == frameServerNotification {
+		f.header.Headers = nil // as fastDecodeFrame leaves them
 	}
 	if body == nil || bytes.Equal(body, []byte("null")) {
 		return f, nil

@@ -5,6 +5,7 @@ import (
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // scanner reads JSON for the hand-written frame decoder (fastframe.go). It
@@ -17,11 +18,14 @@ import (
 // Once bad, every method returns a zero value and the position is at the
 // end, so the decoders' loops end without checking at every step.
 type scanner struct {
+	// data is the frame: the reader's buffer, reused for the next frame,
+	// so no string that outlives the decode may point into it.
 	data []byte
-	// src is data as one string: decoded strings without escapes are
-	// sliced from it rather than allocated one by one (see fastframe.go
-	// on what that keeps alive).
-	src   string
+	// kept holds the text of the strings the decoded frame carries
+	// (keep): several strings share one allocation, and only their text
+	// is copied, not the whole frame (see fastframe.go on what a string
+	// kept after the frame keeps alive).
+	kept  []byte
 	i     int
 	depth int
 	bad   bool
@@ -72,7 +76,7 @@ func (s *scanner) null() bool {
 }
 
 func (s *scanner) literal(lit string) {
-	if !strings.HasPrefix(s.src[s.i:], lit) {
+	if len(s.data)-s.i < len(lit) || string(s.data[s.i:s.i+len(lit)]) != lit {
 		s.fail()
 		return
 	}
@@ -113,7 +117,7 @@ func (s *scanner) nextKey(first *bool) (string, bool) {
 		s.fail()
 		return "", false
 	}
-	k := s.str()
+	k := s.transient()
 	if !s.consume(':') {
 		return "", false
 	}
@@ -121,6 +125,7 @@ func (s *scanner) nextKey(first *bool) (string, bool) {
 }
 
 // more is nextKey for loops: `for first, k := true, ""; s.more(&first, &k); {`.
+// The key may point into data: compare it, never keep it.
 func (s *scanner) more(first *bool, key *string) bool {
 	k, ok := s.nextKey(first)
 	*key = k
@@ -147,15 +152,36 @@ func (s *scanner) nextElem(first *bool) bool {
 	return !s.bad
 }
 
-// str reads a string as encoding/json decodes it into a Go string: as is
-// when it has no escapes and is valid UTF-8 (sliced from src, no
-// allocation), else unescaped with invalid UTF-8 replaced by U+FFFD.
+// str reads a string as encoding/json decodes it into a Go string, for
+// the decoded frame to keep: see text and keep.
 func (s *scanner) str() string {
+	start, end, dec, plain := s.text()
+	if !plain {
+		return dec
+	}
+	return s.keep(start, end)
+}
+
+// transient reads a string that is only looked at while decoding (a key,
+// a time): its text is not copied out of data, so it must not be kept.
+func (s *scanner) transient() string {
+	start, end, dec, plain := s.text()
+	if !plain || start == end {
+		return dec
+	}
+	return unsafe.String(&s.data[start], end-start)
+}
+
+// text reads a string as encoding/json decodes it into a Go string:
+// plain, its text is data[start:end] as is (no escapes, valid UTF-8);
+// else dec is the text unescaped with invalid UTF-8 replaced by U+FFFD,
+// a new string ("" once bad).
+func (s *scanner) text() (start, end int, dec string, plain bool) {
 	if s.peek() != '"' {
 		s.fail()
-		return ""
+		return 0, 0, "", false
 	}
-	start := s.i + 1
+	start = s.i + 1
 	i := start
 	for i < len(s.data) && !strStop[s.data[i]] {
 		i++
@@ -163,19 +189,49 @@ func (s *scanner) str() string {
 	switch {
 	case i == len(s.data):
 		s.fail()
-		return ""
+		return 0, 0, "", false
 	case s.data[i] == '"':
 		s.i = i + 1
-		if i == start {
-			return "" // no reference into src for nothing
-		}
-		return s.src[start:i]
+		return start, i, "", true
 	case s.data[i] < 0x20:
 		s.fail()
-		return ""
+		return 0, 0, "", false
 	}
-	return s.slowStr(start) // an escape or a non-ASCII byte
+	// An escape or a non-ASCII byte.
+	end, escaped := s.strEnd(start)
+	if s.bad {
+		return 0, 0, "", false
+	}
+	raw := s.data[start:end]
+	s.i = end + 1
+	if !escaped && utf8.Valid(raw) {
+		return start, end, "", true
+	}
+	return 0, 0, unquote(raw), false
 }
+
+// keep copies data[start:end] into kept and returns it as a string. A
+// new block of kept is sized for the share of what is left of the frame
+// that notifications carry as strings (about a third; the rest is keys,
+// punctuation, numbers, times and interned words), so most frames take
+// one block, smaller than the frame. Text already in kept is never
+// written again: the strings handed out stay as they were.
+func (s *scanner) keep(start, end int) string {
+	n := end - start
+	if n == 0 {
+		return "" // no reference into kept for nothing
+	}
+	if cap(s.kept)-len(s.kept) < n {
+		s.kept = make([]byte, 0, max(n, keptBlock(len(s.data)-start)))
+	}
+	at := len(s.kept)
+	s.kept = append(s.kept, s.data[start:end]...)
+	return unsafe.String(&s.kept[at], n)
+}
+
+// keptBlock is the size of a new block of kept when rest bytes of the
+// frame are left to read.
+func keptBlock(rest int) int { return max(rest*2/5, 64) }
 
 // strStop marks the bytes that end str's plain run: the quote, the
 // backslash, control bytes and non-ASCII.
@@ -185,21 +241,6 @@ var strStop = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// slowStr finishes a string with escapes or non-ASCII bytes that starts
-// at start (just past its quote).
-func (s *scanner) slowStr(start int) string {
-	end, escaped := s.strEnd(start)
-	if s.bad {
-		return ""
-	}
-	raw := s.data[start:end]
-	s.i = end + 1
-	if !escaped && utf8.Valid(raw) {
-		return s.src[start:end]
-	}
-	return unquote(raw)
-}
 
 // strEnd finds the closing quote of the string starting at start,
 // validating escapes and control bytes as encoding/json's scanner does
@@ -311,10 +352,11 @@ func unquote(raw []byte) string {
 	return string(b)
 }
 
-// number reads a number by the JSON grammar and returns its text.
-func (s *scanner) number() string {
+// number reads a number by the JSON grammar: its text is data[start:end].
+func (s *scanner) number() (start, end int) {
 	s.ws()
-	d, start := s.data, s.i
+	d := s.data
+	start = s.i
 	i := start
 	if i < len(d) && d[i] == '-' {
 		i++
@@ -327,13 +369,13 @@ func (s *scanner) number() string {
 		}
 	default:
 		s.fail()
-		return ""
+		return 0, 0
 	}
 	if i < len(d) && d[i] == '.' {
 		i++
 		if i == len(d) || !isDigit(d[i]) {
 			s.fail()
-			return ""
+			return 0, 0
 		}
 		for ; i < len(d) && isDigit(d[i]); i++ {
 		}
@@ -345,13 +387,13 @@ func (s *scanner) number() string {
 		}
 		if i == len(d) || !isDigit(d[i]) {
 			s.fail()
-			return ""
+			return 0, 0
 		}
 		for ; i < len(d) && isDigit(d[i]); i++ {
 		}
 	}
 	s.i = i
-	return s.src[start:i]
+	return start, i
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
@@ -360,15 +402,23 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 // most 18 digits is taken: a fraction or exponent is a type error to
 // encoding/json, and 19 digits may overflow; both are left to it.
 func (s *scanner) integer() int64 {
-	lit := s.number()
-	digits := strings.TrimPrefix(lit, "-")
-	if s.bad || len(digits) > 18 || strings.Trim(digits, "0123456789") != "" {
+	start, end := s.number()
+	lit := s.data[start:end]
+	digits := lit
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if s.bad || len(digits) > 18 {
 		s.fail()
 		return 0
 	}
 	var n int64
-	for i := 0; i < len(digits); i++ {
-		n = n*10 + int64(digits[i]-'0')
+	for _, c := range digits {
+		if !isDigit(c) {
+			s.fail()
+			return 0
+		}
+		n = n*10 + int64(c-'0')
 	}
 	if len(digits) < len(lit) {
 		n = -n

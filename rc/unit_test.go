@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -558,6 +559,42 @@ func TestSeenSetAgreesWithAModel(t *testing.T) {
 			if model[old]--; model[old] == 0 {
 				delete(model, old)
 			}
+		}
+	}
+}
+
+// TestDecodeFrameHeaders: a ClientRequest answer's headers reach the
+// rate-limit governor whichever path decodes it; a notification's are not
+// decoded, but a frame whose headers encoding/json refuses is refused
+// whether the type comes before or after them.
+func TestDecodeFrameHeaders(t *testing.T) {
+	want := map[string]string{"X-Rate-Limit-Remaining": "3", "X-Rate-Limit-Window": "60", "Empty": ""}
+	for _, s := range []string{
+		`[{"type":"ClientRequest","messageId":"m","status":204,"headers":{"X-Rate-Limit-Remaining":"3","X-Rate-Limit-Window":"60","Empty":null}}]`,
+		`[{"headers":{"X-Rate-Limit-Remaining":"3","X-Rate-Limit-Window":"60","Empty":null},"type":"ClientRequest","messageId":"m","status":200},{"id":"s"}]`,
+	} {
+		f, err := decodeFrame([]byte(s))
+		if err != nil || !reflect.DeepEqual(f.header.Headers, want) {
+			t.Errorf("%s: headers %v (%v), want %v", s, f.header.Headers, err, want)
+		}
+	}
+	const note = `{"uuid":"u","event":"/restapi/v1.0/account/1/extension/2/presence","body":{"extensionId":"2"}}`
+	for _, head := range []string{
+		`{"type":"ServerNotification","headers":{"RCRequestId":"r"}}`,
+		`{"headers":{"RCRequestId":"r"},"type":"ServerNotification"}`,
+	} {
+		f, err := decodeFrame([]byte(`[` + head + `,` + note + `]`))
+		if err != nil || f.note == nil || f.header.Headers != nil {
+			t.Errorf("%s: headers %v, note %v (%v)", head, f.header.Headers, f.note != nil, err)
+		}
+	}
+	for _, head := range []string{
+		`{"type":"ServerNotification","headers":{"RCRequestId":5}}`,
+		`{"headers":{"RCRequestId":5},"type":"ServerNotification"}`,
+		`{"type":"ServerNotification","headers":["r"]}`,
+	} {
+		if _, err := decodeFrame([]byte(`[` + head + `,` + note + `]`)); err == nil {
+			t.Errorf("%s: accepted headers encoding/json refuses", head)
 		}
 	}
 }

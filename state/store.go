@@ -405,13 +405,13 @@ func (s *store) merge(id ID, u *update, at time.Time, seen bool, confirmed time.
 		}
 		switch f {
 		case fDND:
-			n.RawDND = DNDStatus(keepWord(string(n.RawDND), *u.str[f]))
+			n.RawDND = DNDStatus(keepWord(string(n.RawDND), u.str[f]))
 		case fPersonal:
-			n.CHS, n.DNDPersonal = true, DNDStatus(keepWord(string(n.DNDPersonal), *u.str[f]))
+			n.CHS, n.DNDPersonal = true, DNDStatus(keepWord(string(n.DNDPersonal), u.str[f]))
 		case fAcceptQ:
-			n.CHS, n.QueueOff = true, *u.str[f] != "true"
+			n.CHS, n.QueueOff = true, u.str[f] != "true"
 		default:
-			*dst = keepWord(*dst, *u.str[f])
+			*dst = keepWord(*dst, u.str[f])
 		}
 	}
 	n.DNDStatus = n.effectiveDND()

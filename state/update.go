@@ -26,7 +26,10 @@ const (
 // fields no newer body restated, so fields are merged one by one, each
 // keeping the value of the highest sequence that set it (rc-api.md §3.6).
 type update struct {
-	str [fCalls]*string
+	// str holds the fields' values (valid where has): copies of the
+	// strings, not of the body's pointers, so an update kept in the
+	// journal does not keep the decoded notification alive.
+	str [fCalls]string
 	has [nFields]bool
 	seq [nFields]int64 // valid where has; unsequenced when !sequenced
 	// sequenced is false for a body without a sequence: it applies whole.
@@ -48,12 +51,15 @@ func updateOf(p *rc.Presence, detailed bool) update {
 	if p.Sequence != nil {
 		u.sequenced, u.maxSeq = true, *p.Sequence
 	}
-	for f, v := range [fCalls]*string{p.PresenceStatus, p.UserStatus, p.DNDStatus, p.TelephonyStatus, p.MeetingStatus, p.Message,
-		p.DNDStatusPersonal, boolText(p.AcceptCallQueueCalls)} {
+	// The string fields, fPresence to fPersonal; fAcceptQ is a bool.
+	for f, v := range [fAcceptQ]*string{p.PresenceStatus, p.UserStatus, p.DNDStatus, p.TelephonyStatus, p.MeetingStatus, p.Message,
+		p.DNDStatusPersonal} {
 		if v != nil {
-			s := *v
-			u.str[f], u.has[f], u.seq[f] = &s, true, u.maxSeq
+			u.str[f], u.has[f], u.seq[f] = *v, true, u.maxSeq
 		}
+	}
+	if b := p.AcceptCallQueueCalls; b != nil {
+		u.str[fAcceptQ], u.has[fAcceptQ], u.seq[fAcceptQ] = boolText(*b), true, u.maxSeq
 	}
 	switch {
 	case p.ActiveCalls != nil:
@@ -68,16 +74,12 @@ func updateOf(p *rc.Presence, detailed bool) update {
 	return u
 }
 
-// boolText carries a boolean field as "true" or "false" (nil: absent).
-func boolText(b *bool) *string {
-	if b == nil {
-		return nil
+// boolText carries a boolean field as "true" or "false".
+func boolText(b bool) string {
+	if b {
+		return "true"
 	}
-	s := "false"
-	if *b {
-		s = "true"
-	}
-	return &s
+	return "false"
 }
 
 // newer reports whether a field sent at seq (in a body sequenced or not)
