@@ -163,8 +163,11 @@ type Model struct {
 
 	layout layout
 	listH  int // the list's lines on screen, as last told to the view
-	// rowCache holds the rows drawn last, to draw again only what changed.
-	rowCache []drawnRow
+	// rowCache holds the rows drawn last, to draw again only what changed;
+	// rowSpare is the slice of the frame before, to draw the next into.
+	rowCache, rowSpare []drawnRow
+	// gridLines is renderGrid's scratch for its lines.
+	gridLines []string
 	// boardLine is the queue board's line drawn last.
 	boardLine struct {
 		key  boardKey
