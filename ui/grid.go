@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -225,7 +226,10 @@ func renderGroupHeader(st *Styles, g *state.Heading, w int, hint, backlog string
 // its badge: the terminal redraws only changed cells and everything
 // between two changes on a line, so the mark beside the badge and the
 // time in state costs a few bytes to set and to clear, not a repaint.
-func renderRow(b *strings.Builder, st *Styles, lay layout, l *state.Line, flags int, mk rowMarks, now time.Time) {
+//
+// b is scratch kept from row to row: the row is copied out of it once, at
+// its exact size, instead of a builder grown several times per row.
+func renderRow(b *bytes.Buffer, st *Styles, lay layout, l *state.Line, flags int, mk rowMarks, now time.Time) {
 	e := l.Entry
 	p := st.row[flags&(rowSelected|rowStale)]
 	b.WriteString(p.pre)
@@ -243,7 +247,9 @@ func renderRow(b *strings.Builder, st *Styles, lay layout, l *state.Line, flags 
 	for i, c := range lay.cols {
 		switch {
 		case afterBadge && flags&rowChanged != 0:
-			b.WriteString(p.post + st.Changed.wrap("*") + p.pre)
+			b.WriteString(p.post)
+			st.Changed.writeTo(b, "*")
+			b.WriteString(p.pre)
 		case i > 0:
 			b.WriteByte(' ')
 		}
@@ -255,13 +261,15 @@ func renderRow(b *strings.Builder, st *Styles, lay layout, l *state.Line, flags 
 		if c.spec.id == colState {
 			b.WriteString(p.post)
 			b.WriteString(st.Badge(e.Availability))
-			b.WriteString(strings.Repeat(" ", max(0, c.w-BadgeWidth)))
+			b.WriteString(spaces(c.w - BadgeWidth))
 			b.WriteString(p.pre)
 			continue
 		}
 		if c.spec.id == colSince && mk.alarm > 0 {
 			// Ringing or on hold too long: the time turns amber, then red.
-			b.WriteString(p.post + st.alarm[mk.alarm].wrap(cellText(c, l, mk, now)) + p.pre)
+			b.WriteString(p.post)
+			st.alarm[mk.alarm].writeTo(b, cellText(c, l, mk, now))
+			b.WriteString(p.pre)
 			continue
 		}
 		b.WriteString(cellText(c, l, mk, now))

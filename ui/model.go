@@ -6,6 +6,7 @@
 package ui
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -166,8 +167,9 @@ type Model struct {
 	// rowCache holds the rows drawn last, to draw again only what changed;
 	// rowSpare is the slice of the frame before, to draw the next into.
 	rowCache, rowSpare []drawnRow
-	// gridLines is renderGrid's scratch for its lines.
+	// gridLines is renderGrid's scratch for its lines, rowBuf for a row.
 	gridLines []string
+	rowBuf    bytes.Buffer
 	// boardLine is the queue board's line drawn last.
 	boardLine struct {
 		key  boardKey

@@ -135,7 +135,7 @@ func (m *Model) renderGrid(w, h int) []string {
 	}
 	lines = append(lines, m.colHead.line)
 	now := m.c.Now()
-	var b strings.Builder
+	b := &m.rowBuf
 	// A row is drawn again only when it changed: its entry (immutable, so
 	// a pointer says it), its marks, the layout, or the second on a
 	// running clock it shows. Under load most rows on screen are the same
@@ -181,7 +181,7 @@ func (m *Model) renderGrid(w, h int) []string {
 		}
 		if !ok {
 			b.Reset()
-			renderRow(&b, st, lay, &l, flags, mk, now)
+			renderRow(b, st, lay, &l, flags, mk, now)
 			row = b.String()
 			if shared != nil {
 				shared.rows.put(k, row)
