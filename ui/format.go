@@ -74,7 +74,11 @@ func spread(left, right string, w int) string {
 	if rw+1 >= w {
 		return fitLine(right, w)
 	}
-	return fitLine(left, w-rw-1) + " " + right
+	lw := w - rw - 1
+	if sw := textWidth(left); sw <= lw {
+		return left + spaces(lw-sw) + " " + right // fitLine's padding, in the one allocation
+	}
+	return fitLine(left, lw) + " " + right
 }
 
 // fits reports whether left and right fit on a line of w cells together.
