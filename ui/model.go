@@ -180,9 +180,13 @@ type Model struct {
 		key  colHeadKey
 		line string
 	}
-	// footerFor is what the footer line was drawn for (the width and its
-	// keys); footerLine the line. The keys change with a mode, not a frame.
-	footerFor, footerLine string
+	// footerLine is the footer drawn last, for the width footerW and keys
+	// with the help footerHelp; the keys change with a mode, not a frame.
+	// footerScratch gathers the live keys each frame.
+	footerLine    string
+	footerW       int
+	footerHelp    []key.Help
+	footerScratch []key.Binding
 
 	// watched are the people the user waits for; alertSeen the last
 	// alert told; notify how the terminal shows a notification.
@@ -560,7 +564,8 @@ func (m *Model) updateKeys() {
 	rows := m.frame.Rows()
 	// The writer is here, or on its way (writes wait for it in m.early).
 	signed := (m.writer != nil || m.opts.Writer != nil && !m.writerGone) && me.Known()
-	live := []*key.Binding{&k.Filter, &k.Quick, &k.Sort, &k.Group, &k.Help, &k.Quit}
+	var buf [48]*key.Binding // more than all the keys: live stays off the heap
+	live := append(buf[:0], &k.Filter, &k.Quick, &k.Sort, &k.Group, &k.Help, &k.Quit)
 	if rows {
 		live = append(live, &k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End, &k.Detail, &k.Jump, &k.Pin, &k.Watch)
 	}
@@ -588,7 +593,7 @@ func (m *Model) updateKeys() {
 	if signed && m.toggleTarget() != "" {
 		live = append(live, &k.Toggle)
 	}
-	live = append(live, m.callKeys()...)
+	live = m.callKeys(live)
 	k.only(live...)
 	if m.pane == paneDetail {
 		k.Detail.SetHelp("enter", "hide details")
