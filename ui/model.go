@@ -175,6 +175,13 @@ type Model struct {
 		key  boardKey
 		line string
 	}
+	// The header's lines drawn last (header.go), each with what it shows;
+	// titleLoading is the loading progress the title was drawn with.
+	title        cachedLine[titleKey]
+	titleLoading []state.Progress
+	counts       cachedLine[countsKey]
+	you          cachedLine[youKey]
+	viewLn       cachedLine[viewKey]
 	// colHead is the column header drawn last.
 	colHead struct {
 		key  colHeadKey
