@@ -32,7 +32,8 @@ func isPrintableASCII(s string) bool {
 	return true
 }
 
-const blanks = "                                                                                                    "
+// blanks are enough spaces to pad a line of the widest usual terminal.
+var blanks = strings.Repeat(" ", 512)
 
 // spaces is n spaces, without allocating for the usual widths.
 func spaces(n int) string {
