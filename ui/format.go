@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"time"
@@ -21,6 +22,29 @@ func fit(s string, w int) string {
 		return s + spaces(w-len(s))
 	}
 	return fitLine(s, w)
+}
+
+// writeFit writes fit(s, w) to b, without making the padded copy.
+func writeFit(b *bytes.Buffer, s string, w int) {
+	if w <= 0 {
+		return
+	}
+	if isPrintableASCII(s) {
+		if len(s) > w {
+			b.WriteString(s[:w-1])
+			b.WriteString("…")
+			return
+		}
+		b.WriteString(s)
+		b.WriteString(spaces(w - len(s)))
+		return
+	}
+	if textWidth(s) > w {
+		b.WriteString(fitLine(s, w))
+		return
+	}
+	b.WriteString(s)
+	b.WriteString(spaces(w - textWidth(s)))
 }
 
 func isPrintableASCII(s string) bool {
