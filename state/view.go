@@ -47,6 +47,12 @@ type View struct {
 	out    chan *Frame
 	closed bool
 
+	// Scratch of build, written only by whoever builds (under the write
+	// lock, or the read lock and pullMu): the window as built, and the
+	// groups' headings of the last build and of this one.
+	window                 []Line
+	headings, headingsNext map[*igroup]*Heading
+
 	// A pulled view (ViewOptions.Pull) builds its frame when its viewer
 	// asks (Pull), not at every publish: due says something may have
 	// changed since, ready tells the viewer so.
@@ -76,6 +82,7 @@ func (m *Mirror) NewView(o ViewOptions) *View {
 	defer m.mu.Unlock()
 	m.publishLocked() // the new view starts from the mirror as it is now
 	v := &View{m: m, me: o.Me, height: max(1, o.Height), sel: -1, held: map[uint64][]Op{}, out: make(chan *Frame, 1),
+		headings: map[*igroup]*Heading{}, headingsNext: map[*igroup]*Heading{},
 		pull: o.Pull, ready: make(chan struct{}, 1)}
 	v.ix = m.acquireIndex(o.Query)
 	m.views[v] = struct{}{}
@@ -643,10 +650,14 @@ func (v *View) build(calls func(time.Time) *callsView) *Frame {
 	margin := max(4, v.height/2)
 	from, to := max(0, v.top-margin), min(lay.lines, v.top+v.height+margin)
 	f.First = from
-	if to > from {
-		f.Window = make([]Line, 0, to-from)
-	}
-	headings := map[*igroup]*Heading{}
+	// The window is built in the view's scratch (win, never published),
+	// then shared with the last frame when it is the same, else copied:
+	// under load most changes are off screen.
+	win := v.window[:0]
+	// A group's heading is the last build's when it reads the same: a
+	// Heading is never changed once built, so frames may share it.
+	prev, headings := v.headings, v.headingsNext
+	clear(headings)
 	heading := func(g *igroup) *Heading {
 		h := headings[g]
 		if h == nil {
@@ -654,8 +665,11 @@ func (v *View) build(calls func(time.Time) *callsView) *Frame {
 			if g.key == restKey {
 				key = ""
 			}
-			h = &Heading{Key: key, Title: g.title, Rows: g.list.len(), Counts: g.counts,
+			hv := Heading{Key: key, Title: g.title, Rows: g.list.len(), Counts: g.counts,
 				Queue: v.ix.q.By == GroupQueue && key != "", CanTake: g.canTake}
+			if h = prev[g]; h == nil || *h != hv {
+				h = &hv
+			}
 			headings[g] = h
 		}
 		return h
@@ -665,7 +679,7 @@ func (v *View) build(calls func(time.Time) *callsView) *Frame {
 		gi, row := lay.at(line)
 		g := lay.groups[gi]
 		if row < 0 {
-			f.Window = append(f.Window, Line{Group: heading(g), Header: true})
+			win = append(win, Line{Group: heading(g), Header: true})
 			line++
 			continue
 		}
@@ -676,10 +690,12 @@ func (v *View) build(calls func(time.Time) *callsView) *Frame {
 			if byQueue && g.key != restKey {
 				l.InQueue = m.queueCell(ID(g.key), e.ID, me, now)
 			}
-			f.Window = append(f.Window, l)
+			win = append(win, l)
 		})
 		line += n
 	}
+	v.window = win
+	f.Window = v.windowFor(from)
 	if v.sticky(&lay, v.top) {
 		gi, _ := lay.at(v.top)
 		f.Sticky = heading(lay.groups[gi])
@@ -691,7 +707,32 @@ func (v *View) build(calls func(time.Time) *callsView) *Frame {
 		f.Detail = &Detail{Entry: e, Group: heading(g), Stale: m.link.stale(e, now, reloading), Me: e.ID == me,
 			Queues: m.queuesOf(e, me, now)}
 	}
+	v.headings, v.headingsNext = headings, prev
 	return f
+}
+
+// windowFor is the window just built in v.window, from line first, as a
+// frame holds it: the last frame's own when every line is the same
+// (frames are never changed once built, so they may share it), else a
+// copy; v.window itself never leaves the view.
+func (v *View) windowFor(first int) []Line {
+	w := v.window
+	if len(w) == 0 {
+		return nil
+	}
+	if l := v.last; l != nil && l.First == first && len(l.Window) == len(w) {
+		same := true
+		for i := range w {
+			if !w[i].same(&l.Window[i]) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return l.Window
+		}
+	}
+	return slices.Clone(w)
 }
 
 // same reports whether two frames show the same thing (their sequence
@@ -752,7 +793,7 @@ func (c QueueCell) same(o QueueCell) bool {
 
 func (l *Line) same(o *Line) bool {
 	return l.Header == o.Header && l.Entry == o.Entry && l.Stale == o.Stale && l.Me == o.Me &&
-		l.InQueue.same(o.InQueue) && *l.Group == *o.Group
+		l.InQueue.same(o.InQueue) && (l.Group == o.Group || *l.Group == *o.Group)
 }
 
 func (m *Me) same(o *Me) bool {

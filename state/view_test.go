@@ -744,3 +744,48 @@ func TestWatchedPeopleRaiseAlerts(t *testing.T) {
 		t.Fatalf("a message change raised an alert: %+v", f.Alerts)
 	}
 }
+
+// TestFramesNeverChangeOnceBuilt: a frame shares its window and headings
+// with the frames before it, and is built in its view's scratch, so every
+// frame handed out must read the same to the end.
+func TestFramesNeverChangeOnceBuilt(t *testing.T) {
+	type kept struct {
+		f        *Frame
+		lines    []Line
+		headings []Heading
+	}
+	var frames []kept
+	seen := map[*Frame]bool{}
+	keep := func(f *Frame) {
+		if f == nil || seen[f] {
+			return
+		}
+		seen[f] = true
+		k := kept{f: f, lines: slices.Clone(f.Window)}
+		for _, l := range f.Window {
+			k.headings = append(k.headings, *l.Group)
+		}
+		frames = append(frames, k)
+	}
+	w := newWorld(t, 60)
+	w.openView()
+	w.openView()
+	for range 1500 {
+		w.step()
+		for _, vt := range w.views {
+			keep(vt.v.Latest())
+		}
+	}
+	shared := 0
+	for i, k := range frames {
+		if i > 0 && len(k.f.Window) > 0 && len(frames[i-1].f.Window) > 0 && &k.f.Window[0] == &frames[i-1].f.Window[0] {
+			shared++
+		}
+		for j, l := range k.f.Window {
+			if l != k.lines[j] || *l.Group != k.headings[j] {
+				t.Fatalf("frame %d (seq %d) changed after it was built: line %d was %+v, is %+v", i, k.f.Seq, j, k.lines[j], l)
+			}
+		}
+	}
+	t.Logf("%d frames unchanged, %d sharing the window of the frame before", len(frames), shared)
+}

@@ -179,6 +179,58 @@ func BenchmarkChangeToView(b *testing.B) {
 	}
 }
 
+// BenchmarkFrameToLines is the UI's part of one change on screen, at 10k
+// extensions and 200x50: the model taking a frame in which one row on
+// screen changed (FrameMsg) and drawing its lines (RenderLines: what the
+// HUD hands its Screen; View's joining them is not on that path). The
+// clock moves 50 ms a frame, as at 20 frames a second, so the rows with a
+// running time are drawn again once a second. The frames are built
+// beforehand (state's part is in BenchmarkChangeToView), and given again
+// under new numbers.
+func BenchmarkFrameToLines(b *testing.B) {
+	base := time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC)
+	c := &clock{t: base}
+	mirror := bigMirror(b, 10000, c.Now)
+	h := benchHUD(b, mirror, c.Now)
+	var onScreen []state.ID
+	for _, l := range h.m.frame.Visible() {
+		onScreen = append(onScreen, l.Entry.ID)
+	}
+	c.Advance(10 * time.Millisecond) // after the load, so a change is marked
+	statuses := []string{"Available", "Busy", "Offline"}
+	var seq int64 = 1000
+	var frames []*state.Frame
+	for i := range 64 {
+		seq++
+		st := statuses[i%len(statuses)]
+		mirror.ApplyEvent(&rc.Presence{ExtensionID: rc.ID(onScreen[i%len(onScreen)]), Sequence: &seq, UserStatus: &st}, c.Now(), true)
+		mirror.Publish()
+		select {
+		case f := <-h.m.view.Frames():
+			frames = append(frames, f)
+		default:
+			b.Fatalf("change %d on screen made no frame", i)
+		}
+	}
+	// Two frames to give in turn: the model holds the one given last.
+	var given [2]state.Frame
+	n := frames[len(frames)-1].Seq
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		f := &given[i%2]
+		*f = *frames[i%len(frames)]
+		n++
+		f.Seq = n
+		c.mu.Lock()
+		c.t = base.Add(time.Duration(i%40) * 50 * time.Millisecond) // two seconds, again and again
+		c.mu.Unlock()
+		h.m.Update(FrameMsg{Frame: f})
+		_ = h.m.RenderLines()
+		i++
+	}
+}
+
 var debugFrames = false
 
 // frameWriter is a terminal that records each frame the renderer writes

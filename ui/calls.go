@@ -92,13 +92,12 @@ func (m *Model) pickable() (*state.Entry, *state.Call, bool) {
 	return nil, nil, false
 }
 
-// callKeys lists the call keys live now.
-func (m *Model) callKeys() []*key.Binding {
+// callKeys appends the call keys live now to live.
+func (m *Model) callKeys(live []*key.Binding) []*key.Binding {
 	if !m.callKeysLive() {
-		return nil
+		return live
 	}
 	k := m.c.Keys
-	var live []*key.Binding
 	if _, ok := m.myCall(ringingIn); ok {
 		live = append(live, &k.Answer)
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"time"
@@ -23,6 +24,29 @@ func fit(s string, w int) string {
 	return fitLine(s, w)
 }
 
+// writeFit writes fit(s, w) to b, without making the padded copy.
+func writeFit(b *bytes.Buffer, s string, w int) {
+	if w <= 0 {
+		return
+	}
+	if isPrintableASCII(s) {
+		if len(s) > w {
+			b.WriteString(s[:w-1])
+			b.WriteString("…")
+			return
+		}
+		b.WriteString(s)
+		b.WriteString(spaces(w - len(s)))
+		return
+	}
+	if textWidth(s) > w {
+		b.WriteString(fitLine(s, w))
+		return
+	}
+	b.WriteString(s)
+	b.WriteString(spaces(w - textWidth(s)))
+}
+
 func isPrintableASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e {
@@ -32,7 +56,8 @@ func isPrintableASCII(s string) bool {
 	return true
 }
 
-const blanks = "                                                                                                    "
+// blanks are enough spaces to pad a line of the widest usual terminal.
+var blanks = strings.Repeat(" ", 512)
 
 // spaces is n spaces, without allocating for the usual widths.
 func spaces(n int) string {
@@ -74,7 +99,11 @@ func spread(left, right string, w int) string {
 	if rw+1 >= w {
 		return fitLine(right, w)
 	}
-	return fitLine(left, w-rw-1) + " " + right
+	lw := w - rw - 1
+	if sw := textWidth(left); sw <= lw {
+		return left + spaces(lw-sw) + " " + right // fitLine's padding, in the one allocation
+	}
+	return fitLine(left, lw) + " " + right
 }
 
 // fits reports whether left and right fit on a line of w cells together.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -225,7 +226,10 @@ func renderGroupHeader(st *Styles, g *state.Heading, w int, hint, backlog string
 // its badge: the terminal redraws only changed cells and everything
 // between two changes on a line, so the mark beside the badge and the
 // time in state costs a few bytes to set and to clear, not a repaint.
-func renderRow(b *strings.Builder, st *Styles, lay layout, l *state.Line, flags int, mk rowMarks, now time.Time) {
+//
+// b is scratch kept from row to row: the row is copied out of it once, at
+// its exact size, instead of a builder grown several times per row.
+func renderRow(b *bytes.Buffer, st *Styles, lay layout, l *state.Line, flags int, mk rowMarks, now time.Time) {
 	e := l.Entry
 	p := st.row[flags&(rowSelected|rowStale)]
 	b.WriteString(p.pre)
@@ -243,7 +247,9 @@ func renderRow(b *strings.Builder, st *Styles, lay layout, l *state.Line, flags 
 	for i, c := range lay.cols {
 		switch {
 		case afterBadge && flags&rowChanged != 0:
-			b.WriteString(p.post + st.Changed.wrap("*") + p.pre)
+			b.WriteString(p.post)
+			st.Changed.writeTo(b, "*")
+			b.WriteString(p.pre)
 		case i > 0:
 			b.WriteByte(' ')
 		}
@@ -255,23 +261,31 @@ func renderRow(b *strings.Builder, st *Styles, lay layout, l *state.Line, flags 
 		if c.spec.id == colState {
 			b.WriteString(p.post)
 			b.WriteString(st.Badge(e.Availability))
-			b.WriteString(strings.Repeat(" ", max(0, c.w-BadgeWidth)))
+			b.WriteString(spaces(c.w - BadgeWidth))
 			b.WriteString(p.pre)
 			continue
 		}
 		if c.spec.id == colSince && mk.alarm > 0 {
 			// Ringing or on hold too long: the time turns amber, then red.
-			b.WriteString(p.post + st.alarm[mk.alarm].wrap(cellText(c, l, mk, now)) + p.pre)
+			b.WriteString(p.post)
+			alarm := st.alarm[mk.alarm]
+			b.WriteString(alarm.pre)
+			writeCell(b, c, l, mk, now)
+			if alarm.pre != "" { // as paint.wrap
+				b.WriteString(alarm.post)
+			}
+			b.WriteString(p.pre)
 			continue
 		}
-		b.WriteString(cellText(c, l, mk, now))
+		writeCell(b, c, l, mk, now)
 	}
 	b.WriteString(p.post)
 }
 
 // cellText is a cell's text (the entry's strings are sanitised on their
-// way into the mirror), exactly c.w cells wide.
-func cellText(c placed, l *state.Line, mk rowMarks, now time.Time) string {
+// way into the mirror), and whether it is already exactly c.w cells wide;
+// if not, writeFit fits it as it writes it, with no copy made to pad it.
+func cellText(c placed, l *state.Line, mk rowMarks, now time.Time) (string, bool) {
 	e := l.Entry
 	switch c.spec.id {
 	case colName:
@@ -293,40 +307,50 @@ func cellText(c placed, l *state.Line, mk rowMarks, now time.Time) string {
 			if suffix[0] != ' ' {
 				suffix = " " + suffix
 			}
-			return fitWithSuffix(name, suffix, c.w)
+			return fitWithSuffix(name, suffix, c.w), true
 		}
-		return fit(name, c.w)
+		return name, false
 	case colExt:
-		return fit(e.Number, c.w)
+		return e.Number, false
 	case colInQueue:
 		if l.Group.Key == "" {
-			return fit("", c.w) // the rows in no queue
+			return "", false // the rows in no queue
 		}
-		return fit(inQueueCell(l.InQueue), c.w)
+		return inQueueCell(l.InQueue), false
 	case colSince:
 		since := stateSince(e)
 		if since.IsZero() {
-			return fit("–", c.w)
+			return "–", false
 		}
-		return fit(state.FormatDuration(now.Sub(since)), c.w)
+		return state.FormatDuration(now.Sub(since)), false
 	case colCall:
-		return callCell(e, now, c.w)
+		return callCell(e, now, c.w), true
 	case colStatus:
-		return fit(statusCell(e), c.w)
+		return statusCell(e), false
 	case colDND:
 		if !e.Known || !e.DNDStatus.Limits() {
-			return fit("", c.w) // taking every call is not news
+			return "", false // taking every call is not news
 		}
-		return fit(e.DNDStatus.Label(), c.w)
+		return e.DNDStatus.Label(), false
 	case colPhone:
 		if !e.Known {
-			return fit("", c.w)
+			return "", false
 		}
-		return fit(TelephonyLabel(e.TelephonyStatus), c.w)
+		return TelephonyLabel(e.TelephonyStatus), false
 	case colDept:
-		return fit(e.Department, c.w)
+		return e.Department, false
 	}
-	return fit("", c.w)
+	return "", false
+}
+
+// writeCell writes a cell's text, exactly c.w cells wide.
+func writeCell(b *bytes.Buffer, c placed, l *state.Line, mk rowMarks, now time.Time) {
+	s, fitted := cellText(c, l, mk, now)
+	if fitted {
+		b.WriteString(s)
+		return
+	}
+	writeFit(b, s, c.w)
 }
 
 // rowMarks is what a row shows besides its entry: pinned, waited for,

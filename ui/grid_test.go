@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -87,5 +88,19 @@ func TestCallCellsTellTheCallAndItsTime(t *testing.T) {
 	e.Calls[0].SetStatus("OnHold")
 	if got := stateSince(e); !got.Equal(now.Add(-20 * time.Second)) {
 		t.Fatalf("on hold, FOR starts when the hold was seen, got %v", now.Sub(got))
+	}
+}
+
+// TestWriteFitIsFit: a cell written in place is the cell fit makes.
+func TestWriteFitIsFit(t *testing.T) {
+	for _, s := range []string{"", "Ann Lee", "a name far longer than the cell", "Åsa García", "Nuño Iyer wider than it", "–",
+		"日本語の名前", "→off…"} {
+		for _, w := range []int{-1, 0, 1, 2, 5, 12, 40} {
+			var b bytes.Buffer
+			writeFit(&b, s, w)
+			if got, want := b.String(), fit(s, w); got != want {
+				t.Errorf("writeFit(%q, %d) = %q, fit = %q", s, w, got, want)
+			}
+		}
 	}
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -167,8 +168,69 @@ func staleReason(h state.Health, now time.Time) string {
 	return "events were missed; reloading"
 }
 
+// cachedLine is a header line drawn and the key it was drawn for: it is
+// drawn again only when something it shows changed, not on every frame.
+type cachedLine[K comparable] struct {
+	key  K
+	line string
+	ok   bool
+}
+
+// get returns the line drawn for k, drawing it when k changed.
+func (c *cachedLine[K]) get(k K, draw func() string) string {
+	if !c.ok || c.key != k {
+		c.key, c.line, c.ok = k, draw(), true
+	}
+	return c.line
+}
+
+// titleKey is everything the title line shows: the width, the styles, who
+// I am, the account, the link's health (but LastEvent, which changes with
+// every event, in its place the silence it makes), and the clock while
+// the line counts down (a retry, a wait, the time a load has left). The
+// loading progress, a slice, is compared apart (titleLoading).
+type titleKey struct {
+	w                    int
+	styles               *Styles
+	readOnly             bool
+	account, company     string
+	me                   *state.Entry
+	admin, signedIn      bool
+	conn                 state.Conn
+	loaded, screenLoaded bool
+	resync, problem      string
+	wait, err            string
+	down, retry, until   time.Time
+	quiet                string
+	zone                 *time.Location // the clock's zone (clockAt)
+	now                  time.Time      // zero unless the line counts down
+}
+
 // titleLine is the bar on top: account, me, connection, long silences.
 func (m *Model) titleLine(w int) string {
+	f := m.frame
+	h := &f.Health
+	now := m.c.Now()
+	k := titleKey{w: w, styles: m.c.Styles, readOnly: m.c.ReadOnly, account: m.opts.Account, company: f.Company,
+		me: f.Me.Entry, admin: f.Me.Admin, signedIn: f.Me.ID != "", conn: h.Conn, loaded: h.Loaded,
+		screenLoaded: h.ScreenLoaded, resync: h.Resync, problem: h.Problem, wait: h.Wait, err: h.Err, down: h.Down,
+		retry: h.Retry, until: h.WaitUntil, quiet: quietText(*h, now), zone: now.Location()}
+	timed := !h.Retry.IsZero() || !h.WaitUntil.IsZero()
+	for _, p := range h.Loading {
+		timed = timed || !p.Until.IsZero()
+	}
+	if timed {
+		k.now = now
+	}
+	if !slices.Equal(m.titleLoading, h.Loading) {
+		m.title.ok = false
+		m.titleLoading = append(m.titleLoading[:0], h.Loading...)
+	}
+	return m.title.get(k, func() string { return m.drawTitleLine(w, now) })
+}
+
+// drawTitleLine draws the title line at now.
+func (m *Model) drawTitleLine(w int, now time.Time) string {
 	f := m.frame
 	me := &f.Me
 	who := ""
@@ -184,7 +246,6 @@ func (m *Model) titleLine(w int) string {
 	if m.c.ReadOnly {
 		who += " · read-only"
 	}
-	now := m.c.Now()
 	right := connText(f.Health, me.ID != "", now)
 	quiet := ""
 	if q := quietText(f.Health, now); q != "" {
@@ -214,9 +275,36 @@ var shortCountWords = map[state.Availability]string{
 	state.Parked: "park", state.Busy: "busy", state.DND: "DND", state.Offline: "off", state.Unknown: "?",
 }
 
+// countsKey is everything the counts line shows; why rows are stale
+// (staleReason) only while some are.
+type countsKey struct {
+	w        int
+	styles   *Styles
+	counts   state.Counts
+	loaded   bool
+	stale    bool
+	conn     state.Conn
+	down     time.Time
+	resync   string
+	zone     *time.Location
+	disabled int
+}
+
 // countsLine tells how many people are in each state, and why rows are
 // stale when some on screen are.
 func (m *Model) countsLine(w int) string {
+	f := m.frame
+	anyStale := m.anyStale()
+	k := countsKey{w: w, styles: m.c.Styles, counts: f.Counts, loaded: f.Health.Loaded, stale: anyStale,
+		disabled: len(f.Health.Disabled)}
+	if anyStale {
+		k.conn, k.down, k.resync, k.zone = f.Health.Conn, f.Health.Down, f.Health.Resync, m.c.Now().Location()
+	}
+	return m.counts.get(k, func() string { return m.drawCountsLine(w, anyStale) })
+}
+
+// drawCountsLine draws the counts line.
+func (m *Model) drawCountsLine(w int, anyStale bool) string {
 	st := m.c.Styles
 	f := m.frame
 	people := f.Counts.People()
@@ -241,7 +329,6 @@ func (m *Model) countsLine(w int) string {
 		}
 		return b.String()
 	}
-	anyStale := m.anyStale()
 	var right string
 	switch {
 	case anyStale:
@@ -283,9 +370,30 @@ func writeText(st *Styles, w *state.Write, choice string) string {
 	return st.Pending.wrap("→ " + choice + " (saving…)")
 }
 
+// youKey is everything the You line shows. Entries and writes are never
+// changed once in a frame, so their pointers say whether they did.
+type youKey struct {
+	w                          int
+	styles                     *Styles
+	readOnly                   bool
+	me                         *state.Entry
+	inDND                      bool
+	status, message, queueCall *state.Write
+	keys                       [3]bool // Available, Message and QueueCalls enabled
+}
+
 // youLine is my own status and how to change it: the keys are always on
 // screen, so a newcomer finds them without help.
 func (m *Model) youLine(w int) string {
+	me, k := &m.frame.Me, m.c.Keys
+	key := youKey{w: w, styles: m.c.Styles, readOnly: m.c.ReadOnly, me: me.Entry, inDND: me.InDND, status: me.StatusWrite,
+		message: me.MessageWrite, queueCall: me.QueueCallsWrite,
+		keys: [3]bool{k.Available.Enabled(), k.Message.Enabled(), k.QueueCalls.Enabled()}}
+	return m.you.get(key, func() string { return m.drawYouLine(w) })
+}
+
+// drawYouLine draws the You line.
+func (m *Model) drawYouLine(w int) string {
 	st := m.c.Styles
 	me := &m.frame.Me
 	if !me.Known() {
@@ -410,6 +518,32 @@ func (m *Model) viewLine(w int) string {
 	case modeNumber:
 		return m.numberPrompt(w)
 	}
+	k := viewKey{w: w, styles: st, shown: m.frame.Shown, people: m.frame.Counts.People(), quick: m.quick, text: m.query.Text,
+		sort: m.query.Sort, desc: m.query.Desc, by: m.query.By, admin: m.frame.Me.Admin, digits: m.digits, found: m.digitsFound(),
+		flash: m.flash, flashErr: m.flashErr}
+	return m.viewLn.get(k, func() string { return m.drawViewLine(w) })
+}
+
+// viewKey is everything the view line shows in the grid.
+type viewKey struct {
+	w             int
+	styles        *Styles
+	shown, people int
+	quick         int
+	text          string
+	sort          state.Column
+	desc          bool
+	by            state.GroupBy
+	admin         bool
+	digits        string
+	found         bool
+	flash         string
+	flashErr      bool
+}
+
+// drawViewLine draws the view line in the grid: what it shows and how.
+func (m *Model) drawViewLine(w int) string {
+	st := m.c.Styles
 	var parts []string
 	parts = append(parts, fmt.Sprintf("%d of %d shown", m.frame.Shown, m.frame.Counts.People()))
 	if m.quick > 0 {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
@@ -125,42 +124,40 @@ func renderHelp(st *Styles, sections []helpSection, readOnly bool, notes []strin
 	return lines
 }
 
-// footerKeys are the most useful live keys for the footer, by mode.
-func (m *Model) footerKeys() []key.Binding {
+// footerKeys appends the most useful live keys for the footer, by mode,
+// to keys.
+func (m *Model) footerKeys(keys []key.Binding) []key.Binding {
 	k := m.c.Keys
 	switch {
 	case m.help:
-		return []key.Binding{key.NewBinding(key.WithKeys("↑↓"), key.WithHelp("↑↓ pgup pgdn", "scroll")),
-			key.NewBinding(key.WithKeys("any"), key.WithHelp("any other key", "closes help"))}
+		return append(keys, key.NewBinding(key.WithKeys("↑↓"), key.WithHelp("↑↓ pgup pgdn", "scroll")),
+			key.NewBinding(key.WithKeys("any"), key.WithHelp("any other key", "closes help")))
 	case m.pane == paneDetail && m.paneFocus:
-		return enabled(k.Up, k.Down, k.Focus, k.Back, k.Help, k.Quit)
+		return appendEnabled(keys, k.Up, k.Down, k.Focus, k.Back, k.Help, k.Quit)
 	case m.mode == modeFilter:
-		return enabled(k.Accept, k.Cancel, k.Up, k.Down)
+		return appendEnabled(keys, k.Accept, k.Cancel, k.Up, k.Down)
 	case m.mode == modeMessage:
-		return enabled(k.Accept, k.Cancel)
+		return appendEnabled(keys, k.Accept, k.Cancel)
 	case m.mode == modeSort:
-		return enabled(k.SortBy, k.Cancel)
+		return appendEnabled(keys, k.SortBy, k.Cancel)
 	case m.mode == modeConfirm:
-		return enabled(k.Yes, k.No)
+		return appendEnabled(keys, k.Yes, k.No)
 	case m.mode == modeNumber:
-		return enabled(k.Accept, k.Cancel)
+		return appendEnabled(keys, k.Accept, k.Cancel)
 	case m.pane == paneQueues:
-		return enabled(k.Up, k.Down, k.Toggle, k.Back, k.Help, k.Quit)
+		return appendEnabled(keys, k.Up, k.Down, k.Toggle, k.Back, k.Help, k.Quit)
 	}
-	return enabled(k.Answer, k.Transfer, k.Pickup, k.Help, k.Quit, k.Filter, k.Quick, k.Sort, k.Group, k.Detail, k.Focus, k.Queues, k.Toggle)
+	return appendEnabled(keys, k.Answer, k.Transfer, k.Pickup, k.Help, k.Quit, k.Filter, k.Quick, k.Sort, k.Group, k.Detail, k.Focus,
+		k.Queues, k.Toggle)
 }
 
 // footer is one line of live keys, cut with "…" when too long. It is
-// drawn again only when the width or the keys change.
+// drawn again only when the width or the keys' help change: the keys are
+// gathered each frame into scratch and compared with those drawn.
 func (m *Model) footer(w int) string {
-	keys := m.footerKeys()
-	var id strings.Builder
-	id.WriteString(strconv.Itoa(w))
-	for _, k := range keys {
-		h := k.Help()
-		id.WriteString("\x00" + h.Key + "\x01" + h.Desc)
-	}
-	if id.String() == m.footerFor {
+	keys := m.footerKeys(m.footerScratch[:0])
+	m.footerScratch = keys[:0]
+	if m.footerLine != "" && m.footerW == w && sameHelp(keys, m.footerHelp) {
 		return m.footerLine
 	}
 	h := help.New()
@@ -176,6 +173,23 @@ func (m *Model) footer(w int) string {
 	if textWidth(line) > w {
 		line = ansi.Truncate(line, w, "…")
 	}
-	m.footerFor, m.footerLine = id.String(), fitLine(line, w)
+	m.footerHelp = m.footerHelp[:0]
+	for _, k := range keys {
+		m.footerHelp = append(m.footerHelp, k.Help())
+	}
+	m.footerW, m.footerLine = w, fitLine(line, w)
 	return m.footerLine
+}
+
+// sameHelp reports whether keys show exactly the help texts drawn.
+func sameHelp(keys []key.Binding, drawn []key.Help) bool {
+	if len(keys) != len(drawn) {
+		return false
+	}
+	for i := range keys {
+		if keys[i].Help() != drawn[i] {
+			return false
+		}
+	}
+	return true
 }

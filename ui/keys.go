@@ -105,18 +105,16 @@ func (k *KeyMap) Calls() []*key.Binding {
 	return []*key.Binding{&k.Answer, &k.Hold, &k.Transfer, &k.Voicemail, &k.Dial, &k.Park, &k.HangUp, &k.Pickup}
 }
 
-// all lists every binding, for enabling by mode.
-func (k *KeyMap) all() []*key.Binding {
-	return []*key.Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End,
+// only enables the given bindings and disables every other.
+func (k *KeyMap) only(live ...*key.Binding) {
+	// Every binding, in an array: updateKeys runs on every message, and a
+	// slice of them would be allocated each time.
+	all := [...]*key.Binding{&k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End,
 		&k.Detail, &k.Focus, &k.Filter, &k.Quick, &k.Sort, &k.Group, &k.Jump, &k.Back, &k.Pin, &k.Watch,
 		&k.Available, &k.Busy, &k.Invisible, &k.DND, &k.Message, &k.QueueCalls, &k.Toggle,
 		&k.Answer, &k.Hold, &k.Transfer, &k.Voicemail, &k.Dial, &k.Park, &k.HangUp, &k.Pickup,
 		&k.Board, &k.Parked, &k.Queues, &k.Help, &k.Quit, &k.Accept, &k.Cancel, &k.Yes, &k.No, &k.SortBy, &k.Type}
-}
-
-// only enables the given bindings and disables every other.
-func (k *KeyMap) only(live ...*key.Binding) {
-	for _, b := range k.all() {
+	for _, b := range all {
 		b.SetEnabled(false)
 	}
 	for _, b := range live {
@@ -126,7 +124,11 @@ func (k *KeyMap) only(live ...*key.Binding) {
 
 // enabled filters bindings to the live ones (an unbound key is never live).
 func enabled(bs ...key.Binding) []key.Binding {
-	out := make([]key.Binding, 0, len(bs))
+	return appendEnabled(make([]key.Binding, 0, len(bs)), bs...)
+}
+
+// appendEnabled appends the live ones of bs to out.
+func appendEnabled(out []key.Binding, bs ...key.Binding) []key.Binding {
 	for _, b := range bs {
 		if b.Enabled() {
 			out = append(out, b)

@@ -6,6 +6,7 @@
 package ui
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -163,21 +164,36 @@ type Model struct {
 
 	layout layout
 	listH  int // the list's lines on screen, as last told to the view
-	// rowCache holds the rows drawn last, to draw again only what changed.
-	rowCache []drawnRow
+	// rowCache holds the rows drawn last, to draw again only what changed;
+	// rowSpare is the slice of the frame before, to draw the next into.
+	rowCache, rowSpare []drawnRow
+	// gridLines is renderGrid's scratch for its lines, rowBuf for a row.
+	gridLines []string
+	rowBuf    bytes.Buffer
 	// boardLine is the queue board's line drawn last.
 	boardLine struct {
 		key  boardKey
 		line string
 	}
+	// The header's lines drawn last (header.go), each with what it shows;
+	// titleLoading is the loading progress the title was drawn with.
+	title        cachedLine[titleKey]
+	titleLoading []state.Progress
+	counts       cachedLine[countsKey]
+	you          cachedLine[youKey]
+	viewLn       cachedLine[viewKey]
 	// colHead is the column header drawn last.
 	colHead struct {
 		key  colHeadKey
 		line string
 	}
-	// footerFor is what the footer line was drawn for (the width and its
-	// keys); footerLine the line. The keys change with a mode, not a frame.
-	footerFor, footerLine string
+	// footerLine is the footer drawn last, for the width footerW and keys
+	// with the help footerHelp; the keys change with a mode, not a frame.
+	// footerScratch gathers the live keys each frame.
+	footerLine    string
+	footerW       int
+	footerHelp    []key.Help
+	footerScratch []key.Binding
 
 	// watched are the people the user waits for; alertSeen the last
 	// alert told; notify how the terminal shows a notification.
@@ -555,7 +571,8 @@ func (m *Model) updateKeys() {
 	rows := m.frame.Rows()
 	// The writer is here, or on its way (writes wait for it in m.early).
 	signed := (m.writer != nil || m.opts.Writer != nil && !m.writerGone) && me.Known()
-	live := []*key.Binding{&k.Filter, &k.Quick, &k.Sort, &k.Group, &k.Help, &k.Quit}
+	var buf [48]*key.Binding // more than all the keys: live stays off the heap
+	live := append(buf[:0], &k.Filter, &k.Quick, &k.Sort, &k.Group, &k.Help, &k.Quit)
 	if rows {
 		live = append(live, &k.Up, &k.Down, &k.PageUp, &k.PageDown, &k.Home, &k.End, &k.Detail, &k.Jump, &k.Pin, &k.Watch)
 	}
@@ -583,7 +600,7 @@ func (m *Model) updateKeys() {
 	if signed && m.toggleTarget() != "" {
 		live = append(live, &k.Toggle)
 	}
-	live = append(live, m.callKeys()...)
+	live = m.callKeys(live)
 	k.only(live...)
 	if m.pane == paneDetail {
 		k.Detail.SetHelp("enter", "hide details")

@@ -936,6 +936,32 @@ func TestTheHeaderSaysWhySigningInWaitsAndCountsDown(t *testing.T) {
 	h.wantScreen("retrying in 18 s")
 }
 
+// TestTheHeaderMovesWithTheClockAlone: the header's lines are drawn again
+// only when what they show changed, and a countdown or a silence changes
+// with the clock, with no new frame.
+func TestTheHeaderMovesWithTheClockAlone(t *testing.T) {
+	f := newFixture(t, testPeople, false)
+	h := newHUD(t, f, false, 120, 24)
+	f.m.SetLink(rc.Link{State: rc.LinkRecovering, Retry: epoch.Add(20 * time.Second)})
+	h.changed()
+	h.wantScreen("retrying in 20 s")
+	f.clock.Advance(3 * time.Second)
+	h.update(tickMsg{})
+	h.wantScreen("retrying in 17 s")
+
+	h = newHUD(t, f, false, 120, 24)
+	f.m.SetLink(rc.Link{State: rc.LinkLive})
+	h.changed()
+	h.m.frame.Health.LastEvent = f.clock.Now()
+	h.wantNoScreen("quiet")
+	f.clock.Advance(quietAfter)
+	h.update(tickMsg{})
+	h.wantScreen("quiet 1m")
+	f.clock.Advance(time.Minute)
+	h.update(tickMsg{})
+	h.wantScreen("quiet 2m")
+}
+
 func TestAChangeBeingRetriedSaysSo(t *testing.T) {
 	st := NewStyles(colorprofile.TrueColor, true)
 	w := &state.Write{Retrying: "RingCentral answered 503"}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"image/color"
 	"strconv"
 	"strings"
@@ -26,6 +27,17 @@ func (p paint) wrap(s string) string {
 		return s
 	}
 	return p.pre + s + p.post
+}
+
+// writeTo writes p.wrap(s) to b.
+func (p paint) writeTo(b *bytes.Buffer, s string) {
+	if p.pre == "" {
+		b.WriteString(s)
+		return
+	}
+	b.WriteString(p.pre)
+	b.WriteString(s)
+	b.WriteString(p.post)
 }
 
 // BadgeWidth is the width of an availability badge.

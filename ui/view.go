@@ -84,7 +84,7 @@ func (m *Model) body(g geometry, w int) []string {
 	}
 	name := map[pane]string{paneDetail: " details ", paneQueues: " my queues ", paneParked: " parked calls "}[m.pane]
 	rule := st.Faint.wrap("──" + name + strings.Repeat("─", max(0, w-2-len(name))))
-	out := append(grid, fitLine(rule, w))
+	out := append(slices.Clip(grid), fitLine(rule, w)) // grid is scratch: never append in place
 	return append(out, m.renderPane(w, g.paneH-1)...)
 }
 
@@ -125,21 +125,26 @@ func (m *Model) renderGrid(w, h int) []string {
 	if lay.width != w || lay.inQueue != (f.Query.By == state.GroupQueue) {
 		lay = newLayout(w, f.Query.By == state.GroupQueue)
 	}
-	lines := make([]string, 0, h)
+	// The grid's lines are scratch, kept from frame to frame: body copies
+	// them into the screen's lines before the next frame draws.
+	lines := m.gridLines[:0]
+	defer func() { m.gridLines = lines[:0] }()
 	hk := colHeadKey{lay.width, lay.inQueue, f.Query.Sort, f.Query.Desc, st}
 	if m.colHead.key != hk || m.colHead.line == "" {
 		m.colHead.key, m.colHead.line = hk, renderColumnHeader(st, lay, f.Query.Sort, f.Query.Desc)
 	}
 	lines = append(lines, m.colHead.line)
 	now := m.c.Now()
-	var b strings.Builder
+	b := &m.rowBuf
 	// A row is drawn again only when it changed: its entry (immutable, so
 	// a pointer says it), its marks, the layout, or the second on a
 	// running clock it shows. Under load most rows on screen are the same
 	// from one frame to the next.
+	// The rows drawn last frame are looked up while this frame's are
+	// written into the slice of the frame before (two slices in turn).
 	prev := m.rowCache
-	rows := make([]drawnRow, 0, len(prev))
-	defer func() { m.rowCache = rows }()
+	rows := m.rowSpare[:0]
+	defer func() { m.rowCache, m.rowSpare = rows, prev }()
 	shared := m.opts.Shared // other viewers' rows (rchud serve), or nil
 	top := f.Top
 	if f.Sticky != nil {
@@ -176,7 +181,7 @@ func (m *Model) renderGrid(w, h int) []string {
 		}
 		if !ok {
 			b.Reset()
-			renderRow(&b, st, lay, &l, flags, mk, now)
+			renderRow(b, st, lay, &l, flags, mk, now)
 			row = b.String()
 			if shared != nil {
 				shared.rows.put(k, row)
@@ -188,7 +193,8 @@ func (m *Model) renderGrid(w, h int) []string {
 	if f.Lines == 0 && len(lines) < h {
 		lines = append(lines, fitLine(st.Faint.wrap("  "+m.emptyText()), w))
 	}
-	return padLines(lines, w, h)
+	lines = padLines(lines, w, h)
+	return lines
 }
 
 // emptyText says why the grid has no rows.
