@@ -11,7 +11,7 @@ import (
 
 // endedSession remembers a forgotten session's parties' last sequences,
 // held in the map by value: tens of thousands are kept on a busy account
-// (five minutes of the front desk's 17,000 calls a minute: 85,000). A
+// (three and a half minutes of the front desk's queue calls: 55,000). A
 // party named as RingCentral and the emulator name them ("p-", the
 // session id's digits, "-" and its number, 0 to 63) is kept as its number
 // alone, a bit of nums, its sequence in seqs in number order: the rest of
@@ -173,16 +173,20 @@ func unhexLower(c byte) (byte, bool) {
 }
 
 // endedRetention is how long a forgotten session's sequences are kept:
-// far longer than any event is late.
-const endedRetention = 5 * time.Minute
+// longer than any event is late. The latest events are those a recovered
+// WebSocket session replays, at most its recoveryTimeout (180 s,
+// rc-api.md §2.7) after they were sent; half a minute more covers their
+// way here. (It was five minutes, which at the front desk's rate kept
+// 86,000 sessions, 4.4 MB, for no late event a session could deliver.)
+const endedRetention = 3*time.Minute + 30*time.Second
 
 // endedSpan is how long the ended sessions of one generation of
 // endedStore span: the sessions ended in the last endedSpan are kept in
 // a map, older ones in frozen generations, dropped whole.
 const endedSpan = endedRetention / 10
 
-// endedStore keeps the ended sessions named by endedKey: ~85,000 on the
-// front desk (five minutes of its 17,000 calls a minute). The sessions
+// endedStore keeps the ended sessions named by endedKey: ~55,000 on the
+// front desk (endedRetention of its queue calls). The sessions
 // ended (or noted again) in the current generation, at most endedSpan
 // long, are in a map; when the span passes it is frozen into an
 // endedGen, packed arrays that cost ~45 bytes a session (a map of

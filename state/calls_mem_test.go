@@ -58,8 +58,9 @@ func BenchmarkCallsHeapPerLiveSession(b *testing.B) {
 	})
 	b.Run("ended", func(b *testing.B) {
 		// Calls that all end, for a minute at the e2e's rate: the sequences
-		// of the sessions ended, kept endedRetention (five minutes: ~85,000
-		// sessions at that rate) so that a late event cannot bring one back.
+		// of the sessions ended, kept endedRetention (three and a half
+		// minutes: ~60,000 sessions at that rate) so that a late event
+		// cannot bring one back.
 		var c *Calls
 		var heapBytes uint64
 		for range b.N {
