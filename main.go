@@ -31,9 +31,12 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	startProfiling()
 	if os.Getenv("GOGC") == "" {
-		// Half the default heap growth: at 10k people under load the HUD's
-		// resident memory drops by a third for no CPU that can be measured.
-		debug.SetGCPercent(50)
+		// A quarter of the default heap growth. The HUD keeps its live
+		// heap small and allocates little per event, so collecting more
+		// often costs little: at 10,000 people under the front desk's load,
+		// GOGC 25 against 50 took resident memory from 51 to 47 MB, with
+		// the CPU within the runs' noise (15.7% against 16.3% of a core).
+		debug.SetGCPercent(25)
 	}
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
