@@ -300,7 +300,7 @@ func (m *Mirror) applyLocked(id ID, u *update, at time.Time, live bool) {
 		return
 	}
 	if m.onSeq != nil && u.sequenced {
-		m.onSeq(id, e.seq, false)
+		m.onSeq(id, int64(e.seq), false)
 	}
 	if fetch {
 		m.jn.fetch[id] = true

@@ -486,3 +486,20 @@ func TestSomeoneLeaves(t *testing.T) {
 		t.Fatalf("an event for 6 after the move: %+v", e)
 	}
 }
+
+// An entry keeps presence sequences as the schema's int32. A server that
+// sent one past that range (off the schema) still has its later bodies
+// win and its older ones lose, as with any sequence.
+func TestSequencesPastInt32StillOrderTheBodies(t *testing.T) {
+	m, c := testMirror(t, 3)
+	t0 := c.Now()
+	m.ApplyEvent(ev(t, `{"extensionId":"2","sequence":3000000000,"userStatus":"Busy"}`), t0.Add(time.Second), true)
+	m.ApplyEvent(ev(t, `{"extensionId":"2","sequence":7,"userStatus":"Available"}`), t0.Add(2*time.Second), true)
+	if e := entry(t, m, "2"); e.UserStatus != "Busy" {
+		t.Fatalf("an older body won over one past int32: userStatus %q", e.UserStatus)
+	}
+	m.ApplyEvent(ev(t, `{"extensionId":"2","sequence":4000000000,"userStatus":"Offline"}`), t0.Add(3*time.Second), true)
+	if e := entry(t, m, "2"); e.UserStatus != "Offline" {
+		t.Fatalf("a later body past int32 lost: userStatus %q", e.UserStatus)
+	}
+}

@@ -390,11 +390,11 @@ func (s *store) merge(id ID, u *update, at time.Time, seen bool, confirmed time.
 	n := *before
 	applied := false
 	take := func(f int) bool {
-		if !u.has[f] || !newer(u.sequenced, u.seq[f], n.fseq[f]) {
+		if !u.has[f] || !newer(u.sequenced, u.seq[f], int64(n.fseq[f])) {
 			return false
 		}
 		if u.sequenced {
-			n.fseq[f] = u.seq[f]
+			n.fseq[f] = seq32(u.seq[f])
 		}
 		applied = true
 		return true
@@ -436,7 +436,7 @@ func (s *store) merge(id ID, u *update, at time.Time, seen bool, confirmed time.
 		return nil, false
 	}
 	if u.sequenced {
-		n.seq = max(n.seq, u.maxSeq)
+		n.seq = max(n.seq, seq32(u.maxSeq))
 	}
 	n.Known = true
 	s.settle(&n, before, at, seen)
@@ -470,7 +470,7 @@ func (s *store) replace(p *rc.Presence, detailed bool, confirmed time.Time) *Ent
 		n.TotalCalls = len(n.Calls)
 		n.CallsUnsure = false
 	}
-	n.seq, n.fseq = 0, [nFields]int64{}
+	n.seq, n.fseq = 0, [nFields]int32{}
 	n.Known = true
 	s.settle(&n, before, time.Time{}, false)
 	n.Confirmed = confirmed
@@ -583,6 +583,13 @@ func (s *store) convertCalls(in []rc.ActiveCall, own *Entry) []Call {
 		return nil
 	}
 	return out
+}
+
+// seq32 is a presence sequence as an entry keeps it: int32, as
+// RingCentral's schema has it; one out of that range (a server off the
+// schema) is held at the range's end, where every later one still wins.
+func seq32(v int64) int32 {
+	return int32(min(max(v, math.MinInt32), math.MaxInt32))
 }
 
 // keepShared is keepWord, but a text kept elsewhere already (texts: the

@@ -243,9 +243,7 @@ type Entry struct {
 	Queues     []ID // call queues the extension is a member of
 	// The flags sit together (Admin here, those of presence and the
 	// availability below): a byte between two wider fields costs 8, and an
-	// entry is kept for every extension and copied on every change. It is
-	// 568 bytes, in the heap's 576-byte class with the 8-byte header an
-	// object over 512 bytes with pointers has (it was 608: 640).
+	// entry is kept for every extension and copied on every change.
 	Admin bool
 
 	// Presence as last merged; Known is false until any arrived.
@@ -290,8 +288,12 @@ type Entry struct {
 	// Confirmed is when the server last confirmed this entry (local clock).
 	Confirmed time.Time
 
-	seq  int64          // highest notification sequence applied (0: none since a snapshot)
-	fseq [nFields]int64 // the sequence each presence field was last set at
+	// Presence sequences are int32 in RingCentral's schema
+	// (PresenceInfoResponse.sequence), and kept so (seq32): the entry is
+	// then 512 bytes, in the 512-byte class without the header an object
+	// over 512 bytes has (it was 552: 576).
+	seq  int32          // highest notification sequence applied (0: none since a snapshot)
+	fseq [nFields]int32 // the sequence each presence field was last set at
 	// Keys precomputed when the entry changes, so that orderings over
 	// 100k entries neither lowercase nor allocate per comparison.
 	search  string // name, number, department (lowered)
