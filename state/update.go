@@ -2,6 +2,7 @@ package state
 
 import (
 	"slices"
+	"strconv"
 
 	"github.com/rchud/rchud/rc"
 )
@@ -26,9 +27,10 @@ const (
 // fields no newer body restated, so fields are merged one by one, each
 // keeping the value of the highest sequence that set it (rc-api.md §3.6).
 type update struct {
-	// str holds the fields' values (valid where has): copies of the
-	// strings, not of the body's pointers, so an update kept in the
-	// journal does not keep the decoded notification alive.
+	// str holds the fields' values (valid where has), not the body's
+	// pointers to them, so an update kept in the journal does not keep
+	// the decoded notification's block alive (fAcceptQ: "true" or
+	// "false").
 	str [fCalls]string
 	has [nFields]bool
 	seq [nFields]int64 // valid where has; unsequenced when !sequenced
@@ -59,7 +61,7 @@ func updateOf(p *rc.Presence, detailed bool) update {
 		}
 	}
 	if b := p.AcceptCallQueueCalls; b != nil {
-		u.str[fAcceptQ], u.has[fAcceptQ], u.seq[fAcceptQ] = boolText(*b), true, u.maxSeq
+		u.str[fAcceptQ], u.has[fAcceptQ], u.seq[fAcceptQ] = strconv.FormatBool(*b), true, u.maxSeq
 	}
 	switch {
 	case p.ActiveCalls != nil:
@@ -72,14 +74,6 @@ func updateOf(p *rc.Presence, detailed bool) update {
 	}
 	u.has[fCalls], u.seq[fCalls] = true, u.maxSeq
 	return u
-}
-
-// boolText carries a boolean field as "true" or "false".
-func boolText(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
 }
 
 // newer reports whether a field sent at seq (in a body sequenced or not)

@@ -103,12 +103,7 @@ func (m *Model) queueBoard(w int) string {
 	if len(d.Backlogs) > 0 {
 		k.first = &d.Backlogs[0]
 	}
-	if m.boardLine.key == k && m.boardLine.line != "" {
-		return m.boardLine.line
-	}
-	line := m.drawQueueBoard(d, st, now, w)
-	m.boardLine.key, m.boardLine.line = k, line
-	return line
+	return m.boardLine.get(k, func() string { return m.drawQueueBoard(d, st, now, w) })
 }
 
 // boardKey is what the queue board's line depends on: the backlogs (a

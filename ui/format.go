@@ -15,13 +15,8 @@ func fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	if isPrintableASCII(s) { // most cells: one byte, one cell
-		if len(s) > w {
-			return s[:w-1] + "…"
-		}
-		return s + spaces(w-len(s))
-	}
-	return fitLine(s, w)
+	text, tail, pad := fitParts(s, w)
+	return text + tail + spaces(pad)
 }
 
 // writeFit writes fit(s, w) to b, without making the padded copy.
@@ -29,22 +24,26 @@ func writeFit(b *bytes.Buffer, s string, w int) {
 	if w <= 0 {
 		return
 	}
-	if isPrintableASCII(s) {
+	text, tail, pad := fitParts(s, w)
+	b.WriteString(text)
+	b.WriteString(tail)
+	b.WriteString(spaces(pad))
+}
+
+// fitParts is fit(s, w) (w > 0) in the parts it is made of, so that
+// neither fit nor writeFit copies what it need not: the text, then "…"
+// when it was cut, then pad spaces.
+func fitParts(s string, w int) (text, tail string, pad int) {
+	if isPrintableASCII(s) { // most cells: one byte, one cell
 		if len(s) > w {
-			b.WriteString(s[:w-1])
-			b.WriteString("…")
-			return
+			return s[:w-1], "…", 0
 		}
-		b.WriteString(s)
-		b.WriteString(spaces(w - len(s)))
-		return
+		return s, "", w - len(s)
 	}
-	if textWidth(s) > w {
-		b.WriteString(fitLine(s, w))
-		return
+	if sw := textWidth(s); sw <= w {
+		return s, "", w - sw
 	}
-	b.WriteString(s)
-	b.WriteString(spaces(w - textWidth(s)))
+	return fitLine(s, w), "", 0
 }
 
 func isPrintableASCII(s string) bool {

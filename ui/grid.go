@@ -268,12 +268,9 @@ func renderRow(b *bytes.Buffer, st *Styles, lay layout, l *state.Line, flags int
 		if c.spec.id == colSince && mk.alarm > 0 {
 			// Ringing or on hold too long: the time turns amber, then red.
 			b.WriteString(p.post)
-			alarm := st.alarm[mk.alarm]
-			b.WriteString(alarm.pre)
+			st.alarm[mk.alarm].open(b)
 			writeCell(b, c, l, mk, now)
-			if alarm.pre != "" { // as paint.wrap
-				b.WriteString(alarm.post)
-			}
+			st.alarm[mk.alarm].close(b)
 			b.WriteString(p.pre)
 			continue
 		}

@@ -171,10 +171,7 @@ type Model struct {
 	gridLines []string
 	rowBuf    bytes.Buffer
 	// boardLine is the queue board's line drawn last.
-	boardLine struct {
-		key  boardKey
-		line string
-	}
+	boardLine cachedLine[boardKey]
 	// The header's lines drawn last (header.go), each with what it shows;
 	// titleLoading is the loading progress the title was drawn with.
 	title        cachedLine[titleKey]
@@ -183,10 +180,7 @@ type Model struct {
 	you          cachedLine[youKey]
 	viewLn       cachedLine[viewKey]
 	// colHead is the column header drawn last.
-	colHead struct {
-		key  colHeadKey
-		line string
-	}
+	colHead cachedLine[colHeadKey]
 	// footerLine is the footer drawn last, for the width footerW and keys
 	// with the help footerHelp; the keys change with a mode, not a frame.
 	// footerScratch gathers the live keys each frame.

@@ -31,13 +31,19 @@ func (p paint) wrap(s string) string {
 
 // writeTo writes p.wrap(s) to b.
 func (p paint) writeTo(b *bytes.Buffer, s string) {
-	if p.pre == "" {
-		b.WriteString(s)
-		return
-	}
-	b.WriteString(p.pre)
+	p.open(b)
 	b.WriteString(s)
-	b.WriteString(p.post)
+	p.close(b)
+}
+
+// open and close write what p.wrap puts before and after a text, for a
+// text written to b between them.
+func (p paint) open(b *bytes.Buffer) { b.WriteString(p.pre) }
+
+func (p paint) close(b *bytes.Buffer) {
+	if p.pre != "" {
+		b.WriteString(p.post)
+	}
 }
 
 // BadgeWidth is the width of an availability badge.

@@ -130,10 +130,7 @@ func (m *Model) renderGrid(w, h int) []string {
 	lines := m.gridLines[:0]
 	defer func() { m.gridLines = lines[:0] }()
 	hk := colHeadKey{lay.width, lay.inQueue, f.Query.Sort, f.Query.Desc, st}
-	if m.colHead.key != hk || m.colHead.line == "" {
-		m.colHead.key, m.colHead.line = hk, renderColumnHeader(st, lay, f.Query.Sort, f.Query.Desc)
-	}
-	lines = append(lines, m.colHead.line)
+	lines = append(lines, m.colHead.get(hk, func() string { return renderColumnHeader(st, lay, f.Query.Sort, f.Query.Desc) }))
 	now := m.c.Now()
 	b := &m.rowBuf
 	// A row is drawn again only when it changed: its entry (immutable, so
